@@ -1,0 +1,112 @@
+/**
+ * The dedup window store the pipeline needs (SPEC §7). Implemented on Redis with one Lua script per
+ * step in `dedup/`; every method is atomic and idempotent for a given signalId, because jobs are
+ * at-least-once and may be re-run after any crash.
+ *
+ * Audit events are passed in as JSON strings and appended to the audit stream inside the same script as
+ * the decision they record (SPEC §11.1). A template may contain the raw placeholders below, which the
+ * script replaces with JSON values it only knows inside the atomic step. JSON.stringify never emits a
+ * raw U+0001, so a placeholder can never collide with payload content.
+ */
+export const AUDIT_PLACEHOLDER = {
+  /** JSON string: the window's RR name, e.g. `"rr-c35a9758b42c-423a5916"`. */
+  rrName: '\u0001rr\u0001',
+  /** JSON string: `"<namespace>/<rr name>"`. */
+  rrRef: '\u0001rrref\u0001',
+  /** JSON number: the window's occurrence count after this decision. */
+  count: '\u0001count\u0001',
+} as const;
+
+export type Admission =
+  /** The delivery key was admitted before by another signal: not counted, not audited. */
+  | { decision: 'redelivery'; firstSignalId: string }
+  /** An open or pending window counted this occurrence. */
+  | { decision: 'duplicate'; rr: string; namespace: string; seq: number; count: number; state: 'pending' | 'open' }
+  /** This signal owns a new window and must create (or adopt) its RR. */
+  | { decision: 'claimed'; rr: string; namespace: string; seq: number; count: number };
+
+export interface AdmitRequest {
+  fingerprint: string;
+  signalId: string;
+  /** sha256 of `source \0 deliveryKey`, null when the source has none or delivery dedup is off. */
+  deliveryKeyHash: string | null;
+  deliveryDedupTtlMs: number;
+  receivedAtMs: number;
+  /** Namespace the window's RR lives in. */
+  namespace: string;
+  /** RR names for this fingerprint that the informer knows to be terminal or deleted (§7.3 step 3). */
+  terminalRrNames: string[];
+  flushIntervalMs: number;
+  nowMs: number;
+  /** Appended to the audit stream only when the decision is `duplicate`. */
+  duplicateAuditEvent?: string;
+}
+
+export interface WindowSnapshot {
+  rr: string;
+  namespace: string;
+  seq: number;
+  count: number;
+  firstMs: number;
+  lastMs: number;
+}
+
+export interface AdoptRequest {
+  fingerprint: string;
+  signalId: string;
+  /** The existing non-terminal RR that Redis forgot about. */
+  rr: string;
+  namespace: string;
+  seq: number;
+  /** Its `status.deduplication.occurrenceCount` (0 when unset); the window's own count is added. */
+  existingCount: number;
+  existingFirstSeenMs?: number;
+  auditEvents: string[];
+  nowMs: number;
+  flushIntervalMs: number;
+}
+
+/** A window whose RR status is due to be written (SPEC §7.6). */
+export interface FlushTask {
+  fingerprint: string;
+  seq: number;
+  rr: string;
+  namespace: string;
+  count: number;
+  firstMs: number;
+  lastMs: number;
+  /** The window was closed; this is its final write and the closed record is deleted after it. */
+  closed: boolean;
+}
+
+export type FlushOutcome = { result: 'ok' } | { result: 'gone' } | { result: 'retry'; delayMs: number };
+
+export interface WindowStore {
+  /** §7.3: redelivery, duplicate or claim, in one atomic step; replays the stored result for a signalId. */
+  admit(request: AdmitRequest): Promise<Admission>;
+  /**
+   * §7.4 step 1: point a pending window owned by `signalId` at an existing RR, state open, counts merged,
+   * `seq:<fp>` raised to at least `seq`, a flush scheduled. Null when the window is not pending-and-ours
+   * (a re-run after the work was done), which the caller treats as already done.
+   */
+  adopt(request: AdoptRequest): Promise<WindowSnapshot | null>;
+  /**
+   * §7.4 steps 1–2: the window's name belongs to a terminal RR; move the pending window owned by
+   * `signalId` to a sequence above `minSeq` (and above `seq:<fp>`). Null when not pending-and-ours.
+   */
+  advanceSeq(fingerprint: string, signalId: string, minSeq: number): Promise<{ rr: string; seq: number } | null>;
+  /** §7.4 step 3: pending → open for the owner, audit appended. Null when not pending-and-ours. */
+  markOpen(fingerprint: string, signalId: string, auditEvents: string[], nowMs: number): Promise<WindowSnapshot | null>;
+  /** After the initial status write: `flushed = count`, `lastFlushAt = nowMs`; reschedules if more arrived. */
+  recordInitialWrite(fingerprint: string, seq: number, countWritten: number, nowMs: number, flushIntervalMs: number): Promise<void>;
+  /** §7.4 step 5: a non-retryable failure deletes the pending window owned by `signalId`. */
+  release(fingerprint: string, signalId: string, auditEvents: string[]): Promise<void>;
+  /** §7.7: close the window only if it points at `rrName`; a final write is scheduled unless deleted. */
+  close(fingerprint: string, rrName: string, scheduleFinalWrite: boolean, nowMs: number): Promise<boolean>;
+  /** §7.6: pops up to `limit` due flush entries. */
+  takeDueFlushes(nowMs: number, limit: number): Promise<FlushTask[]>;
+  completeFlush(task: FlushTask, outcome: FlushOutcome, nowMs: number, flushIntervalMs: number): Promise<void>;
+  /** Appends audit events on their own (e.g. `gateway.crd.failed` for a retryable failure). */
+  appendAudit(events: string[]): Promise<void>;
+  openWindows(): Promise<number>;
+}
