@@ -1,0 +1,2 @@
+export * from './redis-fixture.js';
+export * from './shared-files.js';
