@@ -1,0 +1,3 @@
+export function asString(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
