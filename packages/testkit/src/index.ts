@@ -1,2 +1,3 @@
 export * from './redis-fixture.js';
 export * from './shared-files.js';
+export * from './crd-validator.js';
