@@ -42,6 +42,19 @@ export interface AdmitRequest {
   duplicateAuditEvent?: string;
 }
 
+export interface ResolvedAdmitRequest {
+  fingerprint: string;
+  signalId: string;
+  deliveryKeyHash: string | null;
+  deliveryDedupTtlMs: number;
+  auditWithOpenRr: string;
+  auditWithoutRr: string;
+}
+
+export type ResolvedAdmission =
+  | { decision: 'redelivery'; firstSignalId: string }
+  | { decision: 'resolved'; rr: string | null };
+
 export interface WindowSnapshot {
   rr: string;
   namespace: string;
@@ -106,6 +119,12 @@ export interface WindowStore {
   /** §7.6: pops up to `limit` due flush entries. */
   takeDueFlushes(nowMs: number, limit: number): Promise<FlushTask[]>;
   completeFlush(task: FlushTask, outcome: FlushOutcome, nowMs: number, flushIntervalMs: number): Promise<void>;
+  /**
+   * §7.9: a resolved signal never creates, counts or closes a window. Applies the redelivery check and
+   * appends one of the two templates atomically: `withOpenRr` (rrRef placeholder filled) when a window
+   * exists, else `withoutRr`. Replays the stored result for a signalId.
+   */
+  admitResolved(request: ResolvedAdmitRequest): Promise<ResolvedAdmission>;
   /** Appends audit events on their own (e.g. `gateway.crd.failed` for a retryable failure). */
   appendAudit(events: string[]): Promise<void>;
   openWindows(): Promise<number>;

@@ -1,0 +1,98 @@
+import { formatTimestamp, GatewayError } from '@gateway/contracts';
+import type { RemediationClient } from '../pipeline/ports.js';
+import type { FlushOutcome, FlushTask, WindowStore } from '../pipeline/window-store.js';
+
+export interface StatusFlusherSettings {
+  flushIntervalMs: number;
+  flushConcurrency: number;
+  /** Entries popped per round (SPEC §7.6: up to 500). */
+  batchLimit: number;
+  retryDelayMs: number;
+}
+
+export interface StatusFlusherMetrics {
+  statusWrite(result: 'success' | 'retry' | 'gone'): void;
+  flushLag(seconds: number): void;
+}
+
+export interface StatusFlusherDeps {
+  store: WindowStore;
+  client: RemediationClient;
+  settings(): StatusFlusherSettings;
+  now(): number;
+  metrics?: StatusFlusherMetrics;
+  onError?(err: unknown): void;
+}
+
+/**
+ * Write-behind of occurrence counts (SPEC §7.6). Absolute values make every write idempotent, so a task
+ * popped by a worker that dies is simply written again by whoever pops it next.
+ */
+export function createStatusFlusher(deps: StatusFlusherDeps) {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let stopped = true;
+
+  async function writeOne(task: FlushTask): Promise<void> {
+    let outcome: FlushOutcome;
+    try {
+      const result = await deps.client.patchDeduplication(task.namespace, task.rr, {
+        firstSeenAt: formatTimestamp(task.firstMs),
+        lastSeenAt: formatTimestamp(task.lastMs),
+        occurrenceCount: task.count,
+      });
+      outcome = result === 'gone' ? { result: 'gone' } : { result: 'ok' };
+    } catch (err) {
+      if (err instanceof GatewayError && !err.retryable) deps.onError?.(err);
+      outcome = { result: 'retry', delayMs: deps.settings().retryDelayMs };
+    }
+    deps.metrics?.statusWrite(outcome.result === 'ok' ? 'success' : outcome.result);
+    if (outcome.result === 'ok') deps.metrics?.flushLag(Math.max(0, deps.now() - task.lastMs) / 1000);
+    await deps.store.completeFlush(task, outcome, deps.now(), deps.settings().flushIntervalMs);
+  }
+
+  /** One round: pop due windows and write them with bounded parallelism. */
+  async function flushOnce(): Promise<number> {
+    const settings = deps.settings();
+    const tasks = await deps.store.takeDueFlushes(deps.now(), settings.batchLimit);
+    let next = 0;
+    const lanes = Array.from({ length: Math.min(settings.flushConcurrency, tasks.length) }, async () => {
+      while (next < tasks.length) {
+        const task = tasks[next++]!;
+        await writeOne(task);
+      }
+    });
+    await Promise.all(lanes);
+    return tasks.length;
+  }
+
+  function schedule(): void {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = flushOnce()
+        .then(() => undefined)
+        .catch((err: unknown) => deps.onError?.(err))
+        .finally(() => {
+          running = undefined;
+          schedule();
+        });
+    }, deps.settings().flushIntervalMs / 4);
+  }
+
+  return {
+    flushOnce,
+    start(): void {
+      if (!stopped) return;
+      stopped = false;
+      schedule();
+    },
+    /** Stops the loop and runs a final round so counts reach the RRs before exit (SPEC §16). */
+    async stop(): Promise<void> {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+      await flushOnce().catch((err: unknown) => deps.onError?.(err));
+    },
+  };
+}
+export type StatusFlusher = ReturnType<typeof createStatusFlusher>;

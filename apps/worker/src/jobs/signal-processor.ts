@@ -1,0 +1,66 @@
+import { ErrorCode, GatewayError, type SignalJob, SignalJobSchema } from '@gateway/contracts';
+import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
+import type { Logger } from 'pino';
+import { type PipelineDeps, type ProcessResult, processSignal } from '../pipeline/process-signal.js';
+
+export interface JobRetrySettings {
+  initialDelayMs: number;
+  maxDelayMs: number;
+}
+
+export interface SignalProcessorMetrics {
+  decided(result: ProcessResult, job: SignalJob, durationMs: number): void;
+  failed(reason: string): void;
+}
+
+export interface SignalProcessorDeps {
+  pipeline: PipelineDeps;
+  retry(): JobRetrySettings;
+  logger: Logger;
+  metrics?: SignalProcessorMetrics;
+  random?(): number;
+}
+
+/** SPEC §10.1: retryable failures re-run with capped exponential delay ±10 %, without an attempt limit. */
+export function jobRetryDelayMs(attempt: number, settings: JobRetrySettings, random: () => number = Math.random): number {
+  const base = Math.min(settings.maxDelayMs, settings.initialDelayMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(base * (1 + (random() * 2 - 1) * 0.1));
+}
+
+/**
+ * The BullMQ processor. A retryable failure moves the job back to delayed itself rather than spending
+ * BullMQ attempts, so a long Kubernetes outage never exhausts a job and drops a signal.
+ */
+export function createSignalProcessor(deps: SignalProcessorDeps) {
+  return async (job: Job, token?: string): Promise<ProcessResult> => {
+    const parsed = SignalJobSchema.safeParse(job.data);
+    if (!parsed.success) {
+      deps.metrics?.failed('invalid_job');
+      throw new UnrecoverableError(`job ${job.id} does not hold a valid signal: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    }
+    const data = parsed.data;
+    const attempt = Math.max(1, job.attemptsStarted);
+    const started = performance.now();
+    const log = deps.logger.child({ signalId: data.signal.signalId, jobId: job.id, requestId: data.signal.requestId });
+    try {
+      const result = await processSignal(data.signal, attempt, deps.pipeline);
+      deps.metrics?.decided(result, data, performance.now() - started);
+      log.info({ fingerprint: result.fingerprint, rr: result.rr, decision: result.outcome }, 'signal decided');
+      return result;
+    } catch (err) {
+      const error =
+        err instanceof GatewayError
+          ? err
+          : new GatewayError({ code: ErrorCode.unknown, operation: 'job.process', errorType: 'unknown', retryable: true, cause: err });
+      if (!error.retryable) {
+        deps.metrics?.failed(error.errorType);
+        log.error({ err: error, fingerprint: error.fingerprint }, 'signal failed permanently');
+        throw new UnrecoverableError(error.message);
+      }
+      const delayMs = jobRetryDelayMs(attempt, deps.retry(), deps.random);
+      log.warn({ err: error, fingerprint: error.fingerprint, attempt, delayMs }, 'signal will be retried');
+      await job.moveToDelayed(Date.now() + delayMs, token);
+      throw new DelayedError();
+    }
+  };
+}

@@ -1,0 +1,35 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+const LATENCY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+const DECISION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
+
+/** Worker metrics of SPEC §14.1 on a registry of its own, so tests can build many workers. */
+export function createWorkerMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const m = {
+    registry,
+    deduplicated: new Counter({ name: 'gateway_signals_deduplicated_total', help: 'Duplicates counted', labelNames: ['source_type'], registers: [registry] }),
+    created: new Counter({ name: 'gateway_crds_created_total', help: 'RemediationRequests created', labelNames: ['source_type', 'status'], registers: [registry] }),
+    creationErrors: new Counter({ name: 'gateway_crd_creation_errors_total', help: 'Failed RemediationRequest create attempts', labelNames: ['error_type'], registers: [registry] }),
+    resolved: new Counter({ name: 'gateway_signals_resolved_total', help: 'Resolved signals audited', labelNames: ['source_type'], registers: [registry] }),
+    redelivered: new Counter({ name: 'gateway_signals_redelivered_total', help: 'Redeliveries not counted', labelNames: ['source_type'], registers: [registry] }),
+    signalLatency: new Histogram({ name: 'gateway_signal_latency_seconds', help: 'receivedTime to decision', labelNames: ['outcome'], buckets: LATENCY_BUCKETS, registers: [registry] }),
+    decisionDuration: new Histogram({ name: 'gateway_dedup_decision_duration_seconds', help: 'Job processing time per decision', buckets: DECISION_BUCKETS, registers: [registry] }),
+    windowsOpen: new Gauge({ name: 'gateway_dedup_windows_open', help: 'Open dedup windows', registers: [registry] }),
+    windowsRebuilt: new Counter({ name: 'gateway_dedup_windows_rebuilt_total', help: 'Windows rebuilt from the API after Redis lost them', registers: [registry] }),
+    statusWrites: new Counter({ name: 'gateway_dedup_status_writes_total', help: 'status.deduplication writes', labelNames: ['result'], registers: [registry] }),
+    flushLag: new Histogram({ name: 'gateway_dedup_flush_lag_seconds', help: 'Last counted occurrence to status written', buckets: LATENCY_BUCKETS, registers: [registry] }),
+    k8sRequests: new Counter({ name: 'gateway_k8s_requests_total', help: 'Kubernetes API requests', labelNames: ['operation', 'code'], registers: [registry] }),
+    k8sDuration: new Histogram({ name: 'gateway_k8s_request_duration_seconds', help: 'Kubernetes API request duration', labelNames: ['operation'], buckets: LATENCY_BUCKETS, registers: [registry] }),
+    retries: new Counter({ name: 'gateway_retry_attempts_total', help: 'Kubernetes retries', labelNames: ['operation', 'error_type'], registers: [registry] }),
+    retriesExhausted: new Counter({ name: 'gateway_retry_exhausted_total', help: 'Kubernetes retries exhausted', labelNames: ['operation', 'error_type'], registers: [registry] }),
+    breakerState: new Gauge({ name: 'gateway_circuit_breaker_state', help: '0 closed, 1 half-open, 2 open', labelNames: ['name'], registers: [registry] }),
+    jobsFailed: new Counter({ name: 'gateway_jobs_failed_total', help: 'Jobs failed permanently', labelNames: ['reason'], registers: [registry] }),
+    queueDepth: new Gauge({ name: 'gateway_queue_depth', help: 'Signal queue depth', labelNames: ['state'], registers: [registry] }),
+    fingerprints: new Counter({ name: 'gateway_fingerprint_computed_total', help: 'Fingerprints computed', labelNames: ['strategy'], registers: [registry] }),
+    configInfo: new Gauge({ name: 'gateway_config_info', help: 'Running configuration', labelNames: ['hash'], registers: [registry] }),
+  };
+  return m;
+}
+export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;

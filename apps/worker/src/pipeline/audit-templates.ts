@@ -1,0 +1,50 @@
+import type { GatewayError, NormalizedSignal } from '@gateway/contracts';
+import { AUDIT_PLACEHOLDER } from './window-store.js';
+
+/**
+ * Serialised audit events for the decisions of the pipeline. Templates may carry the placeholders of
+ * `AUDIT_PLACEHOLDER` (window-store.ts) for values only the atomic store step knows. Owned here; the
+ * composition root implements it with the builders of `@gateway/audit`.
+ */
+export interface AuditTemplates {
+  /** `gateway.signal.deduplicated` for a counted duplicate (rr, rrRef and count are placeholders). */
+  deduplicated(signal: NormalizedSignal, fingerprint: string): string;
+  /** `gateway.signal.deduplicated` when Redis lost the window and an existing RR was adopted (count is a placeholder). */
+  adopted(signal: NormalizedSignal, fingerprint: string, rrName: string, namespace: string): string;
+  /** `gateway.crd.created` and `gateway.signal.received` (new) for a created RR (count is a placeholder). */
+  created(signal: NormalizedSignal, fingerprint: string, rrName: string, namespace: string, createdAt: Date): string[];
+  /**
+   * `gateway.signal.received` with action `resolved`; with `withOpenRr` the RR name and reference are
+   * placeholders, since only the atomic store step knows whether a window is open.
+   */
+  resolved(signal: NormalizedSignal, fingerprint: string, withOpenRr: boolean): string;
+  /** `gateway.crd.failed` for one failed create attempt. */
+  crdFailed(
+    signal: NormalizedSignal,
+    fingerprint: string,
+    rrName: string,
+    namespace: string,
+    error: GatewayError,
+    attempt: number,
+    countedSignals: number,
+  ): string;
+}
+
+/**
+ * Stand-ins for placeholder values while an event is still an object. JSON.stringify escapes the NUL
+ * characters, so the quoted sentinel can be swapped for the raw placeholder after serialising.
+ */
+export const AUDIT_SENTINEL = {
+  rrName: '\u0000gateway:rr\u0000',
+  rrRef: '\u0000gateway:rrref\u0000',
+  count: '\u0000gateway:count\u0000',
+} as const;
+
+/** Serialises an event whose placeholder fields hold AUDIT_SENTINEL values. */
+export function toAuditTemplate(event: unknown): string {
+  let json = JSON.stringify(event);
+  for (const key of ['rrName', 'rrRef', 'count'] as const) {
+    json = json.replaceAll(JSON.stringify(AUDIT_SENTINEL[key]), AUDIT_PLACEHOLDER[key]);
+  }
+  return json;
+}

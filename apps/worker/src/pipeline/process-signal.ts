@@ -1,0 +1,301 @@
+import {
+  ErrorCode,
+  GatewayError,
+  formatTimestamp,
+  isTerminalPhase,
+  type NormalizedSignal,
+  type RemediationRequestObject,
+  sha256Hex,
+} from '@gateway/contracts';
+import type { AuditTemplates } from './audit-templates.js';
+import { type FingerprintSettings, fingerprintSignal } from './fingerprint-signal.js';
+import type { KnownRemediation, RemediationClient, RemediationIndex } from './ports.js';
+import type { WindowSnapshot, WindowStore } from './window-store.js';
+
+export interface PipelineSettings {
+  namespace: string;
+  deliveryDedupTtlMs: number;
+  flushIntervalMs: number;
+  fingerprint: FingerprintSettings;
+}
+
+export interface BuildRemediationRequestInput {
+  signal: NormalizedSignal;
+  fingerprint: string;
+  seq: number;
+  namespace: string;
+  strategy: string;
+  now: Date;
+}
+
+export interface PipelineDeps {
+  store: WindowStore;
+  client: RemediationClient;
+  index: RemediationIndex;
+  audit: AuditTemplates;
+  buildRemediationRequest(input: BuildRemediationRequestInput): RemediationRequestObject;
+  settings(): PipelineSettings;
+  now(): Date;
+}
+
+export const Outcome = {
+  created: 'created',
+  adopted: 'adopted',
+  deduplicated: 'deduplicated',
+  redelivered: 'redelivered',
+  resolved: 'resolved',
+  /** A re-run of a job whose decision was already carried out. */
+  alreadyDone: 'already-done',
+} as const;
+export type Outcome = (typeof Outcome)[keyof typeof Outcome];
+
+export interface ProcessResult {
+  outcome: Outcome;
+  fingerprint: string;
+  rr?: string;
+  count?: number;
+}
+
+/** How often a window may move past names held by terminal RRs before the job is retried later. */
+const MAX_NAME_ADVANCES = 5;
+
+function deliveryKeyHash(signal: NormalizedSignal): string | null {
+  return signal.deliveryKey === null ? null : sha256Hex(`${signal.source}\u0000${signal.deliveryKey}`);
+}
+
+function epochMs(value: string | undefined): number | undefined {
+  if (!value) return undefined;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/** Redis and unknown faults are retryable (SPEC §9.2 "anything else"); GatewayErrors keep their verdict. */
+function asGatewayError(err: unknown, operation: string): GatewayError {
+  if (err instanceof GatewayError) return err;
+  const redis = err instanceof Error && /redis|connection|ECONN|ETIMEDOUT|Command timed out/i.test(`${err.name} ${err.message}`);
+  return new GatewayError({
+    code: redis ? ErrorCode.redisUnavailable : ErrorCode.unknown,
+    operation,
+    errorType: redis ? 'network_error' : 'unknown',
+    retryable: true,
+    cause: err,
+  });
+}
+
+/**
+ * One signal through SPEC §7.3–7.4 and §7.9. Every step is idempotent for the signal's id, so a job re-run
+ * after a crash at any point neither creates a second RR nor counts or audits twice.
+ */
+export async function processSignal(signal: NormalizedSignal, attempt: number, deps: PipelineDeps): Promise<ProcessResult> {
+  const settings = deps.settings();
+  const { fingerprint, strategy } = fingerprintSignal(signal, settings.fingerprint);
+  try {
+    if (signal.status === 'resolved') return await processResolved(signal, fingerprint, deps, settings);
+    return await processFiring(signal, fingerprint, strategy, attempt, deps, settings);
+  } catch (err) {
+    throw asGatewayError(err, 'redis.admit').withContext({
+      requestId: signal.requestId,
+      correlationId: signal.signalId,
+      fingerprint,
+    });
+  }
+}
+
+async function processResolved(
+  signal: NormalizedSignal,
+  fingerprint: string,
+  deps: PipelineDeps,
+  settings: PipelineSettings,
+): Promise<ProcessResult> {
+  const admission = await deps.store.admitResolved({
+    fingerprint,
+    signalId: signal.signalId,
+    deliveryKeyHash: deliveryKeyHash(signal),
+    deliveryDedupTtlMs: settings.deliveryDedupTtlMs,
+    auditWithOpenRr: deps.audit.resolved(signal, fingerprint, true),
+    auditWithoutRr: deps.audit.resolved(signal, fingerprint, false),
+  });
+  if (admission.decision === 'redelivery') return { outcome: Outcome.redelivered, fingerprint };
+  return { outcome: Outcome.resolved, fingerprint, ...(admission.rr ? { rr: admission.rr } : {}) };
+}
+
+async function processFiring(
+  signal: NormalizedSignal,
+  fingerprint: string,
+  strategy: string,
+  attempt: number,
+  deps: PipelineDeps,
+  settings: PipelineSettings,
+): Promise<ProcessResult> {
+  const known = deps.index.byFingerprint(fingerprint);
+  const now = deps.now();
+  const admission = await deps.store.admit({
+    fingerprint,
+    signalId: signal.signalId,
+    deliveryKeyHash: deliveryKeyHash(signal),
+    deliveryDedupTtlMs: settings.deliveryDedupTtlMs,
+    receivedAtMs: epochMs(signal.receivedTime) ?? now.getTime(),
+    namespace: settings.namespace,
+    terminalRrNames: known.filter((rr) => rr.terminal).map((rr) => rr.name),
+    flushIntervalMs: settings.flushIntervalMs,
+    nowMs: now.getTime(),
+    duplicateAuditEvent: deps.audit.deduplicated(signal, fingerprint),
+  });
+  switch (admission.decision) {
+    case 'redelivery':
+      return { outcome: Outcome.redelivered, fingerprint };
+    case 'duplicate':
+      return { outcome: Outcome.deduplicated, fingerprint, rr: admission.rr, count: admission.count };
+    case 'claimed':
+      return createForWindow(signal, fingerprint, strategy, attempt, admission, known, deps, settings);
+  }
+}
+
+async function createForWindow(
+  signal: NormalizedSignal,
+  fingerprint: string,
+  strategy: string,
+  attempt: number,
+  claim: { rr: string; seq: number; count: number },
+  known: KnownRemediation[],
+  deps: PipelineDeps,
+  settings: PipelineSettings,
+): Promise<ProcessResult> {
+  const namespace = settings.namespace;
+  let { rr, seq } = claim;
+
+  // Redis lost `seq:<fp>`: never reuse a name that a closed window's RR still holds (SPEC §7.4 step 1).
+  const highestTerminalSeq = Math.max(0, ...known.filter((k) => k.terminal).map((k) => k.seq));
+  if (highestTerminalSeq >= seq) {
+    const moved = await deps.store.advanceSeq(fingerprint, signal.signalId, highestTerminalSeq);
+    if (!moved) return { outcome: Outcome.alreadyDone, fingerprint };
+    ({ rr, seq } = moved);
+  }
+
+  // Redis lost the window while its RR is still open: adopt it instead of creating a second one.
+  const live = known.find((k) => !k.terminal && k.name !== rr);
+  if (live) return adopt(signal, fingerprint, live.name, live.seq, live.occurrenceCount, live.firstSeenAt, deps, settings);
+
+  for (let advances = 0; advances <= MAX_NAME_ADVANCES; advances += 1) {
+    const object = deps.buildRemediationRequest({ signal, fingerprint, seq, namespace, strategy, now: deps.now() });
+    let created: 'created' | 'already-exists';
+    try {
+      created = await deps.client.create(object);
+    } catch (err) {
+      await recordCreateFailure(signal, fingerprint, rr, attempt, err, deps, settings);
+      throw err;
+    }
+    if (created === 'already-exists') {
+      const existing = await deps.client.get(namespace, rr);
+      if (!existing) continue;
+      const sameWindow = existing.spec.signalFingerprint === fingerprint && !isTerminalPhase(existing.status?.overallPhase);
+      if (!sameWindow) {
+        const moved = await deps.store.advanceSeq(fingerprint, signal.signalId, seq);
+        if (!moved) return { outcome: Outcome.alreadyDone, fingerprint };
+        ({ rr, seq } = moved);
+        continue;
+      }
+      // A status already written means the RR outlived a window Redis forgot: keep counting from it.
+      const dedup = existing.status?.deduplication;
+      if (dedup?.occurrenceCount) {
+        return adopt(signal, fingerprint, rr, seq, dedup.occurrenceCount, dedup.firstSeenAt, deps, settings);
+      }
+    }
+    return markOpen(signal, fingerprint, rr, seq, deps, settings);
+  }
+  throw new GatewayError({
+    code: ErrorCode.k8sInvalid,
+    operation: 'rr.create',
+    errorType: 'conflict',
+    retryable: true,
+    rrName: rr,
+  });
+}
+
+async function adopt(
+  signal: NormalizedSignal,
+  fingerprint: string,
+  rr: string,
+  seq: number,
+  existingCount: number | undefined,
+  existingFirstSeenAt: string | undefined,
+  deps: PipelineDeps,
+  settings: PipelineSettings,
+): Promise<ProcessResult> {
+  const firstSeen = epochMs(existingFirstSeenAt);
+  const snapshot = await deps.store.adopt({
+    fingerprint,
+    signalId: signal.signalId,
+    rr,
+    namespace: settings.namespace,
+    seq,
+    existingCount: existingCount ?? 0,
+    ...(firstSeen !== undefined ? { existingFirstSeenMs: firstSeen } : {}),
+    auditEvents: [deps.audit.adopted(signal, fingerprint, rr, settings.namespace)],
+    nowMs: deps.now().getTime(),
+    flushIntervalMs: settings.flushIntervalMs,
+  });
+  if (!snapshot) return { outcome: Outcome.alreadyDone, fingerprint };
+  return { outcome: Outcome.adopted, fingerprint, rr, count: snapshot.count };
+}
+
+async function markOpen(
+  signal: NormalizedSignal,
+  fingerprint: string,
+  rr: string,
+  seq: number,
+  deps: PipelineDeps,
+  settings: PipelineSettings,
+): Promise<ProcessResult> {
+  const now = deps.now();
+  const snapshot = await deps.store.markOpen(
+    fingerprint,
+    signal.signalId,
+    deps.audit.created(signal, fingerprint, rr, settings.namespace, now),
+    now.getTime(),
+  );
+  if (!snapshot) return { outcome: Outcome.alreadyDone, fingerprint };
+  await writeInitialStatus(fingerprint, seq, snapshot, deps, settings);
+  return { outcome: Outcome.created, fingerprint, rr, count: snapshot.count };
+}
+
+/**
+ * The RR is created without status; this first write carries every occurrence counted while the window
+ * was pending. If it fails the flusher writes it instead, so the job need not be retried for it.
+ */
+async function writeInitialStatus(
+  fingerprint: string,
+  seq: number,
+  snapshot: WindowSnapshot,
+  deps: PipelineDeps,
+  settings: PipelineSettings,
+): Promise<void> {
+  let written = 0;
+  try {
+    const result = await deps.client.patchDeduplication(snapshot.namespace, snapshot.rr, {
+      firstSeenAt: formatTimestamp(snapshot.firstMs),
+      lastSeenAt: formatTimestamp(snapshot.lastMs),
+      occurrenceCount: snapshot.count,
+    });
+    if (result === 'ok') written = snapshot.count;
+  } catch {
+    written = 0;
+  }
+  await deps.store.recordInitialWrite(fingerprint, seq, written, deps.now().getTime(), settings.flushIntervalMs);
+}
+
+async function recordCreateFailure(
+  signal: NormalizedSignal,
+  fingerprint: string,
+  rr: string,
+  attempt: number,
+  err: unknown,
+  deps: PipelineDeps,
+  settings: PipelineSettings,
+): Promise<void> {
+  const error = asGatewayError(err, 'rr.create');
+  const snapshotCount = 1;
+  const event = deps.audit.crdFailed(signal, fingerprint, rr, settings.namespace, error, attempt, snapshotCount);
+  if (error.retryable) await deps.store.appendAudit([event]);
+  else await deps.store.release(fingerprint, signal.signalId, [event]);
+}
