@@ -1,0 +1,148 @@
+import { ErrorCode, GatewayError } from '@gateway/contracts';
+import { KubeErrorType } from './kube-error-type.js';
+
+/** Values of the `gateway_circuit_breaker_state{name}` gauge (SPEC §9.3). */
+export const BreakerState = { closed: 0, halfOpen: 1, open: 2 } as const;
+export type BreakerState = (typeof BreakerState)[keyof typeof BreakerState];
+
+/** `circuitBreaker.*` (SPEC §13.3), in milliseconds. */
+export interface CircuitBreakerSettings {
+  enabled: boolean;
+  windowMs: number;
+  minRequests: number;
+  failureRatio: number;
+  openDurationMs: number;
+  halfOpenProbes: number;
+}
+
+export const DEFAULT_CIRCUIT_BREAKER_SETTINGS: CircuitBreakerSettings = {
+  enabled: true,
+  windowMs: 10_000,
+  minRequests: 10,
+  failureRatio: 0.5,
+  openDurationMs: 30_000,
+  halfOpenProbes: 3,
+};
+
+export interface CircuitBreakerOptions {
+  /** `k8s-api` for the hub, `k8s-api:<clusterId>` otherwise. */
+  name: string;
+  /** Read on every call, so a configuration reload applies to the next call. */
+  settings: () => CircuitBreakerSettings;
+  now?: () => number;
+  onStateChange?(name: string, state: BreakerState): void;
+  /** Which thrown errors count as failures; by default retryable GatewayErrors and anything unclassified. */
+  isFailure?(error: unknown): boolean;
+}
+
+export interface CircuitBreaker {
+  readonly name: string;
+  state(): BreakerState;
+  /** Runs `call`, or throws a retryable `ERR_CIRCUIT_BREAKER_OPEN` GatewayError without calling it. */
+  execute<T>(operation: string, call: () => Promise<T>): Promise<T>;
+}
+
+/** Outcomes of one slice of the rolling window. */
+interface Bucket {
+  startMs: number;
+  calls: number;
+  failures: number;
+}
+
+const BUCKETS_PER_WINDOW = 10;
+
+/**
+ * SPEC §9.3. Closed: outcomes go into a rolling window of ten buckets; with at least `minRequests` calls and a
+ * failure ratio at or above `failureRatio` it opens. Open: calls fail fast until `openDurationMs` has passed.
+ * Half-open: `halfOpenProbes` calls are let through; all succeed → closed, any fails → open again. Outcomes of
+ * calls admitted before the last state change are ignored, so a slow call from a previous phase cannot
+ * close or reopen the breaker.
+ */
+export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBreaker {
+  const now = options.now ?? Date.now;
+  const isFailure = options.isFailure ?? defaultIsFailure;
+  let state: BreakerState = BreakerState.closed;
+  let epoch = 0;
+  let openedAtMs = 0;
+  let buckets: Bucket[] = [];
+  let probesAdmitted = 0;
+  let probesSucceeded = 0;
+
+  function transition(next: BreakerState): void {
+    state = next;
+    epoch++;
+    buckets = [];
+    probesAdmitted = 0;
+    probesSucceeded = 0;
+    if (next === BreakerState.open) openedAtMs = now();
+    options.onStateChange?.(options.name, next);
+  }
+
+  function record(failed: boolean, settings: CircuitBreakerSettings): void {
+    const nowMs = now();
+    const bucketMs = Math.max(1, Math.floor(settings.windowMs / BUCKETS_PER_WINDOW));
+    const startMs = nowMs - (nowMs % bucketMs);
+    buckets = buckets.filter((bucket) => bucket.startMs > nowMs - settings.windowMs);
+    let bucket = buckets.at(-1);
+    if (bucket?.startMs !== startMs) {
+      bucket = { startMs, calls: 0, failures: 0 };
+      buckets.push(bucket);
+    }
+    bucket.calls++;
+    if (failed) bucket.failures++;
+    const calls = buckets.reduce((sum, b) => sum + b.calls, 0);
+    const failures = buckets.reduce((sum, b) => sum + b.failures, 0);
+    if (calls >= settings.minRequests && failures / calls >= settings.failureRatio) transition(BreakerState.open);
+  }
+
+  function settle(admittedEpoch: number, failed: boolean, settings: CircuitBreakerSettings): void {
+    if (admittedEpoch !== epoch) return;
+    if (state === BreakerState.closed) {
+      record(failed, settings);
+    } else if (state === BreakerState.halfOpen) {
+      if (failed) transition(BreakerState.open);
+      else if (++probesSucceeded >= settings.halfOpenProbes) transition(BreakerState.closed);
+    }
+  }
+
+  function admit(operation: string, settings: CircuitBreakerSettings): void {
+    if (state === BreakerState.open && now() - openedAtMs >= settings.openDurationMs) transition(BreakerState.halfOpen);
+    if (state === BreakerState.closed) return;
+    if (state === BreakerState.halfOpen && probesAdmitted < settings.halfOpenProbes) {
+      probesAdmitted++;
+      return;
+    }
+    throw new GatewayError({
+      code: ErrorCode.circuitOpen,
+      operation,
+      errorType: KubeErrorType.circuitOpen,
+      retryable: true,
+    });
+  }
+
+  return {
+    name: options.name,
+    state: () => state,
+    async execute<T>(operation: string, call: () => Promise<T>): Promise<T> {
+      const settings = options.settings();
+      if (!settings.enabled) {
+        if (state !== BreakerState.closed) transition(BreakerState.closed);
+        return call();
+      }
+      admit(operation, settings);
+      const admittedEpoch = epoch;
+      try {
+        const result = await call();
+        settle(admittedEpoch, false, settings);
+        return result;
+      } catch (error) {
+        settle(admittedEpoch, isFailure(error), settings);
+        throw error;
+      }
+    },
+  };
+}
+
+function defaultIsFailure(error: unknown): boolean {
+  return !(error instanceof GatewayError) || error.retryable;
+}

@@ -1,0 +1,28 @@
+/** `error_type` values of Kubernetes outcomes (SPEC §9.2); metric labels and audit use them verbatim. */
+export const KubeErrorType = {
+  alreadyExists: 'already_exists',
+  conflict: 'conflict',
+  rateLimited: 'rate_limited',
+  internalError: 'internal_error',
+  badGateway: 'bad_gateway',
+  serviceUnavailable: 'service_unavailable',
+  gatewayTimeout: 'gateway_timeout',
+  unauthorized: 'unauthorized',
+  badRequest: 'bad_request',
+  forbidden: 'forbidden',
+  notFound: 'not_found',
+  unprocessableEntity: 'unprocessable_entity',
+  timeout: 'timeout',
+  networkError: 'network_error',
+  circuitOpen: 'circuit_open',
+  unknown: 'unknown',
+} as const;
+export type KubeErrorType = (typeof KubeErrorType)[keyof typeof KubeErrorType];
+
+/** Operation names carried by GatewayError (SPEC §9.4). */
+export const KubeOperation = {
+  createRemediation: 'rr.create',
+  getRemediation: 'rr.get',
+  patchRemediationStatus: 'rr.patchStatus',
+} as const;
+export type KubeOperation = (typeof KubeOperation)[keyof typeof KubeOperation];

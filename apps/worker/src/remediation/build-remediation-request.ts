@@ -1,0 +1,87 @@
+import {
+  type NormalizedSignal,
+  type RemediationRequestObject,
+  type RemediationRequestSpec,
+  type Target,
+  formatTimestamp,
+  parseTimestamp,
+  RR_ANNOTATIONS,
+  RR_API_VERSION,
+  RR_KIND,
+  RR_LABELS,
+  remediationRequestName,
+} from '@gateway/contracts';
+import { isClusterScopedKind } from './cluster-scoped-kinds.js';
+
+export interface BuildRemediationRequestInput {
+  signal: NormalizedSignal;
+  fingerprint: string;
+  /** Dedup window sequence number; part of the name and of the `dedup-window-seq` annotation. */
+  seq: number;
+  namespace: string;
+  /** Fingerprint strategy that produced `fingerprint`, recorded for the orchestrator and operators. */
+  strategy: string;
+  now: Date;
+  /**
+   * `per-cluster` RRs live in the target cluster itself, where a clusterID would point elsewhere
+   * (SPEC §8, §12.2). Defaults to `hub`.
+   */
+  routing?: 'hub' | 'per-cluster';
+}
+
+/** The RemediationRequest for one dedup window (SPEC §8). Pure: the same input always gives the same object. */
+export function buildRemediationRequest(input: BuildRemediationRequestInput): RemediationRequestObject {
+  const { signal, fingerprint, seq, namespace, strategy, now } = input;
+  const target = signal.target ?? unknownTarget(signal.namespace);
+  const receivedTime = normalizeTime(signal.receivedTime, now);
+  const spec: RemediationRequestSpec = {
+    signalFingerprint: fingerprint,
+    signalName: signal.signalName,
+    severity: signal.severity,
+    signalType: 'alert',
+    signalSource: signal.signalSource,
+    targetType: target.type,
+    targetResource: targetResource(target),
+    firingTime: normalizeTime(signal.firingTime, new Date(receivedTime)),
+    receivedTime,
+    signalLabels: { ...signal.labels },
+    signalAnnotations: { ...signal.annotations },
+    providerData: JSON.stringify(signal.providerData),
+    originalPayload: JSON.stringify(signal.originalPayload),
+  };
+  if (signal.clusterId !== '' && (input.routing ?? 'hub') === 'hub') spec.clusterID = signal.clusterId;
+  return {
+    apiVersion: RR_API_VERSION,
+    kind: RR_KIND,
+    metadata: {
+      name: remediationRequestName(fingerprint, seq),
+      namespace,
+      labels: { ...RR_LABELS },
+      annotations: {
+        [RR_ANNOTATIONS.createdAt]: formatTimestamp(now),
+        [RR_ANNOTATIONS.windowSeq]: String(seq),
+        [RR_ANNOTATIONS.fingerprintStrategy]: strategy,
+      },
+    },
+    spec,
+  };
+}
+
+/** Kubernaut's placeholder for signals whose resource could not be resolved (SPEC §4.2). */
+function unknownTarget(namespace: string): Target {
+  return { type: 'kubernetes', kind: 'Unknown', name: 'unknown', namespace, scope: namespace };
+}
+
+function targetResource(target: Target): RemediationRequestSpec['targetResource'] {
+  const resource: RemediationRequestSpec['targetResource'] = { kind: target.kind, name: target.name };
+  if (target.type === 'kubernetes' && target.namespace && !isClusterScopedKind(target.kind)) {
+    resource.namespace = target.namespace;
+  }
+  if (target.apiVersion) resource.apiVersion = target.apiVersion;
+  return resource;
+}
+
+/** The CRD requires date-time and the gateway writes one canonical form (SPEC §0), whatever the source sent. */
+function normalizeTime(value: string, fallback: Date): string {
+  return formatTimestamp(parseTimestamp(value) ?? fallback);
+}

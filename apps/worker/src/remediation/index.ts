@@ -1,0 +1,2 @@
+export { type BuildRemediationRequestInput, buildRemediationRequest } from './build-remediation-request.js';
+export { isClusterScopedKind } from './cluster-scoped-kinds.js';
