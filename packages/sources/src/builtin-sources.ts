@@ -1,0 +1,25 @@
+import { alertmanagerSource } from './alertmanager/alertmanager-source.js';
+import { kubernetesEventSource } from './kubernetes-event/kubernetes-event-source.js';
+import type { SourceDefinition } from './source-definition.js';
+
+/**
+ * Built-in adapters keyed by source type. Options differ per adapter, so the map is typed loosely; callers get
+ * typed options back through `parseOptions`.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: heterogeneous option types; each definition validates its own.
+export const builtinSources: Record<string, SourceDefinition<any>> = {
+  [alertmanagerSource.type]: alertmanagerSource,
+  [kubernetesEventSource.type]: kubernetesEventSource,
+};
+
+export interface BuiltinSourceInstance {
+  type: string;
+  route: string;
+  enabled: boolean;
+}
+
+/** Source instances that exist without configuration (SPEC §5.0), keyed by instance name. */
+export const builtinSourceInstances: Readonly<Record<string, BuiltinSourceInstance>> = {
+  prometheus: { type: alertmanagerSource.type, route: '/api/v1/signals/prometheus', enabled: true },
+  'kubernetes-event': { type: kubernetesEventSource.type, route: '/api/v1/signals/kubernetes-event', enabled: true },
+};
