@@ -1,0 +1,137 @@
+import { ErrorCode, GatewayError } from '@gateway/contracts';
+import { describe, expect, it } from 'vitest';
+import {
+  BreakerState,
+  type CircuitBreakerSettings,
+  createCircuitBreaker,
+  DEFAULT_CIRCUIT_BREAKER_SETTINGS,
+} from './circuit-breaker.js';
+
+const retryableFailure = new GatewayError({ code: ErrorCode.k8sUnavailable, operation: 'rr.create', errorType: 'service_unavailable', retryable: true });
+const badRequest = new GatewayError({ code: ErrorCode.k8sBadRequest, operation: 'rr.create', errorType: 'bad_request', retryable: false });
+
+function setup(overrides: Partial<CircuitBreakerSettings> = {}) {
+  let nowMs = 1_000_000;
+  let settings = { ...DEFAULT_CIRCUIT_BREAKER_SETTINGS, ...overrides };
+  const states: BreakerState[] = [];
+  const breaker = createCircuitBreaker({
+    name: 'k8s-api',
+    settings: () => settings,
+    now: () => nowMs,
+    onStateChange: (name, state) => {
+      expect(name).toBe('k8s-api');
+      states.push(state);
+    },
+  });
+  let calls = 0;
+  const succeed = () => breaker.execute('rr.create', async () => ++calls);
+  const fail = (error: unknown = retryableFailure) =>
+    breaker.execute('rr.create', async () => {
+      calls++;
+      throw error;
+    }).catch((e: unknown) => e);
+  return {
+    breaker,
+    states,
+    succeed,
+    fail,
+    calls: () => calls,
+    advance: (ms: number) => void (nowMs += ms),
+    reconfigure: (next: Partial<CircuitBreakerSettings>) => void (settings = { ...settings, ...next }),
+  };
+}
+
+async function times(count: number, action: () => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < count; i++) await action();
+}
+
+describe('createCircuitBreaker', () => {
+  it('stays closed below minRequests however many calls fail', async () => {
+    const t = setup();
+    await times(9, () => t.fail());
+    expect(t.breaker.state()).toBe(BreakerState.closed);
+    expect(t.states).toEqual([]);
+  });
+
+  it('opens when the failure ratio reaches the threshold and fails fast without calling', async () => {
+    const t = setup();
+    await times(5, t.succeed);
+    await times(5, () => t.fail());
+    expect(t.breaker.state()).toBe(BreakerState.open);
+    const callsBefore = t.calls();
+    const error = await t.succeed().catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: ErrorCode.circuitOpen, errorType: 'circuit_open', retryable: true, operation: 'rr.create' });
+    expect(t.calls()).toBe(callsBefore);
+    expect(t.states).toEqual([BreakerState.open]);
+  });
+
+  it('counts non-retryable errors as successes', async () => {
+    const t = setup();
+    await times(10, () => t.fail(badRequest));
+    await times(9, () => t.fail());
+    expect(t.breaker.state()).toBe(BreakerState.closed);
+  });
+
+  it('forgets failures older than the rolling window', async () => {
+    const t = setup();
+    await times(9, () => t.fail());
+    t.advance(10_001);
+    await times(9, t.succeed);
+    await t.fail();
+    expect(t.breaker.state()).toBe(BreakerState.closed);
+  });
+
+  it('lets halfOpenProbes calls through after openDuration and closes when all succeed', async () => {
+    const t = setup();
+    await times(10, () => t.fail());
+    t.advance(29_999);
+    await expect(t.succeed()).rejects.toMatchObject({ errorType: 'circuit_open' });
+    t.advance(1);
+    await times(3, t.succeed);
+    expect(t.breaker.state()).toBe(BreakerState.closed);
+    expect(t.states).toEqual([BreakerState.open, BreakerState.halfOpen, BreakerState.closed]);
+  });
+
+  it('admits no more than halfOpenProbes concurrent probes', async () => {
+    const t = setup();
+    await times(10, () => t.fail());
+    t.advance(30_000);
+    const release: Array<() => void> = [];
+    const probes = [1, 2, 3].map(() => t.breaker.execute('rr.get', () => new Promise<void>((resolve) => release.push(resolve))));
+    await expect(t.succeed()).rejects.toMatchObject({ errorType: 'circuit_open' });
+    for (const resolve of release) resolve();
+    await Promise.all(probes);
+    expect(t.breaker.state()).toBe(BreakerState.closed);
+  });
+
+  it('reopens when a half-open probe fails', async () => {
+    const t = setup();
+    await times(10, () => t.fail());
+    t.advance(30_000);
+    await t.succeed();
+    await t.fail();
+    expect(t.breaker.state()).toBe(BreakerState.open);
+    expect(t.states).toEqual([BreakerState.open, BreakerState.halfOpen, BreakerState.open]);
+    await expect(t.succeed()).rejects.toMatchObject({ errorType: 'circuit_open' });
+  });
+
+  it('ignores the outcome of a call admitted before the breaker opened', async () => {
+    const t = setup({ minRequests: 2 });
+    let releaseSlow: (() => void) | undefined;
+    const slow = t.breaker.execute('rr.get', () => new Promise<void>((resolve) => (releaseSlow = resolve)));
+    await times(2, () => t.fail());
+    t.advance(30_000);
+    await t.succeed();
+    releaseSlow?.();
+    await slow;
+    expect(t.breaker.state()).toBe(BreakerState.halfOpen);
+  });
+
+  it('passes every call through and closes when disabled by configuration', async () => {
+    const t = setup();
+    await times(10, () => t.fail());
+    t.reconfigure({ enabled: false });
+    await expect(t.succeed()).resolves.toBeTypeOf('number');
+    expect(t.breaker.state()).toBe(BreakerState.closed);
+  });
+});
