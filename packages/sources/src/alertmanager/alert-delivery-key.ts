@@ -6,7 +6,12 @@ import { asString } from '../input/string-field.js';
  * Redelivery identity (SPEC §7.8): Alertmanager resends the same group notification after failures and every HA
  * peer sends it too; these fields are equal across those copies and change when the alert changes state.
  */
-export function alertDeliveryKey(groupKey: string, alert: JsonObject, status: string, labels: Record<string, string>) {
+export function alertDeliveryKey(
+  groupKey: string,
+  alert: JsonObject,
+  status: string,
+  labels: Record<string, string>,
+): string {
   const fingerprint = asString(alert.fingerprint) || labelsHash(labels);
   return [groupKey, fingerprint, status, asString(alert.startsAt) ?? '', asString(alert.endsAt) ?? ''].join('|');
 }

@@ -1,4 +1,5 @@
-import type { SignalDraft, SignalStatus, Target } from '@gateway/contracts';
+import type { SignalDraft, Target } from '@gateway/contracts';
+import { SignalStatusSchema } from '@gateway/contracts';
 import { isJsonObject } from '../input/json-object.js';
 import { jsonPointer } from '../input/json-pointer.js';
 import { asString } from '../input/string-field.js';
@@ -17,8 +18,6 @@ export type AlertOutcome =
   | { outcome: 'signal'; signal: SignalDraft; unresolvedTarget: boolean }
   | { outcome: 'rejected'; rejected: RejectedItem };
 
-const STATUSES: ReadonlySet<string> = new Set<SignalStatus>(['firing', 'resolved']);
-
 /** One element of `alerts[]` → one signal (SPEC §5.1); the group `status` is deliberately ignored. */
 export function alertToSignal(
   webhook: AlertmanagerWebhook,
@@ -30,23 +29,22 @@ export function alertToSignal(
     outcome: 'rejected',
     rejected: { index, pointer: jsonPointer('alerts', index, ...path), message },
   });
+  const rejectMap = (field: 'labels' | 'annotations', key: string | undefined): AlertOutcome =>
+    key === undefined
+      ? reject(`${at}.${field} must be an object of strings`, field)
+      : reject(`${at}.${field}.${key} must be a string`, field, key);
 
   const alert = webhook.alerts[index];
   if (!isJsonObject(alert)) return reject(`${at} must be an object`);
-  const status = alert.status;
-  if (typeof status !== 'string' || !STATUSES.has(status)) {
-    return reject(`${at}.status must be "firing" or "resolved", got ${JSON.stringify(status ?? null)}`, 'status');
+  const parsedStatus = SignalStatusSchema.safeParse(alert.status);
+  if (!parsedStatus.success) {
+    return reject(`${at}.status must be "firing" or "resolved", got ${JSON.stringify(alert.status ?? null)}`, 'status');
   }
+  const status = parsedStatus.data;
   const ownLabels = readStringMap(alert.labels);
-  if (!ownLabels.ok)
-    return ownLabels.key === undefined
-      ? reject(`${at}.labels must be an object of strings`, 'labels')
-      : reject(`${at}.labels.${ownLabels.key} must be a string`, 'labels', ownLabels.key);
+  if (!ownLabels.ok) return rejectMap('labels', ownLabels.key);
   const ownAnnotations = readStringMap(alert.annotations);
-  if (!ownAnnotations.ok)
-    return ownAnnotations.key === undefined
-      ? reject(`${at}.annotations must be an object of strings`, 'annotations')
-      : reject(`${at}.annotations.${ownAnnotations.key} must be a string`, 'annotations', ownAnnotations.key);
+  if (!ownAnnotations.ok) return rejectMap('annotations', ownAnnotations.key);
 
   // Common values win on conflict (SPEC §5.1), so every alert of a group agrees on group-wide labels.
   const labels = { ...ownLabels.value, ...webhook.commonLabels };
@@ -63,7 +61,7 @@ export function alertToSignal(
       ? { type: 'kubernetes', kind: resource.kind, name: resource.name, scope: '' }
       : { type: 'kubernetes', kind: resource.kind, name: resource.name, namespace, scope: namespace };
   } else {
-    const missing = handleUnresolvedTarget(status as SignalStatus, ctx.settings, namespace);
+    const missing = handleUnresolvedTarget(status, ctx.settings, namespace);
     if (missing.action === 'reject') {
       const names = ctx.options.resourceLabels.map((entry) => entry.label).join(', ');
       return reject(`${at}.labels names no target resource: set one of ${names} to a valid object name`, 'labels');
@@ -81,7 +79,7 @@ export function alertToSignal(
     source: ctx.name,
     sourceType: ctx.sourceType,
     signalSource: ctx.signalSource,
-    status: status as SignalStatus,
+    status,
     signalName: limitSignalName(alertname),
     severity: normalizeSeverity(labels.severity, ctx.settings),
     namespace,
