@@ -1,0 +1,183 @@
+import { remediationRequestName, sha256Hex } from '@gateway/contracts';
+import { createTestRedis, deleteKeysWithPrefix, uniquePrefix } from '@gateway/testkit';
+import type { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type AdmitRequest, AUDIT_PLACEHOLDER, type WindowStore } from '../pipeline/window-store.js';
+import { createRedisWindowStore } from './redis-window-store.js';
+
+const FLUSH_INTERVAL_MS = 1000;
+const T0 = 1_700_000_000_000;
+
+const connections: Redis[] = [];
+const prefixes: string[] = [];
+
+function connect(count: number): Redis[] {
+  const created = Array.from({ length: count }, () => createTestRedis());
+  connections.push(...created);
+  return created;
+}
+
+function newPrefix(): string {
+  const prefix = uniquePrefix('dedup-admit');
+  prefixes.push(prefix);
+  return prefix;
+}
+
+function fingerprintFor(label: string): string {
+  return sha256Hex(`${label}:${Math.random()}`);
+}
+
+function admitRequest(fingerprint: string, signalId: string, overrides: Partial<AdmitRequest> = {}): AdmitRequest {
+  return {
+    fingerprint,
+    signalId,
+    deliveryKeyHash: null,
+    deliveryDedupTtlMs: 600_000,
+    receivedAtMs: T0,
+    namespace: 'kubernaut-system',
+    terminalRrNames: [],
+    flushIntervalMs: FLUSH_INTERVAL_MS,
+    nowMs: T0,
+    duplicateAuditEvent: `{"signal":"${signalId}","rr":${AUDIT_PLACEHOLDER.rrName},"ref":${AUDIT_PLACEHOLDER.rrRef},"count":${AUDIT_PLACEHOLDER.count}}`,
+    ...overrides,
+  };
+}
+
+async function auditEvents(redis: Redis, prefix: string): Promise<unknown[]> {
+  const entries = await redis.xrange(`${prefix}:audit`, '-', '+');
+  return entries.map(([, fields]) => JSON.parse(fields[1] ?? 'null'));
+}
+
+let redis: Redis;
+beforeAll(() => {
+  [redis] = connect(1) as [Redis];
+});
+afterEach(async () => {
+  for (const prefix of prefixes.splice(0)) await deleteKeysWithPrefix(redis, prefix);
+});
+afterAll(async () => {
+  await Promise.all(connections.map((connection) => connection.quit()));
+});
+
+describe('admit', () => {
+  async function admitConcurrently(connectionCount: number, signalCount: number) {
+    const prefix = newPrefix();
+    const stores: WindowStore[] = connect(connectionCount).map((c) => createRedisWindowStore(c, { prefix }));
+    const fp = fingerprintFor('concurrent');
+    const admissions = await Promise.all(
+      Array.from({ length: signalCount }, (_, i) =>
+        stores[i % stores.length]!.admit(admitRequest(fp, `sig-${i}`, { receivedAtMs: T0 + i })),
+      ),
+    );
+    const count = await redis.hget(`${prefix}:win:${fp}`, 'count');
+    return { admissions, count, prefix, fp };
+  }
+
+  it('claims exactly once and counts every other signal when 200 admits race on 4 connections', async () => {
+    const { admissions, count, prefix, fp } = await admitConcurrently(4, 200);
+    const claimed = admissions.filter((a) => a.decision === 'claimed');
+    expect(claimed).toEqual([{ decision: 'claimed', rr: remediationRequestName(fp, 1), namespace: 'kubernaut-system', seq: 1, count: 1 }]);
+    expect(admissions.filter((a) => a.decision === 'duplicate')).toHaveLength(199);
+    expect(count).toBe('200');
+    const counts = admissions.flatMap((a) => (a.decision === 'duplicate' ? [a.count] : [])).sort((a, b) => a - b);
+    expect(counts).toEqual(Array.from({ length: 199 }, (_, i) => i + 2));
+    expect(await redis.hget(`${prefix}:win:${fp}`, 'last')).toBe(String(T0 + 199));
+    expect(await auditEvents(redis, prefix)).toHaveLength(199);
+  });
+
+  it('claims exactly once when 100 admits race on 16 connections', async () => {
+    const { admissions, count } = await admitConcurrently(16, 100);
+    expect(admissions.filter((a) => a.decision === 'claimed')).toHaveLength(1);
+    expect(admissions.filter((a) => a.decision === 'duplicate')).toHaveLength(99);
+    expect(count).toBe('100');
+  });
+
+  it('neither counts nor audits a redelivery, and counts the key again once its TTL expired', async () => {
+    const prefix = newPrefix();
+    const store = createRedisWindowStore(redis, { prefix });
+    const fp = fingerprintFor('redelivery');
+    const deliveryKeyHash = sha256Hex(`prometheus\u0000${fp}`);
+    const withKey = { deliveryKeyHash, deliveryDedupTtlMs: 200 };
+
+    expect((await store.admit(admitRequest(fp, 'first', withKey))).decision).toBe('claimed');
+    expect(await store.admit(admitRequest(fp, 'again', withKey))).toEqual({ decision: 'redelivery', firstSignalId: 'first' });
+    expect(await redis.hget(`${prefix}:win:${fp}`, 'count')).toBe('1');
+    expect(await auditEvents(redis, prefix)).toHaveLength(0);
+
+    const deadline = Date.now() + 5000;
+    while ((await redis.exists(`${prefix}:dlv:${deliveryKeyHash}`)) === 1) {
+      if (Date.now() > deadline) throw new Error('delivery key never expired');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const later = await store.admit(admitRequest(fp, 'after-ttl', withKey));
+    expect(later).toMatchObject({ decision: 'duplicate', count: 2 });
+    expect(await redis.get(`${prefix}:dlv:${deliveryKeyHash}`)).toBe('after-ttl');
+  });
+
+  it('replays the stored decision without counting or auditing twice when a signal is admitted again', async () => {
+    const prefix = newPrefix();
+    const store = createRedisWindowStore(redis, { prefix });
+    const fp = fingerprintFor('replay');
+    const claim = await store.admit(admitRequest(fp, 'owner'));
+    const duplicate = await store.admit(admitRequest(fp, 'dup'));
+
+    expect(await store.admit(admitRequest(fp, 'dup'))).toEqual(duplicate);
+    // A claim is replayed from the window it still owns, so it reports the count the window has now.
+    expect(await store.admit(admitRequest(fp, 'owner'))).toEqual({ ...claim, count: 2 });
+    expect(await redis.hget(`${prefix}:win:${fp}`, 'count')).toBe('2');
+    expect(await auditEvents(redis, prefix)).toHaveLength(1);
+    expect(await redis.pttl(`${prefix}:applied:dup`)).toBeGreaterThan(86_000_000);
+  });
+
+  it('closes the window of a terminal RR and claims seq 2 under its own name', async () => {
+    const prefix = newPrefix();
+    const store = createRedisWindowStore(redis, { prefix });
+    const fp = fingerprintFor('terminal');
+    const first = await store.admit(admitRequest(fp, 's1'));
+    expect(first).toMatchObject({ decision: 'claimed', seq: 1, rr: remediationRequestName(fp, 1) });
+    await store.markOpen(fp, 's1', [], T0);
+    await store.admit(admitRequest(fp, 's2'));
+
+    const next = await store.admit(admitRequest(fp, 's3', { terminalRrNames: [remediationRequestName(fp, 1)] }));
+    expect(next).toEqual({ decision: 'claimed', rr: remediationRequestName(fp, 2), namespace: 'kubernaut-system', seq: 2, count: 1 });
+    expect(await redis.get(`${prefix}:seq:${fp}`)).toBe('2');
+    // The closed window still owes its RR the count of 2, so it waits for its final write.
+    expect(await redis.hget(`${prefix}:closed:${fp}:1`, 'count')).toBe('2');
+    expect(await redis.zscore(`${prefix}:dedup:dirty`, `${fp}:1`)).not.toBeNull();
+    expect(await store.openWindows()).toBe(1);
+  });
+
+  it('claims the seq after one that moved beyond the names the first call carried', async () => {
+    const prefix = newPrefix();
+    const store = createRedisWindowStore(redis, { prefix });
+    const fp = fingerprintFor('seq-moved');
+    await redis.set(`${prefix}:seq:${fp}`, '41');
+    const claim = await store.admit(admitRequest(fp, 's1'));
+    expect(claim).toMatchObject({ decision: 'claimed', seq: 42, rr: remediationRequestName(fp, 42) });
+  });
+
+  it('fills the placeholders of the duplicate audit event with valid JSON values', async () => {
+    const prefix = newPrefix();
+    const store = createRedisWindowStore(redis, { prefix });
+    const fp = fingerprintFor('placeholders');
+    await store.admit(admitRequest(fp, 'owner'));
+    await store.admit(admitRequest(fp, 'dup-1'));
+    await store.admit(admitRequest(fp, 'dup-2', { namespace: 'ignored-for-duplicates' }));
+
+    const rr = remediationRequestName(fp, 1);
+    expect(await auditEvents(redis, prefix)).toEqual([
+      { signal: 'dup-1', rr, ref: `kubernaut-system/${rr}`, count: 2 },
+      { signal: 'dup-2', rr, ref: `kubernaut-system/${rr}`, count: 3 },
+    ]);
+  });
+
+  it('caps the count at the int32 maximum', async () => {
+    const prefix = newPrefix();
+    const store = createRedisWindowStore(redis, { prefix });
+    const fp = fingerprintFor('cap');
+    await store.admit(admitRequest(fp, 'owner'));
+    await redis.hset(`${prefix}:win:${fp}`, 'count', '2147483646');
+    expect(await store.admit(admitRequest(fp, 'a'))).toMatchObject({ count: 2147483647 });
+    expect(await store.admit(admitRequest(fp, 'b'))).toMatchObject({ count: 2147483647 });
+  });
+});

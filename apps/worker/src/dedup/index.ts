@@ -1,0 +1,1 @@
+export { createRedisWindowStore, type RedisWindowStoreOptions } from './redis-window-store.js';

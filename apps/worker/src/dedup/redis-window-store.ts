@@ -1,0 +1,205 @@
+import type { Redis } from 'ioredis';
+import type {
+  AdmitRequest,
+  Admission,
+  AdoptRequest,
+  FlushOutcome,
+  FlushTask,
+  ResolvedAdmission,
+  ResolvedAdmitRequest,
+  WindowSnapshot,
+  WindowStore,
+} from '../pipeline/window-store.js';
+import { ADMIT_RESOLVED_SCRIPT } from './admit-resolved-script.js';
+import { ADMIT_SCRIPT } from './admit-script.js';
+import { ADOPT_SCRIPT } from './adopt-script.js';
+import { ADVANCE_SEQ_SCRIPT } from './advance-seq-script.js';
+import { CLOSE_SCRIPT } from './close-script.js';
+import { dedupKeys } from './dedup-keys.js';
+import { FORGET_WINDOW_SCRIPT } from './forget-window-script.js';
+import { runLuaScript } from './lua-script.js';
+import { MARK_OPEN_SCRIPT } from './mark-open-script.js';
+import { RECORD_WRITE_SCRIPT } from './record-write-script.js';
+import { RELEASE_SCRIPT } from './release-script.js';
+import { RETRY_FLUSH_SCRIPT } from './retry-flush-script.js';
+import { parseSeqScriptReply, withSeqNames } from './seq-name-candidates.js';
+import { TAKE_DUE_FLUSHES_SCRIPT } from './take-due-flushes-script.js';
+
+export interface RedisWindowStoreOptions {
+  /** QUEUE_PREFIX: every key is `<prefix>:…` (SPEC §7.1). */
+  prefix: string;
+  /**
+   * How long a taken flush stays leased before another flusher may take it again. Longer than a status
+   * write with all its retries (SPEC §9), so a live flusher is never doubled.
+   */
+  flushLeaseMs?: number;
+}
+
+const DEFAULT_FLUSH_LEASE_MS = 60_000;
+
+function parseJsonOrNull<T>(reply: unknown): T | null {
+  return typeof reply === 'string' ? (JSON.parse(reply) as T) : null;
+}
+
+/** SPEC §7 on one Redis primary: every method is one Lua script, see each script module for its contract. */
+export function createRedisWindowStore(redis: Redis, options: RedisWindowStoreOptions): WindowStore {
+  const { prefix } = options;
+  const flushLeaseMs = options.flushLeaseMs ?? DEFAULT_FLUSH_LEASE_MS;
+  const keys = dedupKeys(prefix);
+
+  /** A delivery key only dedups while the TTL is positive (SPEC §13.3: 0 disables it). */
+  const deliveryKeys = (hash: string | null, ttlMs: number): string[] =>
+    hash !== null && ttlMs > 0 ? [keys.delivery(hash)] : [];
+
+  return {
+    admit(request: AdmitRequest): Promise<Admission> {
+      const { fingerprint: fp } = request;
+      const scriptKeys = [
+        keys.applied(request.signalId),
+        keys.window(fp),
+        keys.seq(fp),
+        keys.index,
+        keys.dirty,
+        keys.audit,
+        ...deliveryKeys(request.deliveryKeyHash, request.deliveryDedupTtlMs),
+      ];
+      return withSeqNames(fp, async (candidates) =>
+        parseSeqScriptReply<Admission>(
+          await runLuaScript(redis, ADMIT_SCRIPT, scriptKeys, [
+            prefix,
+            fp,
+            request.signalId,
+            request.deliveryDedupTtlMs,
+            request.receivedAtMs,
+            request.namespace,
+            request.flushIntervalMs,
+            request.nowMs,
+            request.duplicateAuditEvent ?? '',
+            JSON.stringify(candidates),
+            JSON.stringify(request.terminalRrNames),
+          ]),
+        ),
+      );
+    },
+
+    async admitResolved(request: ResolvedAdmitRequest): Promise<ResolvedAdmission> {
+      const reply = await runLuaScript(
+        redis,
+        ADMIT_RESOLVED_SCRIPT,
+        [
+          keys.applied(request.signalId),
+          keys.window(request.fingerprint),
+          keys.audit,
+          ...deliveryKeys(request.deliveryKeyHash, request.deliveryDedupTtlMs),
+        ],
+        [request.signalId, request.deliveryDedupTtlMs, request.auditWithOpenRr, request.auditWithoutRr],
+      );
+      return JSON.parse(String(reply)) as ResolvedAdmission;
+    },
+
+    async adopt(request: AdoptRequest): Promise<WindowSnapshot | null> {
+      const fp = request.fingerprint;
+      const reply = await runLuaScript(
+        redis,
+        ADOPT_SCRIPT,
+        [keys.window(fp), keys.seq(fp), keys.dirty, keys.audit],
+        [
+          fp,
+          request.signalId,
+          request.rr,
+          request.namespace,
+          request.seq,
+          request.existingCount,
+          request.existingFirstSeenMs ?? '',
+          request.nowMs,
+          request.flushIntervalMs,
+          JSON.stringify(request.auditEvents),
+        ],
+      );
+      return parseJsonOrNull<WindowSnapshot>(reply);
+    },
+
+    async advanceSeq(fingerprint: string, signalId: string, minSeq: number) {
+      return withSeqNames<{ rr: string; seq: number } | null>(fingerprint, async (candidates) => {
+        const reply = await runLuaScript(
+          redis,
+          ADVANCE_SEQ_SCRIPT,
+          [keys.window(fingerprint), keys.seq(fingerprint)],
+          [signalId, minSeq, JSON.stringify(candidates)],
+        );
+        if (reply === null) return { kind: 'result', value: null };
+        return parseSeqScriptReply<{ rr: string; seq: number }>(reply);
+      });
+    },
+
+    async markOpen(fingerprint: string, signalId: string, auditEvents: string[], nowMs: number) {
+      const reply = await runLuaScript(
+        redis,
+        MARK_OPEN_SCRIPT,
+        [keys.window(fingerprint), keys.dirty, keys.audit],
+        [fingerprint, signalId, JSON.stringify(auditEvents), nowMs],
+      );
+      return parseJsonOrNull<WindowSnapshot>(reply);
+    },
+
+    async recordInitialWrite(fingerprint, seq, countWritten, nowMs, flushIntervalMs) {
+      await runLuaScript(redis, RECORD_WRITE_SCRIPT, [keys.dirty], [prefix, fingerprint, seq, countWritten, nowMs, flushIntervalMs]);
+    },
+
+    async release(fingerprint: string, signalId: string, auditEvents: string[]) {
+      await runLuaScript(
+        redis,
+        RELEASE_SCRIPT,
+        [keys.window(fingerprint), keys.index, keys.dirty, keys.audit],
+        [fingerprint, signalId, JSON.stringify(auditEvents)],
+      );
+    },
+
+    async close(fingerprint: string, rrName: string, scheduleFinalWrite: boolean, nowMs: number) {
+      const reply = await runLuaScript(
+        redis,
+        CLOSE_SCRIPT,
+        [keys.window(fingerprint), keys.index, keys.dirty],
+        [prefix, fingerprint, rrName, scheduleFinalWrite ? '1' : '0', nowMs],
+      );
+      return reply === 1;
+    },
+
+    async takeDueFlushes(nowMs: number, limit: number): Promise<FlushTask[]> {
+      const reply = await runLuaScript(redis, TAKE_DUE_FLUSHES_SCRIPT, [keys.dirty], [prefix, nowMs, limit, flushLeaseMs]);
+      return JSON.parse(String(reply)) as FlushTask[];
+    },
+
+    async completeFlush(task: FlushTask, outcome: FlushOutcome, nowMs: number, flushIntervalMs: number) {
+      const fp = task.fingerprint;
+      switch (outcome.result) {
+        case 'ok':
+          await runLuaScript(redis, RECORD_WRITE_SCRIPT, [keys.dirty], [prefix, fp, task.seq, task.count, nowMs, flushIntervalMs]);
+          return;
+        case 'gone':
+          await runLuaScript(redis, FORGET_WINDOW_SCRIPT, [keys.window(fp), keys.index, keys.dirty], [prefix, fp, task.seq]);
+          return;
+        case 'retry':
+          await runLuaScript(
+            redis,
+            RETRY_FLUSH_SCRIPT,
+            [keys.window(fp), keys.dirty],
+            [prefix, fp, task.seq, nowMs + outcome.delayMs],
+          );
+          return;
+      }
+    },
+
+    async appendAudit(events: string[]) {
+      if (events.length === 0) return;
+      // MULTI: a crash never leaves half of one decision's events in the stream.
+      const multi = redis.multi();
+      for (const event of events) multi.xadd(keys.audit, '*', 'event', event);
+      await multi.exec();
+    },
+
+    openWindows(): Promise<number> {
+      return redis.scard(keys.index);
+    },
+  };
+}
