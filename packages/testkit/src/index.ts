@@ -1,3 +1,4 @@
 export * from './redis-fixture.js';
 export * from './shared-files.js';
 export * from './crd-validator.js';
+export * from './stack/index.js';

@@ -1,0 +1,4 @@
+export * from './free-port.js';
+export * from './gateway-stack.js';
+export * from './managed-process.js';
+export * from './wait-for.js';
