@@ -2,3 +2,5 @@ export * from './redis-fixture.js';
 export * from './shared-files.js';
 export * from './crd-validator.js';
 export * from './stack/index.js';
+export * from './kube-sandbox/index.js';
+export * from './orchestrator-driver.js';
