@@ -1,0 +1,20 @@
+export {
+  BreakerState,
+  type CircuitBreaker,
+  type CircuitBreakerOptions,
+  type CircuitBreakerSettings,
+  createCircuitBreaker,
+  DEFAULT_CIRCUIT_BREAKER_SETTINGS,
+} from './circuit-breaker.js';
+export { classifyKubeError } from './classify-error.js';
+export type { HoldTerminalOptions, WindowFacts } from './hold-terminal.js';
+export { KubeErrorType, KubeOperation } from './kube-error-type.js';
+export { createRemediationClient, type KubeClientHooks, type RemediationClientOptions } from './remediation-client.js';
+export {
+  createRemediationIndex,
+  type IndexLogger,
+  type ManagedRemediationIndex,
+  type RemediationIndexOptions,
+} from './remediation-index.js';
+export { backoffDelayMs, DEFAULT_RETRY_POLICY, type RetryHooks, type RetryPolicy, withRetry } from './retry-policy.js';
+export { isWindowClosed } from './window-closed.js';
