@@ -76,7 +76,9 @@ describe('admit', () => {
   it('claims exactly once and counts every other signal when 200 admits race on 4 connections', async () => {
     const { admissions, count, prefix, fp } = await admitConcurrently(4, 200);
     const claimed = admissions.filter((a) => a.decision === 'claimed');
-    expect(claimed).toEqual([{ decision: 'claimed', rr: remediationRequestName(fp, 1), namespace: 'kubernaut-system', seq: 1, count: 1 }]);
+    expect(claimed).toEqual([
+      { decision: 'claimed', rr: remediationRequestName(fp, 1), namespace: 'kubernaut-system', seq: 1, count: 1 },
+    ]);
     expect(admissions.filter((a) => a.decision === 'duplicate')).toHaveLength(199);
     expect(count).toBe('200');
     const counts = admissions.flatMap((a) => (a.decision === 'duplicate' ? [a.count] : [])).sort((a, b) => a - b);
@@ -100,7 +102,10 @@ describe('admit', () => {
     const withKey = { deliveryKeyHash, deliveryDedupTtlMs: 200 };
 
     expect((await store.admit(admitRequest(fp, 'first', withKey))).decision).toBe('claimed');
-    expect(await store.admit(admitRequest(fp, 'again', withKey))).toEqual({ decision: 'redelivery', firstSignalId: 'first' });
+    expect(await store.admit(admitRequest(fp, 'again', withKey))).toEqual({
+      decision: 'redelivery',
+      firstSignalId: 'first',
+    });
     expect(await redis.hget(`${prefix}:win:${fp}`, 'count')).toBe('1');
     expect(await auditEvents(redis, prefix)).toHaveLength(0);
 
@@ -139,7 +144,13 @@ describe('admit', () => {
     await store.admit(admitRequest(fp, 's2'));
 
     const next = await store.admit(admitRequest(fp, 's3', { terminalRrNames: [remediationRequestName(fp, 1)] }));
-    expect(next).toEqual({ decision: 'claimed', rr: remediationRequestName(fp, 2), namespace: 'kubernaut-system', seq: 2, count: 1 });
+    expect(next).toEqual({
+      decision: 'claimed',
+      rr: remediationRequestName(fp, 2),
+      namespace: 'kubernaut-system',
+      seq: 2,
+      count: 1,
+    });
     expect(await redis.get(`${prefix}:seq:${fp}`)).toBe('2');
     // The closed window still owes its RR the count of 2, so it waits for its final write.
     expect(await redis.hget(`${prefix}:closed:${fp}:1`, 'count')).toBe('2');

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type {
-  AdmitRequest,
   Admission,
+  AdmitRequest,
   AdoptRequest,
   FlushOutcome,
   FlushTask,
@@ -143,7 +143,12 @@ export function createRedisWindowStore(redis: Redis, options: RedisWindowStoreOp
     },
 
     async recordInitialWrite(fingerprint, seq, countWritten, nowMs, flushIntervalMs) {
-      await runLuaScript(redis, RECORD_WRITE_SCRIPT, [keys.dirty], [prefix, fingerprint, seq, countWritten, nowMs, flushIntervalMs]);
+      await runLuaScript(
+        redis,
+        RECORD_WRITE_SCRIPT,
+        [keys.dirty],
+        [prefix, fingerprint, seq, countWritten, nowMs, flushIntervalMs],
+      );
     },
 
     async release(fingerprint: string, signalId: string, auditEvents: string[]) {
@@ -166,7 +171,12 @@ export function createRedisWindowStore(redis: Redis, options: RedisWindowStoreOp
     },
 
     async takeDueFlushes(nowMs: number, limit: number): Promise<FlushTask[]> {
-      const reply = await runLuaScript(redis, TAKE_DUE_FLUSHES_SCRIPT, [keys.dirty], [prefix, nowMs, limit, flushLeaseMs]);
+      const reply = await runLuaScript(
+        redis,
+        TAKE_DUE_FLUSHES_SCRIPT,
+        [keys.dirty],
+        [prefix, nowMs, limit, flushLeaseMs],
+      );
       return JSON.parse(String(reply)) as FlushTask[];
     },
 
@@ -174,10 +184,20 @@ export function createRedisWindowStore(redis: Redis, options: RedisWindowStoreOp
       const fp = task.fingerprint;
       switch (outcome.result) {
         case 'ok':
-          await runLuaScript(redis, RECORD_WRITE_SCRIPT, [keys.dirty], [prefix, fp, task.seq, task.count, nowMs, flushIntervalMs]);
+          await runLuaScript(
+            redis,
+            RECORD_WRITE_SCRIPT,
+            [keys.dirty],
+            [prefix, fp, task.seq, task.count, nowMs, flushIntervalMs],
+          );
           return;
         case 'gone':
-          await runLuaScript(redis, FORGET_WINDOW_SCRIPT, [keys.window(fp), keys.index, keys.dirty], [prefix, fp, task.seq]);
+          await runLuaScript(
+            redis,
+            FORGET_WINDOW_SCRIPT,
+            [keys.window(fp), keys.index, keys.dirty],
+            [prefix, fp, task.seq],
+          );
           return;
         case 'retry':
           await runLuaScript(

@@ -33,7 +33,9 @@ export async function withSeqNames<T>(
 }
 
 function namesAfter(fingerprint: string, base: number): SeqNameCandidates {
-  const names = Array.from({ length: CANDIDATES_PER_CALL }, (_, i) => remediationRequestName(fingerprint, base + 1 + i));
+  const names = Array.from({ length: CANDIDATES_PER_CALL }, (_, i) =>
+    remediationRequestName(fingerprint, base + 1 + i),
+  );
   return { base, names };
 }
 
