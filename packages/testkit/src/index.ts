@@ -4,3 +4,4 @@ export * from './crd-validator.js';
 export * from './stack/index.js';
 export * from './kube-sandbox/index.js';
 export * from './orchestrator-driver.js';
+export * from './data-storage-stub.js';
