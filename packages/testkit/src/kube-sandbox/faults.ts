@@ -3,6 +3,8 @@
 export interface SandboxRequestInfo {
   method: string;
   path: string;
+  /** Raw query string with its leading `?` (e.g. to match only watch requests: `includes('watch=true')`). */
+  query: string;
 }
 
 export interface FaultSettings {

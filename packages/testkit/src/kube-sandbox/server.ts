@@ -45,9 +45,7 @@ export interface KubeSandboxOptions {
   random?: () => number;
 }
 
-export interface RecordedRequest extends SandboxRequestInfo {
-  query: string;
-}
+export type RecordedRequest = SandboxRequestInfo;
 
 export type RequestFilter = ((req: RecordedRequest) => boolean) | { method?: string; path?: string | RegExp };
 
