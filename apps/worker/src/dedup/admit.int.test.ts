@@ -158,6 +158,24 @@ describe('admit', () => {
     expect(await store.openWindows()).toBe(1);
   });
 
+  it('claims the next window exactly once when workers race to close a terminal one', async () => {
+    const prefix = newPrefix();
+    const stores = connect(4).map((c) => createRedisWindowStore(c, { prefix }));
+    const fp = fingerprintFor('terminal-race');
+    await stores[0]!.admit(admitRequest(fp, 'first'));
+    await stores[0]!.markOpen(fp, 'first', [], T0);
+    const terminalRrNames = [remediationRequestName(fp, 1)];
+
+    const admissions = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => stores[i % 4]!.admit(admitRequest(fp, `s-${i}`, { terminalRrNames }))),
+    );
+    const claims = admissions.filter((a) => a.decision === 'claimed');
+    expect(claims).toEqual([expect.objectContaining({ seq: 2, rr: remediationRequestName(fp, 2) })]);
+    expect(admissions.filter((a) => a.decision === 'duplicate' && a.seq === 2)).toHaveLength(99);
+    expect(await redis.hget(`${prefix}:win:${fp}`, 'count')).toBe('100');
+    expect(await redis.hget(`${prefix}:closed:${fp}:1`, 'count')).toBe('1');
+  });
+
   it('claims the seq after one that moved beyond the names the first call carried', async () => {
     const prefix = newPrefix();
     const store = createRedisWindowStore(redis, { prefix });

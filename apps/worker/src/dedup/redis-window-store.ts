@@ -215,7 +215,10 @@ export function createRedisWindowStore(redis: Redis, options: RedisWindowStoreOp
       // MULTI: a crash never leaves half of one decision's events in the stream.
       const multi = redis.multi();
       for (const event of events) multi.xadd(keys.audit, '*', 'event', event);
-      await multi.exec();
+      // exec resolves with per-command errors instead of rejecting; an event that was not appended must
+      // fail the caller, or the decision it records would go unaudited.
+      const failed = (await multi.exec())?.find(([err]) => err !== null);
+      if (failed) throw failed[0];
     },
 
     openWindows(): Promise<number> {

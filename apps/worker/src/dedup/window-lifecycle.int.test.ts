@@ -216,4 +216,28 @@ describe('admitResolved', () => {
       { type: 'resolved-open', rr, ref: `${NAMESPACE}/${rr}`, count: 1 },
     ]);
   });
+
+  it('reports a redelivery of a resolved item without auditing it', async () => {
+    setUp('resolved-redelivery');
+    const resolved = (signalId: string) => ({
+      fingerprint: fp,
+      signalId,
+      deliveryKeyHash: sha256Hex('am\u0000resolved-item'),
+      deliveryDedupTtlMs: 600_000,
+      auditWithOpenRr: event('resolved-open'),
+      auditWithoutRr: '{"type":"resolved-none"}',
+    });
+    await store.admitResolved(resolved('r1'));
+    expect(await store.admitResolved(resolved('r2'))).toEqual({ decision: 'redelivery', firstSignalId: 'r1' });
+    expect(await auditEvents()).toHaveLength(1);
+  });
+});
+
+describe('appendAudit', () => {
+  it('appends every event verbatim, in order', async () => {
+    setUp('append');
+    await store.appendAudit(['{"n":1}', '{"n":2}']);
+    await store.appendAudit([]);
+    expect(await auditEvents()).toEqual([{ n: 1 }, { n: 2 }]);
+  });
 });
