@@ -1,0 +1,70 @@
+import type { Queue } from 'bullmq';
+import { Hono } from 'hono';
+import type { Logger } from 'pino';
+import type { RedisHealth } from './health/redis-health.js';
+import type { IngressEnv } from './http/ingress-env.js';
+import { INTERNAL_ERROR_DETAIL, ProblemError, problemResponse } from './http/problem.js';
+import type { Lifecycle } from './lifecycle/lifecycle.js';
+import type { IngressMetrics } from './metrics/ingress-metrics.js';
+import { DASHBOARD_PATH, requestContext } from './middleware/request-context.js';
+import type { QueueDepth } from './queue/queue-depth.js';
+import type { SignalQueue } from './queue/signal-queue.js';
+import { adminQueuesRoute, requireAdmin } from './routes/admin-queues-route.js';
+import { healthRoutes } from './routes/health-routes.js';
+import { metricsRoute } from './routes/metrics-route.js';
+import { createSignalHandler } from './routes/signal-route.js';
+import type { Clock } from './runtime/clock.js';
+import type { IdGenerators } from './runtime/ids.js';
+import type { IngressSettings } from './settings/ingress-settings.js';
+import type { RateLimiter } from './signals/rate-limiter.js';
+
+export interface IngressDeps {
+  /** The current immutable settings snapshot; called once per request. */
+  settings(): IngressSettings;
+  queue: SignalQueue;
+  queueDepth: QueueDepth;
+  redisHealth: RedisHealth;
+  rateLimiter: RateLimiter;
+  lifecycle: Lifecycle;
+  clock: Clock;
+  ids: IdGenerators;
+  logger: Logger;
+  metrics: IngressMetrics;
+  /** The BullMQ queue Bull Board shows; without it `/admin/queues` is behind auth but answers 404. */
+  dashboardQueue?: Queue;
+}
+
+export function createApp(deps: IngressDeps): Hono<IngressEnv> {
+  const app = new Hono<IngressEnv>();
+
+  app.use(requestContext({ ...deps, newRequestId: deps.ids.requestId }));
+
+  app.route('/', healthRoutes(deps));
+  app.route('/', metricsRoute(deps));
+  if (deps.dashboardQueue === undefined) {
+    app.use(`${DASHBOARD_PATH}/*`, requireAdmin(deps.settings));
+  } else {
+    app.route(DASHBOARD_PATH, adminQueuesRoute({ settings: deps.settings, queue: deps.dashboardQueue }));
+  }
+  app.all('/api/v1/signals/*', createSignalHandler(deps));
+
+  app.notFound(() => {
+    throw new ProblemError('not-found', 'No endpoint at this path; signals are posted to /api/v1/signals/<source>');
+  });
+
+  app.onError((error, c) => {
+    const requestId = c.get('requestId') ?? deps.ids.requestId();
+    const instance = c.req.path;
+    if (error instanceof ProblemError) {
+      const source = c.get('source');
+      if (error.options.reason !== undefined && source !== undefined) {
+        deps.metrics.requestsRejected.inc({ source_type: source.definition.signalSource, reason: error.options.reason });
+      }
+      return problemResponse(error, instance, requestId);
+    }
+    deps.logger.error({ err: error, requestId }, 'unhandled error');
+    return problemResponse(new ProblemError('internal-error', INTERNAL_ERROR_DETAIL), instance, requestId);
+  });
+
+  return app;
+}

@@ -1,0 +1,23 @@
+import { findJsonErrorOffset } from './json-error-offset.js';
+
+export type JsonBody = { ok: true; value: unknown } | { ok: false; detail: string };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Decodes a request body as UTF-8 JSON; problems are described by position only, never by content (SPEC §2.3). */
+export function decodeJsonBody(bytes: Uint8Array): JsonBody {
+  if (bytes.byteLength === 0) return { ok: false, detail: 'Request body is empty; send a JSON document' };
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    return { ok: false, detail: 'Request body is not valid UTF-8; encode the JSON body as UTF-8' };
+  }
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    const offset = findJsonErrorOffset(bytes);
+    const problem = offset >= bytes.byteLength ? 'ends unexpectedly' : `has a syntax error at byte offset ${offset}`;
+    return { ok: false, detail: `Request body is not valid JSON: it ${problem}; send a well-formed JSON document` };
+  }
+}

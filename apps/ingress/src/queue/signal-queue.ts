@@ -1,0 +1,75 @@
+import { ErrorCode, GatewayError } from '@gateway/contracts';
+import type { SignalJob } from '@gateway/contracts';
+import type { Queue } from 'bullmq';
+
+/** Puts every signal of one delivery into Redis, all or nothing; resolves only once Redis has them. */
+export interface SignalQueue {
+  enqueue(jobs: SignalJob[]): Promise<void>;
+}
+
+export interface BullMqSignalQueueOptions {
+  /**
+   * Upper bound on one `addBulk`. ioredis' commandTimeout does not cover the wait for a connection that never
+   * becomes ready (a Redis that accepts TCP and never answers), so the bound is enforced here too.
+   */
+  enqueueTimeoutMs: number;
+  completedRetention: { ageSeconds: number; count: number };
+  failedRetentionSeconds: number;
+}
+
+export const DEFAULT_SIGNAL_QUEUE_OPTIONS: BullMqSignalQueueOptions = {
+  enqueueTimeoutMs: 1_500,
+  completedRetention: { ageSeconds: 3_600, count: 10_000 },
+  failedRetentionSeconds: 7 * 24 * 3_600,
+};
+
+function redisUnavailable(cause: unknown): GatewayError {
+  return new GatewayError({
+    code: ErrorCode.redisUnavailable,
+    operation: 'queue.addBulk',
+    errorType: 'redis_unavailable',
+    retryable: true,
+    cause,
+  });
+}
+
+/**
+ * SPEC §10.1: job id = signalId, so a retried enqueue of the same signal is a no-op in BullMQ; job name =
+ * source name. One addBulk is one MULTI, so a delivery is never half enqueued.
+ */
+export function createBullMqSignalQueue(
+  queue: Pick<Queue, 'addBulk'>,
+  options: BullMqSignalQueueOptions = DEFAULT_SIGNAL_QUEUE_OPTIONS,
+): SignalQueue {
+  return {
+    async enqueue(jobs) {
+      if (jobs.length === 0) return;
+      const bulk = jobs.map((job) => ({
+        name: job.signal.source,
+        data: job,
+        opts: {
+          jobId: job.signal.signalId,
+          removeOnComplete: { age: options.completedRetention.ageSeconds, count: options.completedRetention.count },
+          removeOnFail: { age: options.failedRetentionSeconds },
+        },
+      }));
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`addBulk did not finish within ${options.enqueueTimeoutMs} ms`)),
+          options.enqueueTimeoutMs,
+        );
+      });
+      const added = queue.addBulk(bulk);
+      // The loser of the race must not surface later as an unhandled rejection.
+      added.catch(() => undefined);
+      try {
+        await Promise.race([added, timeout]);
+      } catch (error) {
+        throw redisUnavailable(error);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}

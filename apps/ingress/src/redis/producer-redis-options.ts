@@ -1,0 +1,16 @@
+import type { RedisOptions } from 'ioredis';
+
+/**
+ * The ingress producer connection fails fast instead of queueing commands while Redis is away, so a request
+ * answers 503 within about a second rather than waiting for a reconnect; it keeps reconnecting forever so
+ * the process recovers on its own (SPEC §16: start unready, retry every second).
+ */
+export function producerRedisOptions(): RedisOptions {
+  return {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 1_000,
+    connectTimeout: 1_000,
+    retryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
+  };
+}

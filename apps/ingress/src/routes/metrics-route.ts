@@ -1,0 +1,30 @@
+import { Hono } from 'hono';
+import type { IngressEnv } from '../http/ingress-env.js';
+import type { IngressMetrics } from '../metrics/ingress-metrics.js';
+import type { IngressSettings } from '../settings/ingress-settings.js';
+
+export interface MetricsRouteDeps {
+  settings(): IngressSettings;
+  metrics: IngressMetrics;
+}
+
+/** True when any enabled signal endpoint accepts requests without a token or signature (SPEC §3.1). */
+export function authDisabled(settings: IngressSettings): boolean {
+  return settings.auth.mode === 'none' || settings.sources.some((source) => source.enabled && source.authMode === 'none');
+}
+
+/** `GET /metrics` (SPEC §14.1), unauthenticated; NetworkPolicy restricts it. */
+export function metricsRoute(deps: MetricsRouteDeps): Hono<IngressEnv> {
+  const routes = new Hono<IngressEnv>();
+  routes.get('/metrics', async (c) => {
+    c.set('endpoint', '/metrics');
+    // Settings-derived gauges are refreshed at scrape time so a swapped snapshot shows without extra wiring.
+    const settings = deps.settings();
+    deps.metrics.authDisabled.set(authDisabled(settings) ? 1 : 0);
+    deps.metrics.configInfo.reset();
+    deps.metrics.configInfo.set({ hash: settings.configHash }, 1);
+    const body = await deps.metrics.registry.metrics();
+    return c.body(body, 200, { 'Content-Type': deps.metrics.registry.contentType });
+  });
+  return routes;
+}

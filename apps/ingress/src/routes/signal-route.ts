@@ -1,0 +1,319 @@
+import { NormalizedSignalSchema, formatTimestamp, problemType } from '@gateway/contracts';
+import type { NormalizedSignal, Principal, SignalJob } from '@gateway/contracts';
+import { SourceInputError } from '@gateway/sources';
+import type { ParseResult, RawRequest, RejectedItem, SourceContext } from '@gateway/sources';
+import type { Context, Handler } from 'hono';
+import type { Logger } from 'pino';
+import { authenticateSignalRequest } from '../auth/authenticate-signal-request.js';
+import type { IngressEnv } from '../http/ingress-env.js';
+import { decodeJsonBody } from '../http/json-body.js';
+import { DEFAULT_CONTENT_TYPES, checkMediaType } from '../http/media-type.js';
+import { INTERNAL_ERROR_DETAIL, ProblemError, RejectReason, retryAfter } from '../http/problem.js';
+import { readLimitedBody } from '../http/read-limited-body.js';
+import { checkReplayWindow } from '../http/replay-window.js';
+import type { IngressMetrics } from '../metrics/ingress-metrics.js';
+import type { QueueDepth } from '../queue/queue-depth.js';
+import type { SignalQueue } from '../queue/signal-queue.js';
+import type { Clock } from '../runtime/clock.js';
+import type { IdGenerators } from '../runtime/ids.js';
+import type { IngressSettings, SourceInstance } from '../settings/ingress-settings.js';
+import { resolveClusterId } from '../signals/cluster-id.js';
+import { completeSignal } from '../signals/complete-signal.js';
+import type { RateLimiter } from '../signals/rate-limiter.js';
+
+export interface SignalRouteDeps {
+  settings(): IngressSettings;
+  queue: SignalQueue;
+  queueDepth: QueueDepth;
+  rateLimiter: RateLimiter;
+  clock: Clock;
+  ids: IdGenerators;
+  logger: Logger;
+  metrics: IngressMetrics;
+}
+
+/** Redis errors answer with a longer delay than overload: a reconnect takes seconds, not a queue drain. */
+export const REDIS_UNAVAILABLE_RETRY_AFTER_SECONDS = 10;
+export const IN_FLIGHT_RETRY_AFTER_SECONDS = 1;
+
+interface AcceptedBody {
+  status: 'accepted';
+  accepted: number;
+  ignored: number;
+  requestId: string;
+  rejected?: { index: number; type: string; detail: string }[];
+}
+
+/**
+ * `ALL /api/v1/signals/*`: SPEC §2.2 steps 2–15. Routes are looked up in the current settings snapshot on
+ * every request, so sources added or disabled by a reload apply without re-registering routes.
+ */
+export function createSignalHandler(deps: SignalRouteDeps): Handler<IngressEnv> {
+  let inFlight = 0;
+
+  return async (c) => {
+    const settings = deps.settings();
+    const source = settings.sources.find((candidate) => candidate.route === c.req.path);
+    if (source === undefined || !source.enabled) {
+      throw new ProblemError('not-found', 'No enabled signal source at this path; check the URL and the source configuration');
+    }
+    c.set('endpoint', source.route);
+    c.set('source', source);
+    if (c.req.method !== 'POST') {
+      throw new ProblemError('method-not-allowed', 'Signal endpoints accept only POST', { headers: { Allow: 'POST' } });
+    }
+    if (inFlight >= settings.server.maxInFlightRequests) {
+      throw new ProblemError('service-unavailable', 'Too many requests in progress; retry after the Retry-After delay', {
+        headers: retryAfter(IN_FLIGHT_RETRY_AFTER_SECONDS),
+        reason: RejectReason.inFlightLimit,
+      });
+    }
+    inFlight++;
+    deps.metrics.httpRequestsInFlight.inc();
+    // The slot is held until the pipeline really ends, even after a timeout answer: that is what bounds memory.
+    const pipeline = processDelivery(deps, c, settings, source).finally(() => {
+      inFlight--;
+      deps.metrics.httpRequestsInFlight.dec();
+    });
+    return raceRequestTimeout(pipeline, settings.server.requestTimeoutMs);
+  };
+}
+
+/**
+ * `server.requestTimeout` (SPEC §5.0): a request that has not finished answers 503. An enqueue still running
+ * may land afterwards; the sender's retry is then absorbed by delivery keys (SPEC §7.8).
+ */
+async function raceRequestTimeout(pipeline: Promise<Response>, timeoutMs: number): Promise<Response> {
+  pipeline.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new ProblemError('service-unavailable', 'Request did not complete in time; retry after the Retry-After delay', {
+            headers: retryAfter(REDIS_UNAVAILABLE_RETRY_AFTER_SECONDS),
+          }),
+        ),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([pipeline, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function processDelivery(
+  deps: SignalRouteDeps,
+  c: Context<IngressEnv>,
+  settings: IngressSettings,
+  source: SourceInstance,
+): Promise<Response> {
+  const definition = source.definition;
+  const contentTypes = definition.contentTypes ?? DEFAULT_CONTENT_TYPES;
+  const media = checkMediaType(c.req.header('content-type'), c.req.header('content-encoding'), contentTypes);
+  if (!media.ok) {
+    throw new ProblemError(media.slug, media.detail, {
+      reason: RejectReason.mediaType,
+      ...(media.slug === 'unsupported-media-type' ? { headers: { 'Accept-Post': contentTypes.join(', ') } } : {}),
+    });
+  }
+
+  let principal: Principal = authenticateSignalRequest(settings, source, {
+    authorization: c.req.header('authorization'),
+    queryToken: c.req.query('token'),
+  });
+
+  // Before the body is read, so an overloaded gateway spends nothing on requests it will refuse.
+  // Seam: the audit backlog limit (SPEC §10.2) joins this check when the audit stream exists.
+  if (deps.queueDepth.backpressureActive()) {
+    throw new ProblemError('queue-full', 'Signal queue is above its high-water mark; retry after the Retry-After delay', {
+      headers: retryAfter(settings.queue.retryAfterSeconds),
+      reason: RejectReason.queueFull,
+    });
+  }
+
+  const limitBytes = settings.server.bodyLimitBytes;
+  const body = await readLimitedBody(c.req.raw, limitBytes);
+  if (!body.ok) {
+    throw new ProblemError(
+      'payload-too-large',
+      `Request body exceeds ${limitBytes} bytes; reduce max_alerts on the sender or raise server.bodyLimitBytes`,
+      { reason: RejectReason.tooLarge },
+    );
+  }
+  const receivedAt = deps.clock.now();
+  const raw: RawRequest = {
+    method: c.req.method,
+    path: c.req.path,
+    headers: Object.fromEntries(c.req.raw.headers),
+    query: c.req.query(),
+    rawBody: body.bytes,
+    receivedAt,
+  };
+  const context: SourceContext<unknown> = {
+    name: source.name,
+    sourceType: source.sourceType,
+    signalSource: definition.signalSource,
+    options: source.options,
+    settings: source.settings,
+    now: () => deps.clock.now(),
+  };
+  const runAdapter = adapterRunner(deps, c, source);
+
+  if ((source.authMode === 'signature' || source.authMode === 'token-and-signature') && definition.verify) {
+    const verify = definition.verify.bind(definition);
+    const verdict = await runAdapter(() => verify(raw, context));
+    if (!verdict.ok) {
+      const slug = verdict.status === 401 ? 'signature-invalid' : verdict.status === 403 ? 'forbidden' : 'service-unavailable';
+      throw new ProblemError(slug, verdict.detail, {
+        reason: verdict.status === 401 ? RejectReason.signatureInvalid : verdict.status === 403 ? RejectReason.forbidden : undefined,
+        ...(verdict.status === 503 ? { headers: retryAfter(settings.queue.retryAfterSeconds) } : {}),
+      });
+    }
+    if (verdict.principal !== undefined && principal.type === 'anonymous') principal = verdict.principal;
+  }
+
+  const replay = checkReplayWindow(c.req.header('x-timestamp'), receivedAt.getTime(), source.requireTimestamp);
+  if (replay !== undefined) throw new ProblemError('replay-rejected', replay, { reason: RejectReason.replay });
+
+  const json = decodeJsonBody(body.bytes);
+  if (!json.ok) throw new ProblemError('validation-error', json.detail, { reason: RejectReason.malformed });
+  raw.json = json.value;
+  const requestId = c.get('requestId');
+
+  if (definition.handshake) {
+    const handshake = definition.handshake.bind(definition);
+    const reply = await runAdapter(() => handshake(raw, context));
+    if (reply !== undefined) return c.json({ ...reply.body, requestId }, reply.status as 200);
+  }
+
+  const parse = definition.parse.bind(definition);
+  const result = await runAdapter(() => parse(raw, context));
+  recordParseStats(deps, source, result);
+
+  const receivedTime = formatTimestamp(receivedAt);
+  const delivery = { requestId, receivedTime, principal, clientIp: c.get('clientIp'), configHash: settings.configHash };
+  const rejected: RejectedItem[] = [...result.rejected];
+  const signals: NormalizedSignal[] = [];
+  for (const draft of result.signals) {
+    const cluster = resolveClusterId(draft, settings.multiCluster);
+    if (!cluster.ok) {
+      rejected.push({ index: draft.index, pointer: '', message: cluster.message });
+      deps.metrics.signalsRejected.inc({ source_type: definition.signalSource, reason: 'invalid_cluster_id' });
+      continue;
+    }
+    const signal = completeSignal(draft, delivery, deps.ids.signalId(), cluster.clusterId);
+    const checked = NormalizedSignalSchema.safeParse(signal);
+    if (!checked.success) {
+      // A draft that breaks the job contract is an adapter bug; enqueueing it would only fail in the worker.
+      throw adapterFault(deps, c, source, new Error(`source produced an invalid signal: ${checked.error.message}`));
+    }
+    signals.push(checked.data);
+  }
+
+  if (signals.length === 0 && result.ignored.length === 0) {
+    if (rejected.length > 0) {
+      throw new ProblemError('validation-error', 'Every item in the delivery is invalid; fix the fields listed in errors', {
+        reason: RejectReason.malformed,
+        errors: rejected.map(({ index, pointer, message }) => ({ index, pointer, message })),
+      });
+    }
+    throw new ProblemError('validation-error', 'The delivery contains no items; send at least one alert or event', {
+      reason: RejectReason.malformed,
+    });
+  }
+
+  if (signals.length > 0) {
+    const decision = await deps.rateLimiter.admit({ source, principal, clientIp: c.get('clientIp'), cost: signals.length });
+    if (!decision.allowed) {
+      throw new ProblemError('rate-limited', 'Rate limit exceeded for this source; retry after the Retry-After delay', {
+        status: source.rateLimitStatus,
+        headers: retryAfter(decision.retryAfterSeconds),
+        reason: RejectReason.rateLimited,
+      });
+    }
+    await enqueue(deps, c, signals);
+  }
+
+  c.set('accepted', signals.length);
+  const response: AcceptedBody = {
+    status: 'accepted',
+    accepted: signals.length,
+    ignored: result.ignored.length,
+    requestId,
+  };
+  if (rejected.length > 0) {
+    response.rejected = rejected.map(({ index, message }) => ({
+      index,
+      type: problemType('validation-error'),
+      detail: message,
+    }));
+  }
+  return c.json(response, 202);
+}
+
+async function enqueue(deps: SignalRouteDeps, c: Context<IngressEnv>, signals: NormalizedSignal[]): Promise<void> {
+  const enqueuedAt = formatTimestamp(deps.clock.now());
+  const jobs: SignalJob[] = signals.map((signal) => ({ signal, enqueuedAt, trace: {} }));
+  const stopTimer = deps.metrics.enqueueDuration.startTimer();
+  try {
+    await deps.queue.enqueue(jobs);
+  } catch (error) {
+    deps.logger.error({ err: error, requestId: c.get('requestId'), signals: signals.length }, 'enqueue failed');
+    throw new ProblemError('service-unavailable', 'Signal queue is unavailable; retry after the Retry-After delay', {
+      headers: retryAfter(REDIS_UNAVAILABLE_RETRY_AFTER_SECONDS),
+      reason: RejectReason.redisUnavailable,
+    });
+  } finally {
+    stopTimer();
+  }
+  for (const signal of signals) {
+    deps.metrics.signalsReceived.inc({
+      source_type: signal.signalSource,
+      severity: deps.metrics.severityLabel(signal.severity),
+    });
+  }
+}
+
+function recordParseStats(deps: SignalRouteDeps, source: SourceInstance, result: ParseResult): void {
+  const sourceType = source.definition.signalSource;
+  for (const item of result.ignored) deps.metrics.signalsIgnored.inc({ source_type: sourceType, reason: item.reason });
+  if (result.rejected.length > 0) {
+    deps.metrics.signalsRejected.inc({ source_type: sourceType, reason: 'invalid' }, result.rejected.length);
+  }
+  const truncated = result.stats?.truncatedAlerts ?? 0;
+  if (truncated > 0) {
+    deps.metrics.alertmanagerTruncatedAlerts.inc(truncated);
+    deps.logger.warn({ source: source.name, truncatedAlerts: truncated }, 'Alertmanager truncated alerts from a webhook');
+  }
+  const unresolved = result.stats?.unresolvedTargets ?? 0;
+  if (unresolved > 0) deps.metrics.unresolvedTargets.inc({ source_type: sourceType }, unresolved);
+}
+
+function adapterFault(deps: SignalRouteDeps, c: Context<IngressEnv>, source: SourceInstance, error: unknown): ProblemError {
+  deps.metrics.sourceErrors.inc({ source_type: source.definition.signalSource });
+  deps.logger.error({ err: error, requestId: c.get('requestId'), source: source.name }, 'source adapter failed');
+  return new ProblemError('internal-error', INTERNAL_ERROR_DETAIL);
+}
+
+/**
+ * Runs adapter code: a SourceInputError is the sender's fault (400 naming the field); anything else is a
+ * fault in the adapter (500, counted, logged), never a crash.
+ */
+function adapterRunner(deps: SignalRouteDeps, c: Context<IngressEnv>, source: SourceInstance) {
+  return async <T>(call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof SourceInputError) {
+        throw new ProblemError('validation-error', error.message, {
+          reason: RejectReason.malformed,
+          errors: [{ pointer: error.pointer, message: error.message }],
+        });
+      }
+      throw adapterFault(deps, c, source, error);
+    }
+  };
+}

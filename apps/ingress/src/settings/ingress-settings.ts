@@ -1,0 +1,68 @@
+import type { SourceType } from '@gateway/contracts';
+import type { AuthMode, CommonSourceSettings, SourceDefinition } from '@gateway/sources';
+import type { TrustedProxies } from '../http/client-ip.js';
+
+export const TOKEN_SCOPES = ['signals', 'admin'] as const;
+export type TokenScope = (typeof TOKEN_SCOPES)[number];
+
+/** A configured token; only its SHA-256 digest is kept in memory (SPEC §3.1). */
+export interface TokenCredential {
+  id: string;
+  /** 64 lowercase hex characters. */
+  sha256: string;
+  scopes: readonly TokenScope[];
+  /** Source instance names this token may post to, or `*` for every source. */
+  sources: '*' | readonly string[];
+}
+
+export interface SourceInstance {
+  name: string;
+  /** Path under `/api/v1/signals/`. */
+  route: string;
+  enabled: boolean;
+  definition: SourceDefinition<unknown>;
+  /** The adapter family; definitions whose type is not built in are plugins. */
+  sourceType: SourceType;
+  authMode: AuthMode;
+  allowQueryToken: boolean;
+  requireTimestamp: boolean;
+  settings: CommonSourceSettings;
+  /** Already validated by the definition's `optionsSchema`. */
+  options: unknown;
+  /**
+   * `sources.<name>.overloadStatus`: the status of a rate-limit answer, chosen by what this sender retries
+   * (SPEC §5.0). Queue and Redis overload always answer 503.
+   */
+  rateLimitStatus: 429 | 503;
+  deliveryDedup: boolean;
+}
+
+/**
+ * One immutable snapshot of everything a request needs. A request reads it once at its start, so a reload
+ * that swaps the snapshot never changes the rules half-way through a request.
+ */
+export interface IngressSettings {
+  auth: {
+    mode: 'token' | 'none';
+    tokens: readonly TokenCredential[];
+  };
+  server: {
+    bodyLimitBytes: number;
+    maxInFlightRequests: number;
+    requestTimeoutMs: number;
+    trustedProxies: TrustedProxies;
+  };
+  queue: {
+    highWaterMark: number;
+    lowWaterMark: number;
+    retryAfterSeconds: number;
+  };
+  multiCluster: {
+    enabled: boolean;
+    clusterLabel: string;
+    defaultClusterId: string;
+  };
+  /** 12 hex characters identifying the configuration that parsed a signal. */
+  configHash: string;
+  sources: readonly SourceInstance[];
+}

@@ -1,0 +1,30 @@
+import type { NormalizedSignal, Principal, SignalDraft } from '@gateway/contracts';
+
+/** What ingress knows about the delivery that the adapter does not (SPEC §5.8 SignalDraft → §4.1). */
+export interface DeliveryContext {
+  requestId: string;
+  /** formatTimestamp of the moment the body was fully read. */
+  receivedTime: string;
+  principal: Principal;
+  clientIp: string;
+  configHash: string;
+}
+
+export function completeSignal(
+  draft: SignalDraft,
+  delivery: DeliveryContext,
+  signalId: string,
+  clusterId: string,
+): NormalizedSignal {
+  return {
+    ...draft,
+    signalId,
+    requestId: delivery.requestId,
+    firingTime: draft.firingTime ?? delivery.receivedTime,
+    receivedTime: delivery.receivedTime,
+    principal: delivery.principal,
+    clientIp: delivery.clientIp.slice(0, 45),
+    configHash: delivery.configHash,
+    clusterId,
+  };
+}
