@@ -41,7 +41,12 @@ function parseJsonOrNull<T>(reply: unknown): T | null {
   return typeof reply === 'string' ? (JSON.parse(reply) as T) : null;
 }
 
-/** SPEC §7 on one Redis primary: every method is one Lua script, see each script module for its contract. */
+/**
+ * SPEC §7 on Redis: every window step is one Lua script (see each script module for its contract), so
+ * decisions are atomic across any number of workers. Scripts derive per-member keys (`closed:<fp>:<seq>`,
+ * the `win:<fp>` behind a flush member) from the prefix, which is why a single primary is required
+ * (SPEC §7.1: no Redis Cluster).
+ */
 export function createRedisWindowStore(redis: Redis, options: RedisWindowStoreOptions): WindowStore {
   const { prefix } = options;
   const flushLeaseMs = options.flushLeaseMs ?? DEFAULT_FLUSH_LEASE_MS;
