@@ -1,0 +1,45 @@
+import type { AuthToken } from './schema/auth.js';
+import type { ConfigOverride } from './env-overrides.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The variables of ARCHITECTURE's env table and where they land (SPEC §13.1); KUBECONFIG is the caller's. */
+export const NAMED_VARIABLES = {
+  REDIS_URL: { path: ['redis', 'url'], kind: 'string' },
+  QUEUE_PREFIX: { path: ['redis', 'prefix'], kind: 'string' },
+  LOG_LEVEL: { path: ['logging', 'level'], kind: 'string' },
+  OTEL_EXPORTER_OTLP_ENDPOINT: { path: ['telemetry', 'otlpEndpoint'], kind: 'string' },
+  PORT: { path: ['server', 'port'], kind: 'integer' },
+  GATEWAY_AUTH: { path: ['auth', 'mode'], kind: 'string' },
+  WORKER_PORT: { path: ['worker', 'port'], kind: 'integer' },
+  REMEDIATION_NAMESPACE: { path: ['kubernetes', 'remediationNamespace'], kind: 'string' },
+  DATA_STORAGE_URL: { path: ['audit', 'dataStorageUrl'], kind: 'string' },
+} as const;
+
+/** An empty named variable counts as unset, as container manifests often declare them empty. */
+export function readNamedOverrides(env: Env): ConfigOverride[] {
+  const overrides: ConfigOverride[] = [];
+  for (const [variable, target] of Object.entries(NAMED_VARIABLES)) {
+    const text = env[variable]?.trim();
+    if (text === undefined || text === '') continue;
+    // A non-numeric port stays a string so validation reports it with its value.
+    const value = target.kind === 'integer' && /^[0-9]+$/.test(text) ? Number(text) : text;
+    overrides.push({ variable, path: target.path, value });
+  }
+  return overrides;
+}
+
+/** `GATEWAY_AUTH_TOKENS`: comma-separated, trimmed, empty items ignored; scope signals, all sources (SPEC §3.1). */
+export function readEnvTokens(env: Env): AuthToken[] {
+  const items = (env.GATEWAY_AUTH_TOKENS ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  return items.map((token, index) => ({
+    id: `env-${index + 1}`,
+    token,
+    scopes: ['signals'],
+    sources: '*',
+    allowClusterHeader: false,
+  }));
+}

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { bytesBetween, durationBetween, integerBetween, nonEmptyString, section } from '../rules.js';
+import { CidrSchema } from './cidr.js';
+
+export const PortSchema = integerBetween(1, 65535);
+
+export const TlsConfigSchema = section({ certFile: nonEmptyString(), keyFile: nonEmptyString() });
+export type TlsConfig = z.infer<typeof TlsConfigSchema>;
+
+export const ServerConfigSchema = section({
+  port: PortSchema.prefault(8080),
+  bodyLimitBytes: bytesBetween(1024, 10_485_760).prefault(262_144),
+  maxInFlightRequests: integerBetween(1, 100_000).prefault(512),
+  requestTimeout: durationBetween(1000, 60_000).prefault('10s'),
+  headersTimeout: durationBetween(1000, 60_000).prefault('5s'),
+  keepAliveTimeout: durationBetween(1000, 600_000).prefault('65s'),
+  trustedProxies: z.array(CidrSchema).prefault([]),
+  tls: TlsConfigSchema.optional(),
+});
+export type ServerConfig = z.infer<typeof ServerConfigSchema>;
+
+export const WorkerConfigSchema = section({
+  port: PortSchema.prefault(9091),
+  concurrency: integerBetween(1, 1000).prefault(50),
+  lockDuration: durationBetween(5000, 600_000).prefault('30s'),
+});
+export type WorkerConfig = z.infer<typeof WorkerConfigSchema>;

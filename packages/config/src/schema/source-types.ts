@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { durationBetween, integerBetween, nonEmptyString, reject, section, stringMatching, stringUpTo } from '../rules.js';
+import { hmacConfigSchema } from './hmac.js';
+import { ResourceLabelsSchema } from './resource-labels.js';
+import { commonSourceShape } from './source-common.js';
+
+export const DEFAULT_CERT_HOST_PATTERN = '^sns\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?$';
+
+const TopicArnSchema = stringMatching(
+  /^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$/,
+  'must be an SNS topic ARN',
+  'write it like arn:aws:sns:eu-west-1:123456789012:alarms',
+);
+
+const RegexSchema = z.string().check((ctx) => {
+  try {
+    new RegExp(ctx.value);
+  } catch (error) {
+    reject(ctx, `must be a valid regular expression (${(error as Error).message})`, 'escape dots as \\. and balance brackets');
+  }
+});
+
+const SignalSourceSchema = nonEmptyString().pipe(stringUpTo(63));
+const ContentTypesSchema = z.array(nonEmptyString());
+
+export const AlertmanagerSourceSchema = section({
+  ...commonSourceShape('alertmanager'),
+  resourceLabels: ResourceLabelsSchema,
+});
+export type AlertmanagerSourceConfig = z.infer<typeof AlertmanagerSourceSchema>;
+
+export const KubernetesEventSourceSchema = section({
+  ...commonSourceShape('kubernetes-event'),
+  maxEventsPerRequest: integerBetween(1, 1000).prefault(100),
+});
+export type KubernetesEventSourceConfig = z.infer<typeof KubernetesEventSourceSchema>;
+
+export const CloudWatchSourceSchema = section({
+  ...commonSourceShape('cloudwatch'),
+  topicArns: z.array(TopicArnSchema).prefault([]),
+  autoConfirmSubscriptions: z.boolean().prefault(true),
+  maxMessageAge: durationBetween(60_000, 3_600_000).prefault('1h'),
+  certHostPattern: RegexSchema.prefault(DEFAULT_CERT_HOST_PATTERN),
+  insufficientData: z.enum(['ignore', 'firing', 'resolved']).prefault('ignore'),
+  // Trust and name resolution for the certificate fetch are configurable so tests can serve certificates locally (§5.3).
+  caFile: nonEmptyString().optional(),
+  resolve: z.record(z.string(), nonEmptyString()).optional(),
+}).check((ctx) => {
+  if (ctx.value.enabled && ctx.value.topicArns.length === 0) {
+    reject(ctx, 'at least one ARN when the source is enabled', 'add the topic ARN, e.g. arn:aws:sns:eu-west-1:123456789012:alarms', {
+      path: ['topicArns'],
+      value: ctx.value.topicArns,
+    });
+  }
+});
+export type CloudWatchSourceConfig = z.infer<typeof CloudWatchSourceSchema>;
+
+export const AzureMonitorSourceSchema = section(commonSourceShape('azure-monitor'));
+export type AzureMonitorSourceConfig = z.infer<typeof AzureMonitorSourceSchema>;
+
+export const DatadogSourceSchema = section({
+  ...commonSourceShape('datadog'),
+  noData: z.enum(['ignore', 'firing']).prefault('ignore'),
+});
+export type DatadogSourceConfig = z.infer<typeof DatadogSourceSchema>;
+
+export const GrafanaSourceSchema = section({
+  ...commonSourceShape('grafana'),
+  resourceLabels: ResourceLabelsSchema,
+  ignoreTestNotifications: z.boolean().prefault(true),
+  hmac: hmacConfigSchema('X-Grafana-Alerting-Signature').optional(),
+});
+export type GrafanaSourceConfig = z.infer<typeof GrafanaSourceSchema>;
+
+export const CustomSourceSchema = section({
+  ...commonSourceShape('custom'),
+  signalSource: SignalSourceSchema,
+  contentTypes: ContentTypesSchema.prefault(['application/json']),
+  // Loosely typed until JSONata compilation lands (SPEC §5.7).
+  mapping: z.record(z.string(), z.unknown()),
+  hmac: hmacConfigSchema().optional(),
+});
+export type CustomSourceConfig = z.infer<typeof CustomSourceSchema>;
+
+export const PluginSourceSchema = section({
+  ...commonSourceShape('plugin'),
+  plugin: stringMatching(/^[a-z][a-z0-9-]{1,30}$/, 'must match ^[a-z][a-z0-9-]{1,30}$', 'use the type the plugin declares'),
+  signalSource: SignalSourceSchema.optional(),
+  contentTypes: ContentTypesSchema.optional(),
+  // Validated later against the plugin's own optionsSchema (SPEC §5.8).
+  options: z.record(z.string(), z.unknown()).prefault({}),
+});
+export type PluginSourceConfig = z.infer<typeof PluginSourceSchema>;
+
+export const SourceConfigSchema = z.discriminatedUnion('type', [
+  AlertmanagerSourceSchema,
+  KubernetesEventSourceSchema,
+  CloudWatchSourceSchema,
+  AzureMonitorSourceSchema,
+  DatadogSourceSchema,
+  GrafanaSourceSchema,
+  CustomSourceSchema,
+  PluginSourceSchema,
+]);
+export type SourceConfig = z.infer<typeof SourceConfigSchema>;

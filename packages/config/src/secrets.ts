@@ -1,0 +1,46 @@
+import { editDistance } from './edit-distance.js';
+import { type ConfigPath, isPlainObject } from './object-path.js';
+
+export const REDACTED = '<redacted>';
+
+const SECRET_KEYS = ['token', 'secret', 'password'] as const;
+const SECRET_FRAGMENT = /secret|password|tokensha256/i;
+
+/** Keys whose values are credentials (SPEC §3.7): token values, HMAC secrets, passwords and digests of them. */
+export function isSecretKey(key: string): boolean {
+  const lower = key.toLowerCase();
+  return (SECRET_KEYS as readonly string[]).includes(lower) || SECRET_FRAGMENT.test(key);
+}
+
+export function isSecretPath(path: ConfigPath): boolean {
+  return path.some((segment) => typeof segment === 'string' && isSecretKey(segment));
+}
+
+/** A misspelt key is still a secret to the person who typed it (`secrte: …`), so unknown keys near one count too. */
+export function looksLikeSecretKey(key: string): boolean {
+  return isSecretKey(key) || SECRET_KEYS.some((secretKey) => editDistance(key.toLowerCase(), secretKey) <= 2);
+}
+
+function redactUrlPassword(value: string): string {
+  if (!/^[a-z][a-z0-9+.-]*:\/\/[^/]*@/i.test(value)) return value;
+  try {
+    const url = new URL(value);
+    if (url.password === '') return value;
+    url.password = REDACTED;
+    return url.toString().replace(encodeURIComponent(REDACTED), REDACTED);
+  } catch {
+    return value;
+  }
+}
+
+/** Deep copy with every secret replaced by `<redacted>`, including passwords embedded in URLs (`redis://:pw@host`). */
+export function redactValue<T>(value: T): T {
+  if (typeof value === 'string') return redactUrlPassword(value) as T;
+  if (Array.isArray(value)) return value.map((item) => redactValue(item)) as T;
+  if (!isPlainObject(value)) return value;
+  const copy: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    copy[key] = isSecretKey(key) && item !== undefined && item !== null ? REDACTED : redactValue(item);
+  }
+  return copy as T;
+}
