@@ -161,14 +161,16 @@ describe('recordInitialWrite', () => {
     expect(await redis.zcard(dirtyKey())).toBe(0);
   });
 
-  it('withdraws the safety net after a full initial write and reschedules after a failed one', async () => {
-    setUp('initial-write-2');
+  it('withdraws the safety net after a full initial write', async () => {
+    setUp('initial-write-full');
     await store.admit(admitRequest('owner', T0));
     await store.markOpen(fp, signal('owner'), [], T0);
     await store.recordInitialWrite(fp, 1, 1, T0 + 5, FLUSH_INTERVAL_MS);
     expect(await redis.zcard(dirtyKey())).toBe(0);
+  });
 
-    setUp('initial-write-3');
+  it('reschedules one interval out after a failed initial write', async () => {
+    setUp('initial-write-failed');
     await store.admit(admitRequest('owner', T0));
     await store.markOpen(fp, signal('owner'), [], T0);
     await store.recordInitialWrite(fp, 1, 0, T0 + 5, FLUSH_INTERVAL_MS);
