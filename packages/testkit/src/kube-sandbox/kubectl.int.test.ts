@@ -1,0 +1,90 @@
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { once } from 'node:events';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../shared-files.js';
+import { sampleRemediationRequest } from './sample-remediation-request.js';
+import { type KubeSandbox, startKubeSandbox } from './server.js';
+
+const run = promisify(execFile);
+const KUBECTL = '/usr/bin/kubectl';
+const hasKubectl = existsSync(KUBECTL);
+const namespace = 'kubernaut-system';
+
+describe('kube-sandbox with kubectl', () => {
+  let sandbox: KubeSandbox;
+  let dir: string;
+  let kubeconfig: string;
+
+  beforeAll(async () => {
+    sandbox = await startKubeSandbox();
+    dir = mkdtempSync(join(tmpdir(), 'kube-sandbox-kubectl-'));
+    kubeconfig = sandbox.writeKubeconfig(join(dir, 'kubeconfig'), namespace);
+    const response = await fetch(`${sandbox.url}/apis/kubernaut.ai/v1alpha1/namespaces/${namespace}/remediationrequests`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(sampleRemediationRequest({ name: 'rr-kubectl' })),
+    });
+    expect(response.status).toBe(201);
+    await fetch(`${sandbox.url}/apis/kubernaut.ai/v1alpha1/namespaces/${namespace}/remediationrequests/rr-kubectl/status`, {
+      method: 'PATCH',
+      headers: { 'Content-Type': 'application/merge-patch+json' },
+      body: JSON.stringify({ status: { overallPhase: 'Processing', deduplication: { occurrenceCount: 4 } } }),
+    });
+  });
+  afterAll(async () => {
+    await sandbox.close();
+  });
+
+  // A private discovery cache keeps kubectl from reading or polluting ~/.kube/cache.
+  const kubectl = (...args: string[]) => run(KUBECTL, ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), ...args], { timeout: 15_000 });
+
+  it.skipIf(!hasKubectl)('lists RRs by short name as a Table with the printer columns', async () => {
+    const { stdout } = await kubectl('get', 'rr');
+    expect(stdout).toMatch(/^NAME\s+PHASE\s+ALERT/);
+    expect(stdout).toMatch(/rr-kubectl\s+Processing\s+KubePodCrashLooping/);
+  });
+
+  it.skipIf(!hasKubectl)('prints the object as YAML', async () => {
+    const { stdout } = await kubectl('get', 'rr', 'rr-kubectl', '-o', 'yaml');
+    expect(stdout).toContain('name: rr-kubectl');
+    expect(stdout).toContain('occurrenceCount: 4');
+  });
+
+  it.skipIf(!hasKubectl)('describes an RR', async () => {
+    const { stdout } = await kubectl('describe', 'rr', 'rr-kubectl');
+    expect(stdout).toMatch(/Name:\s+rr-kubectl/);
+    expect(stdout).toContain('Overall Phase:');
+  });
+
+  it.skipIf(!hasKubectl)('reports a missing RR with a non-zero exit and the API message', async () => {
+    const error = (await kubectl('get', 'rr', 'rr-absent').catch((e: unknown) => e)) as { code?: number; stderr?: string };
+    expect(error.code).toBe(1);
+    expect(error.stderr).toContain('remediationrequests.kubernaut.ai "rr-absent" not found');
+  });
+
+  if (!hasKubectl) it.skip(`kubectl checks skipped: ${KUBECTL} not found`, () => {});
+
+  const cli = resolve(repoRoot, 'packages/testkit/dist/kube-sandbox/cli.js');
+  it.skipIf(!existsSync(cli))('runs from the CLI, writes a kubeconfig and stops on SIGTERM', async () => {
+    const kubeconfigPath = join(dir, 'cli', 'kubeconfig');
+    const child = spawn(process.execPath, [cli, '--port', '0', '--kubeconfig', kubeconfigPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const deadline = Date.now() + 10_000;
+    while (!output.includes('kubeconfig:') && Date.now() < deadline && child.exitCode === null) await once(child.stdout, 'data');
+    const url = /listening on (http:\/\/\S+)/.exec(output)?.[1];
+    expect(url).toBeDefined();
+    expect(readFileSync(kubeconfigPath, 'utf8')).toContain(String(url));
+    expect((await fetch(`${url}/version`)).status).toBe(200);
+    child.kill('SIGTERM');
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+  });
+  if (!existsSync(cli)) it.skip(`CLI check skipped: ${cli} not built (run pnpm exec tsc -b packages/testkit)`, () => {});
+});
