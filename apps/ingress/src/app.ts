@@ -48,9 +48,14 @@ export function createApp(deps: IngressDeps): Hono<IngressEnv> {
   }
   app.all('/api/v1/signals/*', createSignalHandler(deps));
 
-  app.notFound(() => {
-    throw new ProblemError('not-found', 'No endpoint at this path; signals are posted to /api/v1/signals/<source>');
-  });
+  // Answered here rather than thrown: an error thrown from notFound would skip requestContext's headers.
+  app.notFound((c) =>
+    problemResponse(
+      new ProblemError('not-found', 'No endpoint at this path; signals are posted to /api/v1/signals/<source>'),
+      c.req.path,
+      c.get('requestId'),
+    ),
+  );
 
   app.onError((error, c) => {
     const requestId = c.get('requestId') ?? deps.ids.requestId();

@@ -11,6 +11,7 @@ import { parseDurationMs } from './env/parse-duration.js';
 import { createRedisHealth } from './health/redis-health.js';
 import { createLifecycle } from './lifecycle/lifecycle.js';
 import { createIngressMetrics } from './metrics/ingress-metrics.js';
+import { bullMqQueueCounts } from './queue/bullmq-queue-counts.js';
 import { createQueueDepthSampler } from './queue/queue-depth.js';
 import { createBullMqSignalQueue } from './queue/signal-queue.js';
 import { producerRedisOptions } from './redis/producer-redis-options.js';
@@ -132,16 +133,7 @@ collectDefaultMetrics({ register: registry });
 const metrics = createIngressMetrics(registry);
 const lifecycle = createLifecycle();
 const queueDepth = createQueueDepthSampler({
-  counts: async () => {
-    const counts = await queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'failed');
-    return {
-      waiting: counts.waiting ?? 0,
-      prioritized: counts.prioritized ?? 0,
-      delayed: counts.delayed ?? 0,
-      active: counts.active ?? 0,
-      failed: counts.failed ?? 0,
-    };
-  },
+  counts: bullMqQueueCounts(queue),
   waterMarks: () => settings.queue,
   metrics,
   logger,

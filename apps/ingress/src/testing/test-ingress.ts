@@ -1,0 +1,165 @@
+import { SIGNAL_QUEUE_NAME } from '@gateway/contracts';
+import { defineSource } from '@gateway/sources';
+import { createTestRedis, deleteKeysWithPrefix, uniquePrefix } from '@gateway/testkit';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { createApp } from '../app.js';
+import { tokenDigest } from '../auth/token-digest.js';
+import { createRedisHealth } from '../health/redis-health.js';
+import { createLifecycle } from '../lifecycle/lifecycle.js';
+import { createIngressMetrics } from '../metrics/ingress-metrics.js';
+import { bullMqQueueCounts } from '../queue/bullmq-queue-counts.js';
+import { createQueueDepthSampler } from '../queue/queue-depth.js';
+import { DEFAULT_SIGNAL_QUEUE_OPTIONS, createBullMqSignalQueue } from '../queue/signal-queue.js';
+import { systemClock } from '../runtime/clock.js';
+import { uuidV7Ids } from '../runtime/ids.js';
+import { buildIngressSettings } from '../settings/build-ingress-settings.js';
+import type { IngressSettingsInput, SourceInstanceInput } from '../settings/build-ingress-settings.js';
+import { builtinSourceInputs } from '../settings/builtin-source-inputs.js';
+import type { IngressSettings } from '../settings/ingress-settings.js';
+import { unlimitedRateLimiter } from '../signals/rate-limiter.js';
+
+/** Tokens every test ingress knows; long enough to pass the length rules. */
+export const TEST_TOKENS = {
+  signals: 'signals-token-0123456789abcdef0123456789',
+  admin: 'admin-token-0123456789abcdef0123456789abc',
+  kubernetesOnly: 'kube-only-token-0123456789abcdef01234567',
+} as const;
+
+export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+/** Small inline sources for behaviours the built-in adapters do not show. */
+export const testSources: SourceInstanceInput[] = [
+  {
+    name: 'ignores-all',
+    definition: defineSource({
+      apiVersion: 1,
+      type: 'test-ignore',
+      signalSource: 'test-ignore',
+      parse: async () => ({ signals: [], ignored: [{ index: 0, reason: 'test_notification' }], rejected: [] }),
+    }),
+  },
+  {
+    name: 'throws',
+    definition: defineSource({
+      apiVersion: 1,
+      type: 'test-throw',
+      signalSource: 'test-throw',
+      parse: async () => {
+        throw new Error('adapter bug with secret-ish detail /var/run/internal');
+      },
+    }),
+  },
+  {
+    name: 'switched-off',
+    enabled: false,
+    definition: defineSource({
+      apiVersion: 1,
+      type: 'test-off',
+      signalSource: 'test-off',
+      parse: async () => ({ signals: [], ignored: [], rejected: [] }),
+    }),
+  },
+  {
+    name: 'stamped',
+    requireTimestamp: true,
+    definition: defineSource({
+      apiVersion: 1,
+      type: 'test-stamped',
+      signalSource: 'test-stamped',
+      parse: async () => ({ signals: [], ignored: [{ index: 0, reason: 'test' }], rejected: [] }),
+    }),
+  },
+];
+
+export interface TestIngressOptions {
+  /** Redis connection for the producer; defaults to the shared test Redis. */
+  connection?: Redis;
+  settings?: Partial<Omit<IngressSettingsInput, 'configHash' | 'sources'>>;
+  enqueueTimeoutMs?: number;
+  withDashboard?: boolean;
+}
+
+export interface TestIngress {
+  app: ReturnType<typeof createApp>;
+  prefix: string;
+  /** Reads jobs back with a separate, healthy connection. */
+  reader: Queue;
+  settings: IngressSettings;
+  metrics: ReturnType<typeof createIngressMetrics>;
+  lifecycle: ReturnType<typeof createLifecycle>;
+  sampler: ReturnType<typeof createQueueDepthSampler>;
+  logLines: string[];
+  close(): Promise<void>;
+}
+
+/** The real app over real Redis under a unique prefix, wired as main.ts wires it. */
+export function createTestIngress(options: TestIngressOptions = {}): TestIngress {
+  const prefix = uniquePrefix('ingress');
+  const own = createTestRedis();
+  const producer = options.connection ?? own;
+  const queue = new Queue(SIGNAL_QUEUE_NAME, { connection: producer, prefix });
+  queue.on('error', () => undefined);
+  const reader = new Queue(SIGNAL_QUEUE_NAME, { connection: own, prefix });
+  const { settings } = buildIngressSettings({
+    authMode: 'token',
+    envTokens: [TEST_TOKENS.signals],
+    configTokens: [
+      { id: 'admin', sha256: tokenDigest(TEST_TOKENS.admin).toString('hex'), scopes: ['admin'], sources: '*' },
+      {
+        id: 'kube-only',
+        sha256: tokenDigest(TEST_TOKENS.kubernetesOnly).toString('hex'),
+        scopes: ['signals'],
+        sources: ['kubernetes-event'],
+      },
+    ],
+    configHash: 'abcdef012345',
+    sources: [...builtinSourceInputs(), ...testSources],
+    ...options.settings,
+  });
+  const logLines: string[] = [];
+  const logger = pino({ level: 'debug' }, { write: (line: string) => logLines.push(line) });
+  const metrics = createIngressMetrics(new Registry());
+  const lifecycle = createLifecycle();
+  const sampler = createQueueDepthSampler({
+    counts: bullMqQueueCounts(queue),
+    waterMarks: () => settings.queue,
+    metrics,
+    logger,
+  });
+  const app = createApp({
+    settings: () => settings,
+    queue: createBullMqSignalQueue(queue, {
+      ...DEFAULT_SIGNAL_QUEUE_OPTIONS,
+      enqueueTimeoutMs: options.enqueueTimeoutMs ?? DEFAULT_SIGNAL_QUEUE_OPTIONS.enqueueTimeoutMs,
+    }),
+    queueDepth: sampler,
+    redisHealth: createRedisHealth({ ping: () => producer.ping(), nowMs: () => Date.now(), cacheMs: 0 }),
+    rateLimiter: unlimitedRateLimiter,
+    lifecycle,
+    clock: systemClock,
+    ids: uuidV7Ids,
+    logger,
+    metrics,
+    ...(options.withDashboard ? { dashboardQueue: queue } : {}),
+  });
+  return {
+    app,
+    prefix,
+    reader,
+    settings,
+    metrics,
+    lifecycle,
+    sampler,
+    logLines,
+    async close() {
+      await sampler.stop();
+      await queue.close().catch(() => undefined);
+      await reader.close();
+      await deleteKeysWithPrefix(own, prefix);
+      own.disconnect();
+    },
+  };
+}
