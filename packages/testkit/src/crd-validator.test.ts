@@ -8,7 +8,11 @@ import { hasShared, sharedPath } from './shared-files.js';
 const REFERENCE = ['reference', 'kubernaut.ai_remediationrequests.crd.yaml'] as const;
 const crds = [
   { label: 'project CRD', text: () => readFileSync(projectCrdPath(), 'utf8'), present: true },
-  { label: 'reference CRD', text: () => readFileSync(sharedPath(...REFERENCE), 'utf8'), present: hasShared(...REFERENCE) },
+  {
+    label: 'reference CRD',
+    text: () => readFileSync(sharedPath(...REFERENCE), 'utf8'),
+    present: hasShared(...REFERENCE),
+  },
 ];
 
 type Rr = ReturnType<typeof sampleRemediationRequest>;
@@ -31,7 +35,11 @@ describe('crd-validator', () => {
         const rr = sampleRemediationRequest({
           status: {
             overallPhase: 'Processing',
-            deduplication: { firstSeenAt: '2026-01-02T03:04:05Z', lastSeenAt: '2026-01-02T03:05:05+02:00', occurrenceCount: 7 },
+            deduplication: {
+              firstSeenAt: '2026-01-02T03:04:05Z',
+              lastSeenAt: '2026-01-02T03:05:05+02:00',
+              occurrenceCount: 7,
+            },
           },
         });
         expect(validator.validate(rr)).toEqual([]);
@@ -39,7 +47,14 @@ describe('crd-validator', () => {
 
       it('accepts optional spec fields left out', () => {
         const rr = sampleRemediationRequest();
-        for (const key of ['signalSource', 'clusterID', 'signalLabels', 'signalAnnotations', 'providerData', 'originalPayload']) {
+        for (const key of [
+          'signalSource',
+          'clusterID',
+          'signalLabels',
+          'signalAnnotations',
+          'providerData',
+          'originalPayload',
+        ]) {
           delete rr.spec[key];
         }
         rr.spec.targetResource = { kind: 'Node', name: 'node-1' };
@@ -58,7 +73,11 @@ describe('crd-validator', () => {
         delete rr.spec.firingTime;
         rr.spec.targetResource = { kind: 'Pod' };
         expect(validator.validate(rr).sort()).toEqual(
-          ['spec.firingTime: Required value', 'spec.signalName: Required value', 'spec.targetResource.name: Required value'].sort(),
+          [
+            'spec.firingTime: Required value',
+            'spec.signalName: Required value',
+            'spec.targetResource.name: Required value',
+          ].sort(),
         );
       });
 
@@ -69,17 +88,31 @@ describe('crd-validator', () => {
       });
 
       it('rejects lengths outside the bounds', () => {
-        expect(validator.validate(withSpec({ signalName: 'a'.repeat(254) }))).toEqual(['spec.signalName: Too long: may not be more than 253 bytes']);
+        expect(validator.validate(withSpec({ signalName: 'a'.repeat(254) }))).toEqual([
+          'spec.signalName: Too long: may not be more than 253 bytes',
+        ]);
         expect(validator.validate(withSpec({ severity: '' }))).toEqual([
           'spec.severity: Invalid value: "": spec.severity in body should be at least 1 chars long',
         ]);
-        expect(validator.validate(withSpec({ severity: 's'.repeat(51) }))).toEqual(['spec.severity: Too long: may not be more than 50 bytes']);
-        expect(validator.validate(withSpec({ signalSource: 's'.repeat(64) }))).toEqual(['spec.signalSource: Too long: may not be more than 63 bytes']);
-        expect(validator.validate(withSpec({ clusterID: 'c'.repeat(254) }))).toEqual(['spec.clusterID: Too long: may not be more than 253 bytes']);
+        expect(validator.validate(withSpec({ severity: 's'.repeat(51) }))).toEqual([
+          'spec.severity: Too long: may not be more than 50 bytes',
+        ]);
+        expect(validator.validate(withSpec({ signalSource: 's'.repeat(64) }))).toEqual([
+          'spec.signalSource: Too long: may not be more than 63 bytes',
+        ]);
+        expect(validator.validate(withSpec({ clusterID: 'c'.repeat(254) }))).toEqual([
+          'spec.clusterID: Too long: may not be more than 253 bytes',
+        ]);
       });
 
       it('rejects times that are not RFC 3339', () => {
-        for (const bad of ['yesterday', '2026-01-02', '2026-02-30T00:00:00Z', '2026-01-02T25:00:00Z', '2026-01-02T03:04:05']) {
+        for (const bad of [
+          'yesterday',
+          '2026-01-02',
+          '2026-02-30T00:00:00Z',
+          '2026-01-02T25:00:00Z',
+          '2026-01-02T03:04:05',
+        ]) {
           expect(validator.validate(withSpec({ firingTime: bad }))).toEqual([
             `spec.firingTime: Invalid value: ${JSON.stringify(bad)}: spec.firingTime in body must be of type date-time: ${JSON.stringify(bad)}`,
           ]);
@@ -99,7 +132,8 @@ describe('crd-validator', () => {
       });
 
       it('rejects an occurrenceCount that is not an int32', () => {
-        const status = (occurrenceCount: unknown) => sampleRemediationRequest({ status: { deduplication: { occurrenceCount } } });
+        const status = (occurrenceCount: unknown) =>
+          sampleRemediationRequest({ status: { deduplication: { occurrenceCount } } });
         expect(validator.validate(status(2 ** 31))).toEqual([
           'status.deduplication.occurrenceCount: Invalid value: 2147483648: status.deduplication.occurrenceCount in body must be of type int32: "2147483648"',
         ]);
@@ -124,14 +158,19 @@ describe('crd-validator', () => {
       });
 
       it('rejects a fingerprint change with both immutability rules', () => {
-        const problems = validator.validateUpdate(sampleRemediationRequest(), withSpec({ signalFingerprint: 'a'.repeat(64) }));
+        const problems = validator.validateUpdate(
+          sampleRemediationRequest(),
+          withSpec({ signalFingerprint: 'a'.repeat(64) }),
+        );
         expect(problems).toContain('spec.signalFingerprint: Invalid value: "string": signalFingerprint is immutable');
         expect(problems.some((p) => p.startsWith('spec: Invalid value: "object"'))).toBe(true);
       });
 
       it('lets status change freely on update', () => {
         const old = sampleRemediationRequest({ status: { overallPhase: 'Pending' } });
-        const updated = sampleRemediationRequest({ status: { overallPhase: 'Completed', deduplication: { occurrenceCount: 2 } } });
+        const updated = sampleRemediationRequest({
+          status: { overallPhase: 'Completed', deduplication: { occurrenceCount: 2 } },
+        });
         expect(validator.validateUpdate(old, updated)).toEqual([]);
       });
     });
@@ -171,7 +210,9 @@ spec:
     const obj = (hash: string) => ({ status: { hash, other: 'not-evaluated' } });
     expect(validator.validateUpdate(obj(''), obj('abc'))).toEqual([]);
     expect(validator.validateUpdate(obj('abc'), obj('abc'))).toEqual([]);
-    expect(validator.validateUpdate(obj('abc'), obj('def'))).toEqual(['status.hash: Invalid value: "string": hash is immutable once set']);
+    expect(validator.validateUpdate(obj('abc'), obj('def'))).toEqual([
+      'status.hash: Invalid value: "string": hash is immutable once set',
+    ]);
   });
 
   it('drops nulls of non-nullable fields before validating', () => {

@@ -130,7 +130,9 @@ function pruneValue(value: unknown, schema: StructuralSchema, isRoot = false): u
   const preserve = schema['x-kubernetes-preserve-unknown-fields'] === true;
   for (const key of Object.keys(value)) {
     if (isRoot && ROOT_KEYS.has(key)) continue;
-    const propSchema = schema.properties?.[key] ?? (isPlainObject(schema.additionalProperties) ? schema.additionalProperties : undefined);
+    const propSchema =
+      schema.properties?.[key] ??
+      (isPlainObject(schema.additionalProperties) ? schema.additionalProperties : undefined);
     if (propSchema) {
       if (value[key] === null && propSchema.nullable !== true) delete value[key];
       else value[key] = pruneValue(value[key], propSchema);
@@ -157,7 +159,8 @@ function quote(value: unknown): string {
 }
 
 function typeMatches(value: unknown, schema: StructuralSchema): boolean {
-  if (schema['x-kubernetes-int-or-string']) return typeof value === 'string' || (typeof value === 'number' && Number.isInteger(value));
+  if (schema['x-kubernetes-int-or-string'])
+    return typeof value === 'string' || (typeof value === 'number' && Number.isInteger(value));
   const actual = jsonType(value);
   switch (schema.type) {
     case undefined:
@@ -175,10 +178,19 @@ const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([
 function isDateTime(text: string): boolean {
   const m = DATE_TIME.exec(text);
   if (!m) return false;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
   const offsetOk = m[9] === undefined || (Number(m[9]) < 24 && Number(m[10]) < 60);
-  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour < 24 && minute < 60 && second < 60 && offsetOk;
+  return (
+    month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour < 24 && minute < 60 && second < 60 && offsetOk
+  );
 }
 
 const INT32_MIN = -2147483648;
@@ -217,34 +229,61 @@ function validateNode(value: unknown, schema: StructuralSchema, path: string, ou
   validateValue(value, schema, field, out);
   for (const sub of schema.allOf ?? []) validateValue(value, sub, field, out);
   if (schema.anyOf && !schema.anyOf.some((sub) => collect(value, sub, field).length === 0)) {
-    out.push({ reason: CauseReason.invalid, field, message: `Invalid value: ${quote(value)}: ${field} in body must match at least one schema (anyOf)` });
+    out.push({
+      reason: CauseReason.invalid,
+      field,
+      message: `Invalid value: ${quote(value)}: ${field} in body must match at least one schema (anyOf)`,
+    });
   }
   if (schema.oneOf && schema.oneOf.filter((sub) => collect(value, sub, field).length === 0).length !== 1) {
-    out.push({ reason: CauseReason.invalid, field, message: `Invalid value: ${quote(value)}: ${field} in body must match exactly one schema in oneOf` });
+    out.push({
+      reason: CauseReason.invalid,
+      field,
+      message: `Invalid value: ${quote(value)}: ${field} in body must match exactly one schema in oneOf`,
+    });
   }
 
   if (isPlainObject(value)) {
     for (const key of schema.required ?? []) {
-      if (!(key in value)) out.push({ reason: CauseReason.required, field: child(path, key), message: 'Required value' });
+      if (!(key in value))
+        out.push({ reason: CauseReason.required, field: child(path, key), message: 'Required value' });
     }
     const count = Object.keys(value).length;
     if (schema.maxProperties !== undefined && count > schema.maxProperties) {
-      out.push({ reason: CauseReason.tooMany, field, message: `Too many: ${count}: must have at most ${schema.maxProperties} items` });
+      out.push({
+        reason: CauseReason.tooMany,
+        field,
+        message: `Too many: ${count}: must have at most ${schema.maxProperties} items`,
+      });
     }
     if (schema.minProperties !== undefined && count < schema.minProperties) {
-      out.push({ reason: CauseReason.invalid, field, message: `Invalid value: ${count}: ${field} in body should have at least ${schema.minProperties} properties` });
+      out.push({
+        reason: CauseReason.invalid,
+        field,
+        message: `Invalid value: ${count}: ${field} in body should have at least ${schema.minProperties} properties`,
+      });
     }
     for (const [key, item] of Object.entries(value)) {
       if (path === '' && key === 'metadata') continue;
-      const propSchema = schema.properties?.[key] ?? (isPlainObject(schema.additionalProperties) ? schema.additionalProperties : undefined);
+      const propSchema =
+        schema.properties?.[key] ??
+        (isPlainObject(schema.additionalProperties) ? schema.additionalProperties : undefined);
       if (propSchema) validateNode(item, propSchema, child(path, key), out);
     }
   } else if (Array.isArray(value)) {
     if (schema.maxItems !== undefined && value.length > schema.maxItems) {
-      out.push({ reason: CauseReason.tooMany, field, message: `Too many: ${value.length}: must have at most ${schema.maxItems} items` });
+      out.push({
+        reason: CauseReason.tooMany,
+        field,
+        message: `Too many: ${value.length}: must have at most ${schema.maxItems} items`,
+      });
     }
     if (schema.minItems !== undefined && value.length < schema.minItems) {
-      out.push({ reason: CauseReason.invalid, field, message: `Invalid value: ${value.length}: ${field} in body should have at least ${schema.minItems} items` });
+      out.push({
+        reason: CauseReason.invalid,
+        field,
+        message: `Invalid value: ${value.length}: ${field} in body should have at least ${schema.minItems} items`,
+      });
     }
     value.forEach((item, index) => {
       if (schema.items) validateNode(item, schema.items, `${field}[${index}]`, out);
@@ -257,32 +296,60 @@ function validateNode(value: unknown, schema: StructuralSchema, path: string, ou
 function validateValue(value: unknown, schema: StructuralSchema, field: string, out: ValidationCause[]): void {
   if (schema.enum && !schema.enum.some((allowed) => deepEqual(allowed, value))) {
     const supported = schema.enum.map((v) => JSON.stringify(v)).join(', ');
-    out.push({ reason: CauseReason.notSupported, field, message: `Unsupported value: ${quote(value)}: supported values: ${supported}` });
+    out.push({
+      reason: CauseReason.notSupported,
+      field,
+      message: `Unsupported value: ${quote(value)}: supported values: ${supported}`,
+    });
   }
   if (typeof value === 'string') {
     const length = [...value].length;
     if (schema.maxLength !== undefined && length > schema.maxLength) {
-      out.push({ reason: CauseReason.tooLong, field, message: `Too long: may not be more than ${schema.maxLength} bytes` });
+      out.push({
+        reason: CauseReason.tooLong,
+        field,
+        message: `Too long: may not be more than ${schema.maxLength} bytes`,
+      });
     }
     if (schema.minLength !== undefined && length < schema.minLength) {
-      out.push({ reason: CauseReason.invalid, field, message: `Invalid value: ${quote(value)}: ${field} in body should be at least ${schema.minLength} chars long` });
+      out.push({
+        reason: CauseReason.invalid,
+        field,
+        message: `Invalid value: ${quote(value)}: ${field} in body should be at least ${schema.minLength} chars long`,
+      });
     }
     if (schema.pattern !== undefined && !new RegExp(schema.pattern, 'u').test(value)) {
-      out.push({ reason: CauseReason.invalid, field, message: `Invalid value: ${quote(value)}: ${field} in body should match '${schema.pattern}'` });
+      out.push({
+        reason: CauseReason.invalid,
+        field,
+        message: `Invalid value: ${quote(value)}: ${field} in body should match '${schema.pattern}'`,
+      });
     }
   }
   if (typeof value === 'number') {
     if (schema.minimum !== undefined && (schema.exclusiveMinimum ? value <= schema.minimum : value < schema.minimum)) {
       const op = schema.exclusiveMinimum ? 'greater than' : 'greater than or equal to';
-      out.push({ reason: CauseReason.invalid, field, message: `Invalid value: ${value}: ${field} in body should be ${op} ${schema.minimum}` });
+      out.push({
+        reason: CauseReason.invalid,
+        field,
+        message: `Invalid value: ${value}: ${field} in body should be ${op} ${schema.minimum}`,
+      });
     }
     if (schema.maximum !== undefined && (schema.exclusiveMaximum ? value >= schema.maximum : value > schema.maximum)) {
       const op = schema.exclusiveMaximum ? 'less than' : 'less than or equal to';
-      out.push({ reason: CauseReason.invalid, field, message: `Invalid value: ${value}: ${field} in body should be ${op} ${schema.maximum}` });
+      out.push({
+        reason: CauseReason.invalid,
+        field,
+        message: `Invalid value: ${value}: ${field} in body should be ${op} ${schema.maximum}`,
+      });
     }
   }
   if (schema.format !== undefined && !formatMatches(value, schema.format)) {
-    out.push({ reason: CauseReason.invalid, field, message: `Invalid value: ${quote(value)}: ${field} in body must be of type ${schema.format}: ${JSON.stringify(String(value))}` });
+    out.push({
+      reason: CauseReason.invalid,
+      field,
+      message: `Invalid value: ${quote(value)}: ${field} in body must be of type ${schema.format}: ${JSON.stringify(String(value))}`,
+    });
   }
 }
 
@@ -302,7 +369,8 @@ function validateListType(list: unknown[], schema: StructuralSchema, field: stri
   const seen = new Set<string>();
   list.forEach((item, index) => {
     const key = keyOf(item);
-    if (seen.has(key)) out.push({ reason: CauseReason.duplicate, field: `${field}[${index}]`, message: `Duplicate value: ${key}` });
+    if (seen.has(key))
+      out.push({ reason: CauseReason.duplicate, field: `${field}[${index}]`, message: `Duplicate value: ${key}` });
     seen.add(key);
   });
 }
@@ -311,27 +379,41 @@ function validateListType(list: unknown[], schema: StructuralSchema, field: stri
  * Transition rules run only where the old value exists and correlates with the new one (object properties, map
  * keys, list-type=map items by key), as the API server evaluates `oldSelf`.
  */
-function validateTransitions(value: unknown, old: unknown, schema: StructuralSchema, path: string, out: ValidationCause[]): void {
+function validateTransitions(
+  value: unknown,
+  old: unknown,
+  schema: StructuralSchema,
+  path: string,
+  out: ValidationCause[],
+): void {
   const field = path === '' ? '<root>' : path;
   for (const rule of schema['x-kubernetes-validations'] ?? []) {
     if (evaluateRule(rule.rule, value, old) === false) {
-      out.push({ reason: CauseReason.invalid, field, message: `Invalid value: ${JSON.stringify(jsonType(value))}: ${rule.message ?? `failed rule: ${rule.rule}`}` });
+      out.push({
+        reason: CauseReason.invalid,
+        field,
+        message: `Invalid value: ${JSON.stringify(jsonType(value))}: ${rule.message ?? `failed rule: ${rule.rule}`}`,
+      });
     }
   }
   if (isPlainObject(value) && isPlainObject(old)) {
     for (const [key, item] of Object.entries(value)) {
       if (path === '' && key === 'metadata') continue;
       if (!(key in old)) continue;
-      const propSchema = schema.properties?.[key] ?? (isPlainObject(schema.additionalProperties) ? schema.additionalProperties : undefined);
+      const propSchema =
+        schema.properties?.[key] ??
+        (isPlainObject(schema.additionalProperties) ? schema.additionalProperties : undefined);
       if (propSchema) validateTransitions(item, old[key], propSchema, child(path, key), out);
     }
   } else if (Array.isArray(value) && Array.isArray(old) && schema.items && schema['x-kubernetes-list-type'] === 'map') {
     const keys = schema['x-kubernetes-list-map-keys'] ?? [];
-    const keyOf = (item: unknown): string => JSON.stringify(keys.map((k) => (isPlainObject(item) ? item[k] : undefined)));
+    const keyOf = (item: unknown): string =>
+      JSON.stringify(keys.map((k) => (isPlainObject(item) ? item[k] : undefined)));
     const oldByKey = new Map(old.map((item) => [keyOf(item), item] as const));
     value.forEach((item, index) => {
       const previous = oldByKey.get(keyOf(item));
-      if (previous !== undefined) validateTransitions(item, previous, schema.items as StructuralSchema, `${field}[${index}]`, out);
+      if (previous !== undefined)
+        validateTransitions(item, previous, schema.items as StructuralSchema, `${field}[${index}]`, out);
     });
   }
 }

@@ -22,7 +22,10 @@ export function createOrchestratorDriver(kubeconfig: string | KubeConfig, namesp
   // client-node 2 sends JSON Patch by default; a merge patch needs its Content-Type set explicitly.
   const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
   const patchStatus = async (name: string, status: Record<string, unknown>): Promise<void> => {
-    await api.patchNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, namespace, plural: PLURAL, name, body: { status } }, mergePatch);
+    await api.patchNamespacedCustomObjectStatus(
+      { group: GROUP, version: VERSION, namespace, plural: PLURAL, name, body: { status } },
+      mergePatch,
+    );
   };
   return {
     setPhase: (name, phase) => patchStatus(name, { overallPhase: phase }),

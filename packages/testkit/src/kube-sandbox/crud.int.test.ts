@@ -24,7 +24,14 @@ const namespace = 'kubernaut-system';
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 interface Rr {
-  metadata: { name: string; resourceVersion: string; uid: string; generation: number; creationTimestamp: string; labels?: Record<string, string> };
+  metadata: {
+    name: string;
+    resourceVersion: string;
+    uid: string;
+    generation: number;
+    creationTimestamp: string;
+    labels?: Record<string, string>;
+  };
   spec: Record<string, unknown>;
   status?: Record<string, unknown>;
 }
@@ -34,7 +41,12 @@ interface RrList {
 }
 
 /** The API server's Status from a failed client call (client-node 2 keeps the body as text or parsed JSON). */
-async function statusOf(call: Promise<unknown>): Promise<{ code: number; reason: string; message: string; details?: { causes?: { field: string; message: string }[] } }> {
+async function statusOf(call: Promise<unknown>): Promise<{
+  code: number;
+  reason: string;
+  message: string;
+  details?: { causes?: { field: string; message: string }[] };
+}> {
   const error = await call.then(
     () => {
       throw new Error('expected the call to fail');
@@ -53,7 +65,11 @@ describe('kube-sandbox CRUD with @kubernetes/client-node', () => {
   let kubeconfigPath: string;
 
   beforeAll(async () => {
-    sandbox = await startKubeSandbox({ tokenReviews: { 'good-token': { username: 'system:serviceaccount:monitoring:alertmanager', groups: ['system:serviceaccounts'] } } });
+    sandbox = await startKubeSandbox({
+      tokenReviews: {
+        'good-token': { username: 'system:serviceaccount:monitoring:alertmanager', groups: ['system:serviceaccounts'] },
+      },
+    });
     kubeconfigPath = sandbox.writeKubeconfig(join(mkdtempSync(join(tmpdir(), 'kube-sandbox-')), 'kubeconfig'));
     kc = new KubeConfig();
     kc.loadFromFile(kubeconfigPath);
@@ -63,10 +79,19 @@ describe('kube-sandbox CRUD with @kubernetes/client-node', () => {
     await sandbox.close();
   });
 
-  const create = (body: object, ns = namespace) => api.createNamespacedCustomObject({ group, version, namespace: ns, plural, body }) as Promise<Rr>;
-  const get = (name: string) => api.getNamespacedCustomObject({ group, version, namespace, plural, name }) as Promise<Rr>;
+  const create = (body: object, ns = namespace) =>
+    api.createNamespacedCustomObject({ group, version, namespace: ns, plural, body }) as Promise<Rr>;
+  const get = (name: string) =>
+    api.getNamespacedCustomObject({ group, version, namespace, plural, name }) as Promise<Rr>;
   const list = (labelSelector?: string, fieldSelector?: string) =>
-    api.listNamespacedCustomObject({ group, version, namespace, plural, labelSelector, fieldSelector }) as Promise<RrList>;
+    api.listNamespacedCustomObject({
+      group,
+      version,
+      namespace,
+      plural,
+      labelSelector,
+      fieldSelector,
+    }) as Promise<RrList>;
 
   it('writes a kubeconfig pointing at the sandbox with the namespace as default', () => {
     const text = readFileSync(kubeconfigPath, 'utf8');
@@ -85,14 +110,18 @@ describe('kube-sandbox CRUD with @kubernetes/client-node', () => {
     expect(rr).toMatchObject({ shortNames: ['rr'], namespaced: true });
     expect(rr?.verbs).toEqual(expect.arrayContaining(['create', 'get', 'list', 'watch', 'patch', 'update', 'delete']));
     expect(resources.resources.map((r) => r.name)).toContain('remediationrequests/status');
-    const aggregated = await fetch(`${sandbox.url}/apis`, { headers: { Accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json' } });
+    const aggregated = await fetch(`${sandbox.url}/apis`, {
+      headers: { Accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json' },
+    });
     expect(aggregated.headers.get('content-type')).toBe('application/json');
     expect(((await aggregated.json()) as { kind: string }).kind).toBe('APIGroupList');
     expect(((await (await fetch(`${sandbox.url}/version`)).json()) as { major: string }).major).toBe('1');
   });
 
   it('creates an RR with server-set metadata and drops status on create', async () => {
-    const created = await create(sampleRemediationRequest({ problem: 'create', status: { overallPhase: 'Completed' } }));
+    const created = await create(
+      sampleRemediationRequest({ problem: 'create', status: { overallPhase: 'Completed' } }),
+    );
     expect(created.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
     expect(created.metadata.generation).toBe(1);
     expect(Number(created.metadata.resourceVersion)).toBeGreaterThan(0);
@@ -105,12 +134,19 @@ describe('kube-sandbox CRUD with @kubernetes/client-node', () => {
     const rr = sampleRemediationRequest({ problem: 'duplicate' });
     await create(rr);
     const status = await statusOf(create(rr));
-    expect(status).toMatchObject({ code: 409, reason: 'AlreadyExists', details: { name: rr.metadata.name, group, kind: plural } });
+    expect(status).toMatchObject({
+      code: 409,
+      reason: 'AlreadyExists',
+      details: { name: rr.metadata.name, group, kind: plural },
+    });
     expect(status.message).toBe(`remediationrequests.kubernaut.ai "${rr.metadata.name}" already exists`);
   });
 
   it('answers 422 Invalid with causes from the CRD schema', async () => {
-    const rr = sampleRemediationRequest({ problem: 'invalid', spec: { signalFingerprint: 'xyz', targetType: 'openstack' } });
+    const rr = sampleRemediationRequest({
+      problem: 'invalid',
+      spec: { signalFingerprint: 'xyz', targetType: 'openstack' },
+    });
     const status = await statusOf(create(rr));
     expect(status).toMatchObject({ code: 422, reason: 'Invalid' });
     expect(status.details?.causes?.map((c) => c.field).sort()).toEqual(['spec.signalFingerprint', 'spec.targetType']);
@@ -129,10 +165,19 @@ describe('kube-sandbox CRUD with @kubernetes/client-node', () => {
   });
 
   it('lists with label selectors (=, ==, !=, in, notin, exists) and field selectors', async () => {
-    const make = (suffix: string, tier: string) => create(sampleRemediationRequest({ name: `rr-list-${suffix}`, problem: `list-${suffix}`, labels: { tier, [`only-${suffix}`]: 'y' } }));
+    const make = (suffix: string, tier: string) =>
+      create(
+        sampleRemediationRequest({
+          name: `rr-list-${suffix}`,
+          problem: `list-${suffix}`,
+          labels: { tier, [`only-${suffix}`]: 'y' },
+        }),
+      );
     const [a] = await Promise.all([make('a', 'gold'), make('b', 'silver'), make('c', 'bronze')]);
     const names = async (labelSelector?: string, fieldSelector?: string) =>
-      (await list(labelSelector, fieldSelector)).items.map((i) => i.metadata.name).filter((n) => n.startsWith('rr-list-'));
+      (await list(labelSelector, fieldSelector)).items
+        .map((i) => i.metadata.name)
+        .filter((n) => n.startsWith('rr-list-'));
     expect(await names('tier=gold')).toEqual(['rr-list-a']);
     expect(await names('tier==silver')).toEqual(['rr-list-b']);
     expect(await names('tier,tier!=gold')).toEqual(['rr-list-b', 'rr-list-c']);
@@ -141,10 +186,17 @@ describe('kube-sandbox CRUD with @kubernetes/client-node', () => {
     expect(await names('only-c')).toEqual(['rr-list-c']);
     expect(await names('!only-c,tier')).toEqual(['rr-list-a', 'rr-list-b']);
     expect(await names(undefined, 'metadata.name=rr-list-b')).toEqual(['rr-list-b']);
-    expect(await names(undefined, `spec.signalFingerprint=${String(a?.spec.signalFingerprint)}`)).toEqual(['rr-list-a']);
-    expect(await names('tier', `metadata.namespace=${namespace},metadata.name!=rr-list-a`)).toEqual(['rr-list-b', 'rr-list-c']);
+    expect(await names(undefined, `spec.signalFingerprint=${String(a?.spec.signalFingerprint)}`)).toEqual([
+      'rr-list-a',
+    ]);
+    expect(await names('tier', `metadata.namespace=${namespace},metadata.name!=rr-list-a`)).toEqual([
+      'rr-list-b',
+      'rr-list-c',
+    ]);
     const all = await list();
-    expect(Number(all.metadata.resourceVersion)).toBeGreaterThanOrEqual(Math.max(...all.items.map((i) => Number(i.metadata.resourceVersion))));
+    expect(Number(all.metadata.resourceVersion)).toBeGreaterThanOrEqual(
+      Math.max(...all.items.map((i) => Number(i.metadata.resourceVersion))),
+    );
     expect((await statusOf(list(undefined, 'spec.unknownField=x'))).code).toBe(400);
   });
 
@@ -157,22 +209,57 @@ describe('kube-sandbox CRUD with @kubernetes/client-node', () => {
 
   it('rejects an update with a stale resourceVersion as 409 Conflict', async () => {
     const created = await create(sampleRemediationRequest({ problem: 'conflict' }));
-    const relabelled = { ...created, metadata: { ...created.metadata, labels: { ...created.metadata.labels, touched: 'yes' } } };
-    const updated = (await api.replaceNamespacedCustomObject({ group, version, namespace, plural, name: created.metadata.name, body: relabelled })) as Rr;
+    const relabelled = {
+      ...created,
+      metadata: { ...created.metadata, labels: { ...created.metadata.labels, touched: 'yes' } },
+    };
+    const updated = (await api.replaceNamespacedCustomObject({
+      group,
+      version,
+      namespace,
+      plural,
+      name: created.metadata.name,
+      body: relabelled,
+    })) as Rr;
     expect(updated.metadata.labels?.touched).toBe('yes');
     expect(Number(updated.metadata.resourceVersion)).toBeGreaterThan(Number(created.metadata.resourceVersion));
-    const stale = await statusOf(api.replaceNamespacedCustomObject({ group, version, namespace, plural, name: created.metadata.name, body: relabelled }));
+    const stale = await statusOf(
+      api.replaceNamespacedCustomObject({
+        group,
+        version,
+        namespace,
+        plural,
+        name: created.metadata.name,
+        body: relabelled,
+      }),
+    );
     expect(stale).toMatchObject({ code: 409, reason: 'Conflict' });
   });
 
   it('rejects spec changes on update and patch (immutable spec) with 422', async () => {
     const created = await create(sampleRemediationRequest({ problem: 'immutable' }));
     const changed = { ...created, spec: { ...created.spec, severity: 'warning' } };
-    const put = await statusOf(api.replaceNamespacedCustomObject({ group, version, namespace, plural, name: created.metadata.name, body: changed }));
+    const put = await statusOf(
+      api.replaceNamespacedCustomObject({
+        group,
+        version,
+        namespace,
+        plural,
+        name: created.metadata.name,
+        body: changed,
+      }),
+    );
     expect(put.code).toBe(422);
     expect(put.message).toContain('spec is immutable after creation');
     const patch = await statusOf(
-      api.patchNamespacedCustomObject({ group, version, namespace, plural, name: created.metadata.name, body: [{ op: 'replace', path: '/spec/severity', value: 'info' }] }),
+      api.patchNamespacedCustomObject({
+        group,
+        version,
+        namespace,
+        plural,
+        name: created.metadata.name,
+        body: [{ op: 'replace', path: '/spec/severity', value: 'info' }],
+      }),
     );
     expect(patch.code).toBe(422);
     expect((await get(created.metadata.name)).spec.severity).toBe('critical');
@@ -182,7 +269,14 @@ describe('kube-sandbox CRUD with @kubernetes/client-node', () => {
     const created = await create(sampleRemediationRequest({ problem: 'status-patch' }));
     const dedup = { firstSeenAt: '2026-01-02T03:04:05Z', lastSeenAt: '2026-01-02T03:09:05Z', occurrenceCount: 3 };
     const patched = (await api.patchNamespacedCustomObjectStatus(
-      { group, version, namespace, plural, name: created.metadata.name, body: { spec: { severity: 'info' }, status: { deduplication: dedup } } },
+      {
+        group,
+        version,
+        namespace,
+        plural,
+        name: created.metadata.name,
+        body: { spec: { severity: 'info' }, status: { deduplication: dedup } },
+      },
       mergePatch,
     )) as Rr;
     expect(patched.status).toEqual({ deduplication: dedup });
@@ -190,7 +284,14 @@ describe('kube-sandbox CRUD with @kubernetes/client-node', () => {
     expect(patched.metadata.generation).toBe(1);
     const invalidStatus = await statusOf(
       api.patchNamespacedCustomObjectStatus(
-        { group, version, namespace, plural, name: created.metadata.name, body: { status: { deduplication: { occurrenceCount: 2 ** 31 } } } },
+        {
+          group,
+          version,
+          namespace,
+          plural,
+          name: created.metadata.name,
+          body: { status: { deduplication: { occurrenceCount: 2 ** 31 } } },
+        },
         mergePatch,
       ),
     );
@@ -201,7 +302,14 @@ describe('kube-sandbox CRUD with @kubernetes/client-node', () => {
   it('ignores status in patches to the main resource, as the API server does', async () => {
     const created = await create(sampleRemediationRequest({ problem: 'main-patch' }));
     const patched = (await api.patchNamespacedCustomObject(
-      { group, version, namespace, plural, name: created.metadata.name, body: { metadata: { labels: { patched: 'yes' } }, status: { overallPhase: 'Failed' } } },
+      {
+        group,
+        version,
+        namespace,
+        plural,
+        name: created.metadata.name,
+        body: { metadata: { labels: { patched: 'yes' } }, status: { overallPhase: 'Failed' } },
+      },
       mergePatch,
     )) as Rr;
     expect(patched.metadata.labels?.patched).toBe('yes');
@@ -221,7 +329,17 @@ describe('kube-sandbox CRUD with @kubernetes/client-node', () => {
     expect(patched.status).toEqual({ overallPhase: 'Pending' });
     const stale = await statusOf(
       api.patchNamespacedCustomObjectStatus(
-        { group, version, namespace, plural, name: created.metadata.name, body: { metadata: { resourceVersion: created.metadata.resourceVersion }, status: { overallPhase: 'Processing' } } },
+        {
+          group,
+          version,
+          namespace,
+          plural,
+          name: created.metadata.name,
+          body: {
+            metadata: { resourceVersion: created.metadata.resourceVersion },
+            status: { overallPhase: 'Processing' },
+          },
+        },
         mergePatch,
       ),
     );
@@ -230,13 +348,29 @@ describe('kube-sandbox CRUD with @kubernetes/client-node', () => {
 
   it('keeps the resourceVersion when a patch changes nothing', async () => {
     const created = await create(sampleRemediationRequest({ problem: 'noop' }));
-    const patched = (await api.patchNamespacedCustomObject({ group, version, namespace, plural, name: created.metadata.name, body: { metadata: { labels: created.metadata.labels } } }, mergePatch)) as Rr;
+    const patched = (await api.patchNamespacedCustomObject(
+      {
+        group,
+        version,
+        namespace,
+        plural,
+        name: created.metadata.name,
+        body: { metadata: { labels: created.metadata.labels } },
+      },
+      mergePatch,
+    )) as Rr;
     expect(patched.metadata.resourceVersion).toBe(created.metadata.resourceVersion);
   });
 
   it('deletes an RR and answers 200 with the object', async () => {
     const created = await create(sampleRemediationRequest({ problem: 'delete' }));
-    const deleted = (await api.deleteNamespacedCustomObject({ group, version, namespace, plural, name: created.metadata.name })) as Rr;
+    const deleted = (await api.deleteNamespacedCustomObject({
+      group,
+      version,
+      namespace,
+      plural,
+      name: created.metadata.name,
+    })) as Rr;
     expect(deleted.metadata.name).toBe(created.metadata.name);
     expect(sandbox.object(namespace, created.metadata.name)).toBeUndefined();
     expect((await statusOf(get(created.metadata.name))).code).toBe(404);
@@ -245,12 +379,22 @@ describe('kube-sandbox CRUD with @kubernetes/client-node', () => {
   it('moves phases through the orchestrator driver without touching the gateway status', async () => {
     const created = await create(sampleRemediationRequest({ problem: 'driver' }));
     await api.patchNamespacedCustomObjectStatus(
-      { group, version, namespace, plural, name: created.metadata.name, body: { status: { deduplication: { occurrenceCount: 1 } } } },
+      {
+        group,
+        version,
+        namespace,
+        plural,
+        name: created.metadata.name,
+        body: { status: { deduplication: { occurrenceCount: 1 } } },
+      },
       mergePatch,
     );
     const driver = createOrchestratorDriver(kubeconfigPath, namespace);
     await driver.setPhase(created.metadata.name, 'Processing');
-    expect(sandbox.object(namespace, created.metadata.name)?.status).toEqual({ overallPhase: 'Processing', deduplication: { occurrenceCount: 1 } });
+    expect(sandbox.object(namespace, created.metadata.name)?.status).toEqual({
+      overallPhase: 'Processing',
+      deduplication: { occurrenceCount: 1 },
+    });
     await driver.setPhase(created.metadata.name, 'Completed');
     expect((await get(created.metadata.name)).status?.overallPhase).toBe('Completed');
     await driver.delete(created.metadata.name);
@@ -260,13 +404,20 @@ describe('kube-sandbox CRUD with @kubernetes/client-node', () => {
   it('answers TokenReviews from the configured token map', async () => {
     const auth = kc.makeApiClient(AuthenticationV1Api);
     const good = await auth.createTokenReview({ body: { spec: { token: 'good-token' } } });
-    expect(good.status).toMatchObject({ authenticated: true, user: { username: 'system:serviceaccount:monitoring:alertmanager', groups: ['system:serviceaccounts'] } });
+    expect(good.status).toMatchObject({
+      authenticated: true,
+      user: { username: 'system:serviceaccount:monitoring:alertmanager', groups: ['system:serviceaccounts'] },
+    });
     const bad = await auth.createTokenReview({ body: { spec: { token: 'nope' } } });
     expect(bad.status?.authenticated).toBe(false);
   });
 
   it('serves seeded built-in objects for owner-chain lookups', async () => {
-    sandbox.seedObject({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'api-0', namespace: 'prod', ownerReferences: [{ kind: 'ReplicaSet', name: 'api-7d9' }] } });
+    sandbox.seedObject({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'api-0', namespace: 'prod', ownerReferences: [{ kind: 'ReplicaSet', name: 'api-7d9' }] },
+    });
     const pod = await kc.makeApiClient(CoreV1Api).readNamespacedPod({ name: 'api-0', namespace: 'prod' });
     expect(pod.metadata?.ownerReferences?.[0]?.name).toBe('api-7d9');
     const missing = await fetch(`${sandbox.url}/apis/apps/v1/namespaces/prod/replicasets/api-7d9`);
@@ -275,10 +426,17 @@ describe('kube-sandbox CRUD with @kubernetes/client-node', () => {
 
   it('answers a Table with the CRD printer columns when asked as=Table', async () => {
     await create(sampleRemediationRequest({ name: 'rr-table', problem: 'table' }));
-    const response = await fetch(`${sandbox.url}/apis/kubernaut.ai/v1alpha1/namespaces/${namespace}/remediationrequests/rr-table`, {
-      headers: { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' },
-    });
-    const table = (await response.json()) as { kind: string; columnDefinitions: { name: string }[]; rows: { cells: unknown[] }[] };
+    const response = await fetch(
+      `${sandbox.url}/apis/kubernaut.ai/v1alpha1/namespaces/${namespace}/remediationrequests/rr-table`,
+      {
+        headers: { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' },
+      },
+    );
+    const table = (await response.json()) as {
+      kind: string;
+      columnDefinitions: { name: string }[];
+      rows: { cells: unknown[] }[];
+    };
     expect(table.kind).toBe('Table');
     const columns = table.columnDefinitions.map((c) => c.name);
     expect(columns.slice(0, 1)).toEqual(['Name']);
@@ -289,7 +447,8 @@ describe('kube-sandbox CRUD with @kubernetes/client-node', () => {
 
   it('stores exactly what the reference CRD accepts when serving it', async (context) => {
     const reference = sharedPath('reference', 'kubernaut.ai_remediationrequests.crd.yaml');
-    if (!hasShared('reference', 'kubernaut.ai_remediationrequests.crd.yaml')) context.skip(`reference CRD absent at ${reference}`);
+    if (!hasShared('reference', 'kubernaut.ai_remediationrequests.crd.yaml'))
+      context.skip(`reference CRD absent at ${reference}`);
     const refSandbox = await startKubeSandbox({ crdYaml: readFileSync(reference, 'utf8') });
     try {
       const body = JSON.stringify(sampleRemediationRequest({ problem: 'reference' }));

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { type CrdValidator, CauseReason, deepEqual, type ValidationCause } from '../crd-validator.js';
+import { CauseReason, type CrdValidator, deepEqual, type ValidationCause } from '../crd-validator.js';
 import type { CrdDefinition } from './crd-definition.js';
 import { sendJson, sendStatus } from './http-io.js';
 import { fieldSelectorValue } from './json-path.js';
@@ -57,11 +57,17 @@ const nowSeconds = (): string => `${new Date().toISOString().slice(0, 19)}Z`;
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-export function createCustomResourceHandler(deps: CustomResourceHandlerDeps): (call: CustomResourceCall, res: ServerResponse) => void {
+export function createCustomResourceHandler(
+  deps: CustomResourceHandlerDeps,
+): (call: CustomResourceCall, res: ServerResponse) => void {
   const { crd, validator, store } = deps;
   const ref: ResourceRef = { group: crd.group, plural: crd.plural, kind: crd.kind };
   const apiVersion = `${crd.group}/${crd.version}`;
-  const knownFields = ['metadata.name', 'metadata.namespace', ...crd.selectableFields.map((path) => path.replace(/^\./, ''))];
+  const knownFields = [
+    'metadata.name',
+    'metadata.namespace',
+    ...crd.selectableFields.map((path) => path.replace(/^\./, '')),
+  ];
 
   const selection = (call: CustomResourceCall): ((obj: KubeObject) => boolean) => {
     const labels = parseLabelSelector(call.query.get('labelSelector'));
@@ -88,7 +94,9 @@ export function createCustomResourceHandler(deps: CustomResourceHandlerDeps): (c
       return badRequest(`the kind in the data (${String(obj.kind)}) does not match the expected kind (${crd.kind})`);
     }
     if (obj.apiVersion !== undefined && obj.apiVersion !== apiVersion) {
-      return badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${apiVersion})`);
+      return badRequest(
+        `the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${apiVersion})`,
+      );
     }
     return undefined;
   };
@@ -112,7 +120,13 @@ export function createCustomResourceHandler(deps: CustomResourceHandlerDeps): (c
       name = `${metadata.generateName}${randomBytes(4).toString('hex').slice(0, 5)}`;
     }
     if (name === '') {
-      return invalid(ref, '', [{ reason: CauseReason.required, field: 'metadata.name', message: 'Required value: name or generateName is required' }]);
+      return invalid(ref, '', [
+        {
+          reason: CauseReason.required,
+          field: 'metadata.name',
+          message: 'Required value: name or generateName is required',
+        },
+      ]);
     }
     if (name.length > 253 || !DNS_SUBDOMAIN.test(name)) {
       return invalid(ref, name, [
@@ -154,7 +168,11 @@ export function createCustomResourceHandler(deps: CustomResourceHandlerDeps): (c
     const name = existing.metadata.name;
     const requestedMeta = isObject(requested.metadata) ? requested.metadata : {};
     const requestedVersion = requestedMeta.resourceVersion;
-    if (requestedVersion !== undefined && requestedVersion !== '' && requestedVersion !== existing.metadata.resourceVersion) {
+    if (
+      requestedVersion !== undefined &&
+      requestedVersion !== '' &&
+      requestedVersion !== existing.metadata.resourceVersion
+    ) {
       return conflict(ref, name);
     }
     let candidate: Record<string, unknown>;
@@ -200,12 +218,18 @@ export function createCustomResourceHandler(deps: CustomResourceHandlerDeps): (c
     if (typeProblem) return typeProblem;
     const metadata = isObject(parsed.value.metadata) ? parsed.value.metadata : {};
     if (metadata.name !== undefined && metadata.name !== existing.metadata.name) {
-      return badRequest(`the name of the object (${String(metadata.name)}) does not match the name on the URL (${existing.metadata.name})`);
+      return badRequest(
+        `the name of the object (${String(metadata.name)}) does not match the name on the URL (${existing.metadata.name})`,
+      );
     }
     // Custom resources do not allow unconditional updates.
     if (metadata.resourceVersion === undefined || metadata.resourceVersion === '') {
       return invalid(ref, existing.metadata.name, [
-        { reason: CauseReason.invalid, field: 'metadata.resourceVersion', message: 'Invalid value: 0x0: must be specified for an update' },
+        {
+          reason: CauseReason.invalid,
+          field: 'metadata.resourceVersion',
+          message: 'Invalid value: 0x0: must be specified for an update',
+        },
       ]);
     }
     return write(call, existing, parsed.value);
@@ -220,10 +244,19 @@ export function createCustomResourceHandler(deps: CustomResourceHandlerDeps): (c
       if (mediaType === 'application/merge-patch+json') patched = applyMergePatch(existing, parsed.value);
       else if (mediaType === 'application/json-patch+json') patched = applyJsonPatch(existing, parsed.value);
       else {
-        return failure(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json`);
+        return failure(
+          415,
+          'UnsupportedMediaType',
+          `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json`,
+        );
       }
     } catch (error) {
-      if (error instanceof PatchError) return failure(422, 'Invalid', `the server rejected our request due to an error in our request: ${error.message}`);
+      if (error instanceof PatchError)
+        return failure(
+          422,
+          'Invalid',
+          `the server rejected our request due to an error in our request: ${error.message}`,
+        );
       throw error;
     }
     if (!isObject(patched)) return badRequest('the patch did not result in an object');
@@ -237,12 +270,24 @@ export function createCustomResourceHandler(deps: CustomResourceHandlerDeps): (c
       if ('kind' in parsed) return parsed;
       deleteOptions = parsed.value;
     }
-    const preconditions = isObject(deleteOptions) && isObject(deleteOptions.preconditions) ? deleteOptions.preconditions : {};
-    if (preconditions.resourceVersion !== undefined && preconditions.resourceVersion !== existing.metadata.resourceVersion) {
-      return conflict(ref, existing.metadata.name, `the ResourceVersion in the precondition (${String(preconditions.resourceVersion)}) does not match the ResourceVersion in record (${existing.metadata.resourceVersion}). The object might have been modified`);
+    const preconditions =
+      isObject(deleteOptions) && isObject(deleteOptions.preconditions) ? deleteOptions.preconditions : {};
+    if (
+      preconditions.resourceVersion !== undefined &&
+      preconditions.resourceVersion !== existing.metadata.resourceVersion
+    ) {
+      return conflict(
+        ref,
+        existing.metadata.name,
+        `the ResourceVersion in the precondition (${String(preconditions.resourceVersion)}) does not match the ResourceVersion in record (${existing.metadata.resourceVersion}). The object might have been modified`,
+      );
     }
     if (preconditions.uid !== undefined && preconditions.uid !== existing.metadata.uid) {
-      return conflict(ref, existing.metadata.name, `the UID in the precondition (${String(preconditions.uid)}) does not match the UID in record (${existing.metadata.uid}). The object might have been deleted and then recreated`);
+      return conflict(
+        ref,
+        existing.metadata.name,
+        `the UID in the precondition (${String(preconditions.uid)}) does not match the UID in record (${existing.metadata.uid}). The object might have been deleted and then recreated`,
+      );
     }
     if (isDryRun(call)) return { code: 200, body: existing };
     const next: KubeObject = structuredClone(existing);
@@ -277,16 +322,35 @@ export function createCustomResourceHandler(deps: CustomResourceHandlerDeps): (c
     const items = store.list(call.namespace).filter(matches);
     const resourceVersion = String(store.currentResourceVersion());
     if (wantsTable(call.accept)) {
-      return { code: 200, body: toTable(items, crd, resourceVersion, (call.query.get('includeObject') as IncludeObject | null) ?? 'Metadata') };
+      return {
+        code: 200,
+        body: toTable(
+          items,
+          crd,
+          resourceVersion,
+          (call.query.get('includeObject') as IncludeObject | null) ?? 'Metadata',
+        ),
+      };
     }
     return { code: 200, body: { apiVersion, kind: crd.listKind, metadata: { resourceVersion }, items } };
   }
 
   function deleteCollection(call: CustomResourceCall): Outcome {
     const matches = selection(call);
-    const deleted = store.list(call.namespace).filter(matches).map((existing) => remove({ ...call, body: '' }, existing));
+    const deleted = store
+      .list(call.namespace)
+      .filter(matches)
+      .map((existing) => remove({ ...call, body: '' }, existing));
     const items = deleted.flatMap((outcome) => (isStatus(outcome) ? [] : [outcome.body]));
-    return { code: 200, body: { apiVersion, kind: crd.listKind, metadata: { resourceVersion: String(store.currentResourceVersion()) }, items } };
+    return {
+      code: 200,
+      body: {
+        apiVersion,
+        kind: crd.listKind,
+        metadata: { resourceVersion: String(store.currentResourceVersion()) },
+        items,
+      },
+    };
   }
 
   function dispatch(call: CustomResourceCall, res: ServerResponse): Outcome | undefined {
@@ -310,7 +374,9 @@ export function createCustomResourceHandler(deps: CustomResourceHandlerDeps): (c
       case 'PATCH':
         return patch(call, existing);
       case 'DELETE':
-        return call.subresource ? failure(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource') : remove(call, existing);
+        return call.subresource
+          ? failure(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource')
+          : remove(call, existing);
       default:
         return failure(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
     }

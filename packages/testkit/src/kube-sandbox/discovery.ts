@@ -35,7 +35,11 @@ export function versionInfo(): Record<string, string> {
 }
 
 export function coreVersions(serverAddress: string): unknown {
-  return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
+  return {
+    kind: 'APIVersions',
+    versions: ['v1'],
+    serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }],
+  };
 }
 
 export function resourceList(groupVersion: string, crd: CrdDefinition): unknown | undefined {
@@ -49,12 +53,21 @@ export function resourceList(groupVersion: string, crd: CrdDefinition): unknown 
   let resources: unknown[] = seeded;
   if (groupVersion === 'v1') {
     resources = [
-      { name: 'namespaces', singularName: 'namespace', namespaced: false, kind: 'Namespace', verbs: READ_VERBS, shortNames: ['ns'] },
+      {
+        name: 'namespaces',
+        singularName: 'namespace',
+        namespaced: false,
+        kind: 'Namespace',
+        verbs: READ_VERBS,
+        shortNames: ['ns'],
+      },
       { name: 'events', singularName: 'event', namespaced: true, kind: 'Event', verbs: READ_VERBS, shortNames: ['ev'] },
       ...seeded,
     ];
   } else if (groupVersion === 'authentication.k8s.io/v1') {
-    resources = [{ name: 'tokenreviews', singularName: 'tokenreview', namespaced: false, kind: 'TokenReview', verbs: ['create'] }];
+    resources = [
+      { name: 'tokenreviews', singularName: 'tokenreview', namespaced: false, kind: 'TokenReview', verbs: ['create'] },
+    ];
   } else if (groupVersion === `${crd.group}/${crd.version}`) {
     resources = [
       {
@@ -67,7 +80,15 @@ export function resourceList(groupVersion: string, crd: CrdDefinition): unknown 
         categories: ['all'],
       },
       ...(crd.hasStatusSubresource
-        ? [{ name: `${crd.plural}/status`, singularName: '', namespaced: crd.namespaced, kind: crd.kind, verbs: ['get', 'patch', 'update'] }]
+        ? [
+            {
+              name: `${crd.plural}/status`,
+              singularName: '',
+              namespaced: crd.namespaced,
+              kind: crd.kind,
+              verbs: ['get', 'patch', 'update'],
+            },
+          ]
         : []),
     ];
   } else if (seeded.length === 0) {

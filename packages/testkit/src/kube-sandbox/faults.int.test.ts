@@ -1,4 +1,11 @@
-import { ApiException, CustomObjectsApi, KubeConfig, makeInformer, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import {
+  ApiException,
+  CustomObjectsApi,
+  KubeConfig,
+  makeInformer,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleRemediationRequest } from './sample-remediation-request.js';
 import { type KubeSandbox, startKubeSandbox } from './server.js';
@@ -48,7 +55,8 @@ describe('kube-sandbox fault injection and restarts', () => {
   });
 
   const get = (name: string) => api.getNamespacedCustomObject({ group, version, namespace, plural, name });
-  const create = (name: string) => api.createNamespacedCustomObject({ group, version, namespace, plural, body: sampleRemediationRequest({ name }) });
+  const create = (name: string) =>
+    api.createNamespacedCustomObject({ group, version, namespace, plural, body: sampleRemediationRequest({ name }) });
 
   it('delays responses by the injected latency', async () => {
     await create('rr-latency');
@@ -70,14 +78,24 @@ describe('kube-sandbox fault injection and restarts', () => {
     const raw = await fetch(`${sandbox.url}/apis/${group}/${version}/namespaces/${namespace}/${plural}`);
     expect(raw.status).toBe(503);
     expect(raw.headers.get('retry-after')).toBe('7');
-    expect(await raw.json()).toMatchObject({ kind: 'Status', reason: 'ServiceUnavailable', code: 503, details: { retryAfterSeconds: 7 } });
+    expect(await raw.json()).toMatchObject({
+      kind: 'Status',
+      reason: 'ServiceUnavailable',
+      code: 503,
+      details: { retryAfterSeconds: 7 },
+    });
     sandbox.faults.clear();
   });
 
   it('fails the configured share of requests at an error rate', async () => {
     sandbox.faults.set({ errorRate: 0.5, errorStatus: 429 });
     const outcomes = await Promise.all(
-      Array.from({ length: 20 }, () => get('rr-latency').then(() => 200, (e: ApiException<unknown>) => e.code)),
+      Array.from({ length: 20 }, () =>
+        get('rr-latency').then(
+          () => 200,
+          (e: ApiException<unknown>) => e.code,
+        ),
+      ),
     );
     sandbox.faults.clear();
     expect(outcomes.filter((code) => code === 429)).toHaveLength(10);
@@ -88,7 +106,10 @@ describe('kube-sandbox fault injection and restarts', () => {
     await create('rr-match');
     sandbox.faults.set({ errorStatus: 500, match: (r) => r.method === 'PATCH' && r.path.endsWith('/status') });
     const patch = failureOf(
-      api.patchNamespacedCustomObjectStatus({ group, version, namespace, plural, name: 'rr-match', body: { status: { overallPhase: 'Pending' } } }, mergePatch),
+      api.patchNamespacedCustomObjectStatus(
+        { group, version, namespace, plural, name: 'rr-match', body: { status: { overallPhase: 'Pending' } } },
+        mergePatch,
+      ),
     );
     expect(((await patch) as ApiException<unknown>).code).toBe(500);
     await expect(get('rr-match')).resolves.toBeDefined();
@@ -108,7 +129,12 @@ describe('kube-sandbox fault injection and restarts', () => {
     await create('rr-count');
     await get('rr-count');
     await get('rr-count');
-    expect(sandbox.requestCount({ method: 'GET', path: `/apis/${group}/${version}/namespaces/${namespace}/${plural}/rr-count` })).toBe(2);
+    expect(
+      sandbox.requestCount({
+        method: 'GET',
+        path: `/apis/${group}/${version}/namespaces/${namespace}/${plural}/rr-count`,
+      }),
+    ).toBe(2);
     expect(sandbox.requestCount({ method: 'POST' })).toBe(1);
     expect(sandbox.requestCount()).toBe(3);
   });
@@ -125,7 +151,9 @@ describe('kube-sandbox fault injection and restarts', () => {
 
   it('lets an informer restarted from its error handler resume after an API restart', async () => {
     const path = `/apis/${group}/${version}/namespaces/${namespace}/${plural}`;
-    const informer = makeInformer(kc, path, () => api.listNamespacedCustomObject({ group, version, namespace, plural }));
+    const informer = makeInformer(kc, path, () =>
+      api.listNamespacedCustomObject({ group, version, namespace, plural }),
+    );
     const errors: unknown[] = [];
     // client-node's informer does not restart itself after a connection error; its owner must (see ARCHITECTURE).
     informer.on('error', (err) => {
@@ -147,7 +175,9 @@ describe('kube-sandbox fault injection and restarts', () => {
 
   it('ends open watches on dropWatches and the informer reconnects by itself', async () => {
     const path = `/apis/${group}/${version}/namespaces/${namespace}/${plural}`;
-    const informer = makeInformer(kc, path, () => api.listNamespacedCustomObject({ group, version, namespace, plural }));
+    const informer = makeInformer(kc, path, () =>
+      api.listNamespacedCustomObject({ group, version, namespace, plural }),
+    );
     informer.on('error', () => {});
     await informer.start();
     try {

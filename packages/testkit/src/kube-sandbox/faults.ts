@@ -47,7 +47,12 @@ export function createFaultController(baseLatencyMs = 0, random: () => number = 
       if (active.outage) return { action: 'reset', delayMs };
       const errorRate = active.errorRate ?? (active.errorStatus !== undefined ? 1 : 0);
       if (errorRate > 0 && random() < errorRate) {
-        return { action: 'error', delayMs, status: active.errorStatus ?? 503, retryAfterSeconds: active.retryAfterSeconds };
+        return {
+          action: 'error',
+          delayMs,
+          status: active.errorStatus ?? 503,
+          retryAfterSeconds: active.retryAfterSeconds,
+        };
       }
       return { action: 'pass', delayMs };
     },

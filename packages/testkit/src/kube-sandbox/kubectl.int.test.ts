@@ -1,8 +1,8 @@
 import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { once } from 'node:events';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../shared-files.js';
@@ -23,24 +23,31 @@ describe('kube-sandbox with kubectl', () => {
     sandbox = await startKubeSandbox();
     dir = mkdtempSync(join(tmpdir(), 'kube-sandbox-kubectl-'));
     kubeconfig = sandbox.writeKubeconfig(join(dir, 'kubeconfig'), namespace);
-    const response = await fetch(`${sandbox.url}/apis/kubernaut.ai/v1alpha1/namespaces/${namespace}/remediationrequests`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(sampleRemediationRequest({ name: 'rr-kubectl' })),
-    });
+    const response = await fetch(
+      `${sandbox.url}/apis/kubernaut.ai/v1alpha1/namespaces/${namespace}/remediationrequests`,
+      {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(sampleRemediationRequest({ name: 'rr-kubectl' })),
+      },
+    );
     expect(response.status).toBe(201);
-    await fetch(`${sandbox.url}/apis/kubernaut.ai/v1alpha1/namespaces/${namespace}/remediationrequests/rr-kubectl/status`, {
-      method: 'PATCH',
-      headers: { 'Content-Type': 'application/merge-patch+json' },
-      body: JSON.stringify({ status: { overallPhase: 'Processing', deduplication: { occurrenceCount: 4 } } }),
-    });
+    await fetch(
+      `${sandbox.url}/apis/kubernaut.ai/v1alpha1/namespaces/${namespace}/remediationrequests/rr-kubectl/status`,
+      {
+        method: 'PATCH',
+        headers: { 'Content-Type': 'application/merge-patch+json' },
+        body: JSON.stringify({ status: { overallPhase: 'Processing', deduplication: { occurrenceCount: 4 } } }),
+      },
+    );
   });
   afterAll(async () => {
     await sandbox.close();
   });
 
   // A private discovery cache keeps kubectl from reading or polluting ~/.kube/cache.
-  const kubectl = (...args: string[]) => run(KUBECTL, ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), ...args], { timeout: 15_000 });
+  const kubectl = (...args: string[]) =>
+    run(KUBECTL, ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), ...args], { timeout: 15_000 });
 
   it.skipIf(!hasKubectl)('lists RRs by short name as a Table with the printer columns', async () => {
     const { stdout } = await kubectl('get', 'rr');
@@ -61,7 +68,10 @@ describe('kube-sandbox with kubectl', () => {
   });
 
   it.skipIf(!hasKubectl)('reports a missing RR with a non-zero exit and the API message', async () => {
-    const error = (await kubectl('get', 'rr', 'rr-absent').catch((e: unknown) => e)) as { code?: number; stderr?: string };
+    const error = (await kubectl('get', 'rr', 'rr-absent').catch((e: unknown) => e)) as {
+      code?: number;
+      stderr?: string;
+    };
     expect(error.code).toBe(1);
     expect(error.stderr).toContain('remediationrequests.kubernaut.ai "rr-absent" not found');
   });
@@ -71,13 +81,16 @@ describe('kube-sandbox with kubectl', () => {
   const cli = resolve(repoRoot, 'packages/testkit/dist/kube-sandbox/cli.js');
   it.skipIf(!existsSync(cli))('runs from the CLI, writes a kubeconfig and stops on SIGTERM', async () => {
     const kubeconfigPath = join(dir, 'cli', 'kubeconfig');
-    const child = spawn(process.execPath, [cli, '--port', '0', '--kubeconfig', kubeconfigPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, '--port', '0', '--kubeconfig', kubeconfigPath], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
     });
     const deadline = Date.now() + 10_000;
-    while (!output.includes('kubeconfig:') && Date.now() < deadline && child.exitCode === null) await once(child.stdout, 'data');
+    while (!output.includes('kubeconfig:') && Date.now() < deadline && child.exitCode === null)
+      await once(child.stdout, 'data');
     const url = /listening on (http:\/\/\S+)/.exec(output)?.[1];
     expect(url).toBeDefined();
     expect(readFileSync(kubeconfigPath, 'utf8')).toContain(String(url));
@@ -86,5 +99,6 @@ describe('kube-sandbox with kubectl', () => {
     const [code] = await once(child, 'exit');
     expect(code).toBe(0);
   });
-  if (!existsSync(cli)) it.skip(`CLI check skipped: ${cli} not built (run pnpm exec tsc -b packages/testkit)`, () => {});
+  if (!existsSync(cli))
+    it.skip(`CLI check skipped: ${cli} not built (run pnpm exec tsc -b packages/testkit)`, () => {});
 });

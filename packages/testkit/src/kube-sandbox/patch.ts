@@ -39,11 +39,16 @@ function resolveParent(doc: unknown, pointer: string): { parent: Record<string, 
   if (key === undefined) throw new PatchError('the root cannot be the target of this operation');
   let current: unknown = doc;
   for (const token of tokens) {
-    const next: unknown = Array.isArray(current) ? current[Number(token)] : isObject(current) ? current[token] : undefined;
+    const next: unknown = Array.isArray(current)
+      ? current[Number(token)]
+      : isObject(current)
+        ? current[token]
+        : undefined;
     if (next === undefined) throw new PatchError(`path ${JSON.stringify(pointer)} does not exist`);
     current = next;
   }
-  if (!Array.isArray(current) && !isObject(current)) throw new PatchError(`path ${JSON.stringify(pointer)} does not exist`);
+  if (!Array.isArray(current) && !isObject(current))
+    throw new PatchError(`path ${JSON.stringify(pointer)} does not exist`);
   return { parent: current, key };
 }
 
@@ -86,7 +91,8 @@ export function applyJsonPatch(target: unknown, operations: unknown): unknown {
   if (!Array.isArray(operations)) throw new PatchError('a JSON patch must be an array of operations');
   let doc = structuredClone(target);
   for (const raw of operations as JsonPatchOperation[]) {
-    if (!isObject(raw) || typeof raw.path !== 'string') throw new PatchError('each JSON patch operation needs op and path');
+    if (!isObject(raw) || typeof raw.path !== 'string')
+      throw new PatchError('each JSON patch operation needs op and path');
     switch (raw.op) {
       case 'add':
         doc = addAt(doc, raw.path, structuredClone(raw.value));
@@ -96,7 +102,10 @@ export function applyJsonPatch(target: unknown, operations: unknown): unknown {
         break;
       case 'replace':
         readPointer(doc, raw.path);
-        doc = raw.path === '' ? structuredClone(raw.value) : addAt(removeAt(doc, raw.path), raw.path, structuredClone(raw.value));
+        doc =
+          raw.path === ''
+            ? structuredClone(raw.value)
+            : addAt(removeAt(doc, raw.path), raw.path, structuredClone(raw.value));
         break;
       case 'move': {
         const value = readPointer(doc, raw.from ?? '');

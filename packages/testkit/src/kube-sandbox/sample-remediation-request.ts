@@ -15,7 +15,9 @@ export function sampleRemediationRequest(options: SampleRemediationRequestOption
   metadata: { name: string; namespace: string; labels: Record<string, string> };
   spec: Record<string, unknown>;
 } {
-  const fingerprint = createHash('sha256').update(options.problem ?? options.name ?? 'KubePodCrashLooping:prod:Pod:api-0').digest('hex');
+  const fingerprint = createHash('sha256')
+    .update(options.problem ?? options.name ?? 'KubePodCrashLooping:prod:Pod:api-0')
+    .digest('hex');
   const name = options.name ?? `rr-${fingerprint.slice(0, 12)}-00000001`;
   return {
     apiVersion: 'kubernaut.ai/v1alpha1',
@@ -23,7 +25,11 @@ export function sampleRemediationRequest(options: SampleRemediationRequestOption
     metadata: {
       name,
       namespace: options.namespace ?? 'kubernaut-system',
-      labels: { 'app.kubernetes.io/managed-by': 'gateway-service', 'app.kubernetes.io/component': 'remediation', ...options.labels },
+      labels: {
+        'app.kubernetes.io/managed-by': 'gateway-service',
+        'app.kubernetes.io/component': 'remediation',
+        ...options.labels,
+      },
     },
     spec: {
       signalFingerprint: fingerprint,

@@ -35,7 +35,12 @@ export function parseLabelSelector(selector: string | null | undefined): LabelMa
     const set = SET_REQUIREMENT.exec(requirement);
     if (set) {
       const [, key = '', op, list = ''] = set;
-      const values = new Set(list.split(',').map((v) => v.trim()).filter((v) => v !== ''));
+      const values = new Set(
+        list
+          .split(',')
+          .map((v) => v.trim())
+          .filter((v) => v !== ''),
+      );
       return op === 'in'
         ? (labels) => labels?.[key] !== undefined && values.has(labels[key])
         : (labels) => labels?.[key] === undefined || !values.has(labels[key]);

@@ -119,18 +119,34 @@ export async function startKubeSandbox(options: KubeSandboxOptions = {}): Promis
   const seededKey = (groupVersion: string, plural: string, namespace: string, name: string): string =>
     `${groupVersion}/${plural}/${namespace}/${name}`;
 
-  function serveSeeded(res: ServerResponse, groupVersion: string, plural: string, namespace: string | undefined, name: string | undefined): void {
+  function serveSeeded(
+    res: ServerResponse,
+    groupVersion: string,
+    plural: string,
+    namespace: string | undefined,
+    name: string | undefined,
+  ): void {
     const kind = SEEDED_KINDS.find((k) => k.groupVersion === groupVersion && k.plural === plural);
-    if (!kind) return sendStatus(res, failure(404, 'NotFound', 'the server could not find the requested resource'));
+    if (!kind) {
+      sendStatus(res, failure(404, 'NotFound', 'the server could not find the requested resource'));
+      return;
+    }
     if (name !== undefined) {
       const found = seeded.get(seededKey(groupVersion, plural, namespace ?? '', name));
       const group = groupVersion.includes('/') ? (groupVersion.split('/')[0] ?? '') : '';
-      return found ? sendJson(res, 200, found) : sendStatus(res, notFound({ group, plural, kind: kind.kind }, name));
+      if (found) sendJson(res, 200, found);
+      else sendStatus(res, notFound({ group, plural, kind: kind.kind }, name));
+      return;
     }
     const items = [...seeded.entries()]
       .filter(([key]) => key.startsWith(`${groupVersion}/${plural}/${namespace === undefined ? '' : `${namespace}/`}`))
       .map(([, obj]) => obj);
-    sendJson(res, 200, { apiVersion: groupVersion, kind: `${kind.kind}List`, metadata: { resourceVersion: String(store.currentResourceVersion()) }, items });
+    sendJson(res, 200, {
+      apiVersion: groupVersion,
+      kind: `${kind.kind}List`,
+      metadata: { resourceVersion: String(store.currentResourceVersion()) },
+      items,
+    });
   }
 
   function serveCore(res: ServerResponse, method: string, path: string): boolean {
@@ -142,14 +158,26 @@ export async function startKubeSandbox(options: KubeSandboxOptions = {}): Promis
       if (name !== undefined) {
         sendJson(res, 200, { apiVersion: 'v1', kind: 'Namespace', metadata: { name }, status: { phase: 'Active' } });
       } else {
-        const items = [...names].filter((n) => n !== '').map((n) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n }, status: { phase: 'Active' } }));
-        sendJson(res, 200, { apiVersion: 'v1', kind: 'NamespaceList', metadata: { resourceVersion: String(store.currentResourceVersion()) }, items });
+        const items = [...names]
+          .filter((n) => n !== '')
+          .map((n) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n }, status: { phase: 'Active' } }));
+        sendJson(res, 200, {
+          apiVersion: 'v1',
+          kind: 'NamespaceList',
+          metadata: { resourceVersion: String(store.currentResourceVersion()) },
+          items,
+        });
       }
       return true;
     }
     if (resource === 'events' && name === undefined) {
       // No events are recorded; kubectl describe lists them and needs an empty list, not an error.
-      sendJson(res, 200, { apiVersion: 'v1', kind: 'EventList', metadata: { resourceVersion: String(store.currentResourceVersion()) }, items: [] });
+      sendJson(res, 200, {
+        apiVersion: 'v1',
+        kind: 'EventList',
+        metadata: { resourceVersion: String(store.currentResourceVersion()) },
+        items: [],
+      });
       return true;
     }
     if (resource !== undefined) {
@@ -164,13 +192,24 @@ export async function startKubeSandbox(options: KubeSandboxOptions = {}): Promis
     try {
       review = JSON.parse(body) as typeof review;
     } catch {
-      return sendStatus(res, badRequest('the body of the request was in an unknown format'));
+      sendStatus(res, badRequest('the body of the request was in an unknown format'));
+      return;
     }
     const user = tokens.get(review.spec?.token ?? '');
     const status = user
-      ? { authenticated: true, user: { username: user.username, uid: user.uid ?? randomUUID(), groups: user.groups ?? [] }, audiences: review.spec?.audiences ?? [] }
+      ? {
+          authenticated: true,
+          user: { username: user.username, uid: user.uid ?? randomUUID(), groups: user.groups ?? [] },
+          audiences: review.spec?.audiences ?? [],
+        }
       : { authenticated: false, error: 'invalid bearer token' };
-    sendJson(res, 201, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', metadata: { creationTimestamp: null }, spec: review.spec ?? {}, status });
+    sendJson(res, 201, {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenReview',
+      metadata: { creationTimestamp: null },
+      spec: review.spec ?? {},
+      status,
+    });
   }
 
   async function route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -185,22 +224,28 @@ export async function startKubeSandbox(options: KubeSandboxOptions = {}): Promis
       const groupOnly = /^\/apis\/([^/]+)$/.exec(path);
       if (groupOnly?.[1]) {
         const doc = groupDocument(groupOnly[1], crd);
-        return doc ? sendJson(res, 200, doc) : sendStatus(res, failure(404, 'NotFound', 'the server could not find the requested resource'));
+        return doc
+          ? sendJson(res, 200, doc)
+          : sendStatus(res, failure(404, 'NotFound', 'the server could not find the requested resource'));
       }
       const groupVersion = path === '/api/v1' ? 'v1' : /^\/apis\/([^/]+\/[^/]+)$/.exec(path)?.[1];
       if (groupVersion) {
         const doc = resourceList(groupVersion, crd);
-        return doc ? sendJson(res, 200, doc) : sendStatus(res, failure(404, 'NotFound', 'the server could not find the requested resource'));
+        return doc
+          ? sendJson(res, 200, doc)
+          : sendStatus(res, failure(404, 'NotFound', 'the server could not find the requested resource'));
       }
     }
     if (path.startsWith('/api/v1/') && serveCore(res, method, path)) return;
-    if (method === 'POST' && path === '/apis/authentication.k8s.io/v1/tokenreviews') return serveTokenReview(res, await readBody(req));
+    if (method === 'POST' && path === '/apis/authentication.k8s.io/v1/tokenreviews')
+      return serveTokenReview(res, await readBody(req));
 
     const crdMatch = CRD_PATH.exec(path);
     if (crdMatch) {
       const [, group, version, namespace, plural, name, subresource] = crdMatch;
       if (group === crd.group && version === crd.version && plural === crd.plural) {
-        if (subresource === 'status' && !crd.hasStatusSubresource) return sendStatus(res, failure(404, 'NotFound', 'the server could not find the requested resource'));
+        if (subresource === 'status' && !crd.hasStatusSubresource)
+          return sendStatus(res, failure(404, 'NotFound', 'the server could not find the requested resource'));
         return handleCustomResource(
           {
             method,
@@ -232,7 +277,8 @@ export async function startKubeSandbox(options: KubeSandboxOptions = {}): Promis
       req.socket.resetAndDestroy();
       return;
     }
-    if (decision.action === 'error') return sendStatus(res, injectedFailure(decision.status, decision.retryAfterSeconds));
+    if (decision.action === 'error')
+      return sendStatus(res, injectedFailure(decision.status, decision.retryAfterSeconds));
     if (options.apiToken !== undefined && req.headers.authorization !== `Bearer ${options.apiToken}`) {
       return sendStatus(res, failure(401, 'Unauthorized', 'Unauthorized'));
     }
@@ -309,7 +355,10 @@ export async function startKubeSandbox(options: KubeSandboxOptions = {}): Promis
     seedObject(obj) {
       const apiVersion = obj.apiVersion ?? 'v1';
       const kind = SEEDED_KINDS.find((k) => k.groupVersion === apiVersion && k.kind === obj.kind);
-      if (!kind) throw new Error(`kube sandbox cannot seed ${apiVersion} ${String(obj.kind)}; supported: ${SEEDED_KINDS.map((k) => k.kind).join(', ')}`);
+      if (!kind)
+        throw new Error(
+          `kube sandbox cannot seed ${apiVersion} ${String(obj.kind)}; supported: ${SEEDED_KINDS.map((k) => k.kind).join(', ')}`,
+        );
       const stored: KubeObject = structuredClone(obj);
       stored.metadata.uid ??= randomUUID();
       stored.metadata.resourceVersion = String(store.nextResourceVersion());

@@ -25,20 +25,41 @@ export interface ResourceRef {
 }
 
 export function failure(code: number, reason: string, message: string, details?: KubeStatus['details']): KubeStatus {
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code, ...(details ? { details } : {}) };
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason,
+    code,
+    ...(details ? { details } : {}),
+  };
 }
 
 const qualified = (ref: ResourceRef): string => (ref.group === '' ? ref.plural : `${ref.plural}.${ref.group}`);
 
 export function notFound(ref: ResourceRef, name: string): KubeStatus {
-  return failure(404, 'NotFound', `${qualified(ref)} "${name}" not found`, { name, group: ref.group, kind: ref.plural });
+  return failure(404, 'NotFound', `${qualified(ref)} "${name}" not found`, {
+    name,
+    group: ref.group,
+    kind: ref.plural,
+  });
 }
 
 export function alreadyExists(ref: ResourceRef, name: string): KubeStatus {
-  return failure(409, 'AlreadyExists', `${qualified(ref)} "${name}" already exists`, { name, group: ref.group, kind: ref.plural });
+  return failure(409, 'AlreadyExists', `${qualified(ref)} "${name}" already exists`, {
+    name,
+    group: ref.group,
+    kind: ref.plural,
+  });
 }
 
-export function conflict(ref: ResourceRef, name: string, why = 'the object has been modified; please apply your changes to the latest version and try again'): KubeStatus {
+export function conflict(
+  ref: ResourceRef,
+  name: string,
+  why = 'the object has been modified; please apply your changes to the latest version and try again',
+): KubeStatus {
   return failure(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(ref)} "${name}": ${why}`, {
     name,
     group: ref.group,

@@ -67,7 +67,11 @@ export function createObjectStore(historyLimit = 1000): ObjectStore {
     list: (namespace) =>
       [...objects.values()]
         .filter((obj) => namespace === undefined || obj.metadata.namespace === namespace)
-        .sort((a, b) => keyOf(a.metadata.namespace ?? '', a.metadata.name).localeCompare(keyOf(b.metadata.namespace ?? '', b.metadata.name))),
+        .sort((a, b) =>
+          keyOf(a.metadata.namespace ?? '', a.metadata.name).localeCompare(
+            keyOf(b.metadata.namespace ?? '', b.metadata.name),
+          ),
+        ),
     record(type, object, previous) {
       const key = keyOf(object.metadata.namespace ?? '', object.metadata.name);
       if (type === 'DELETED') objects.delete(key);

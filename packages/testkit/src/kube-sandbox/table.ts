@@ -28,9 +28,20 @@ function cell(obj: KubeObject, type: string, jsonPath: string): unknown {
 
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
 
-export function toTable(objects: KubeObject[], crd: CrdDefinition, resourceVersion: string, includeObject: IncludeObject): unknown {
+export function toTable(
+  objects: KubeObject[],
+  crd: CrdDefinition,
+  resourceVersion: string,
+  includeObject: IncludeObject,
+): unknown {
   const columns = [
-    { name: 'Name', type: 'string', format: 'name', description: 'Name must be unique within a namespace.', priority: 0 },
+    {
+      name: 'Name',
+      type: 'string',
+      format: 'name',
+      description: 'Name must be unique within a namespace.',
+      priority: 0,
+    },
     ...crd.printerColumns.map((c) => ({
       name: c.name,
       type: c.type,

@@ -18,7 +18,10 @@ export interface WatchOptions {
 type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 
 /** Maps a store event to what a watcher with this selection sees (undefined: nothing). */
-function visibleEvent(event: StoreEvent, matches: (obj: KubeObject) => boolean): { type: WatchEventType; object: KubeObject } | undefined {
+function visibleEvent(
+  event: StoreEvent,
+  matches: (obj: KubeObject) => boolean,
+): { type: WatchEventType; object: KubeObject } | undefined {
   const now = matches(event.object);
   if (event.type !== 'MODIFIED' || !event.previous) return now ? { type: event.type, object: event.object } : undefined;
   const before = matches(event.previous);
@@ -30,7 +33,11 @@ function visibleEvent(event: StoreEvent, matches: (obj: KubeObject) => boolean):
 
 export function serveWatch(res: ServerResponse, options: WatchOptions): void {
   const { store, matches } = options;
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache' });
+  res.writeHead(200, {
+    'Content-Type': 'application/json',
+    'Transfer-Encoding': 'chunked',
+    'Cache-Control': 'no-cache',
+  });
   res.flushHeaders();
   const write = (type: WatchEventType, object: unknown): void => {
     if (!res.writableEnded) res.write(`${JSON.stringify({ type, object })}\n`);
@@ -39,7 +46,10 @@ export function serveWatch(res: ServerResponse, options: WatchOptions): void {
   const requested = options.resourceVersion;
   let initial: { type: WatchEventType; object: KubeObject }[];
   if (requested === null || requested === '' || requested === '0') {
-    initial = store.list().filter(matches).map((object) => ({ type: 'ADDED', object }));
+    initial = store
+      .list()
+      .filter(matches)
+      .map((object) => ({ type: 'ADDED', object }));
   } else {
     const history = store.eventsSince(Number(requested));
     if (history.expired || Number.isNaN(Number(requested))) {
@@ -72,7 +82,10 @@ export function serveWatch(res: ServerResponse, options: WatchOptions): void {
   if (options.bookmarkIntervalMs !== undefined) {
     timers.push(
       setInterval(() => {
-        write('BOOKMARK', { ...options.bookmarkTemplate, metadata: { resourceVersion: String(store.currentResourceVersion()) } });
+        write('BOOKMARK', {
+          ...options.bookmarkTemplate,
+          metadata: { resourceVersion: String(store.currentResourceVersion()) },
+        });
       }, options.bookmarkIntervalMs),
     );
   }

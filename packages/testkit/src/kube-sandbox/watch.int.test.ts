@@ -1,4 +1,12 @@
-import { CustomObjectsApi, KubeConfig, type KubernetesObject, makeInformer, PatchStrategy, setHeaderOptions, Watch } from '@kubernetes/client-node';
+import {
+  CustomObjectsApi,
+  KubeConfig,
+  type KubernetesObject,
+  makeInformer,
+  PatchStrategy,
+  setHeaderOptions,
+  Watch,
+} from '@kubernetes/client-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sampleRemediationRequest } from './sample-remediation-request.js';
 import { type KubeSandbox, startKubeSandbox } from './server.js';
@@ -58,7 +66,13 @@ describe('kube-sandbox watch', () => {
     return namespace;
   };
   const create = async (name: string, labels: Record<string, string> = {}) =>
-    (await api.createNamespacedCustomObject({ group, version, namespace, plural, body: sampleRemediationRequest({ name, namespace, labels }) })) as KubernetesObject;
+    (await api.createNamespacedCustomObject({
+      group,
+      version,
+      namespace,
+      plural,
+      body: sampleRemediationRequest({ name, namespace, labels }),
+    })) as KubernetesObject;
   const path = () => `/apis/${group}/${version}/namespaces/${namespace}/${plural}`;
 
   function startWatch(query: Record<string, unknown>): { events: WatchEvent[]; done: Promise<unknown> } {
@@ -71,7 +85,12 @@ describe('kube-sandbox watch', () => {
       path(),
       query,
       (type, obj: { metadata?: { name?: string; resourceVersion?: string }; code?: number }) => {
-        events.push({ type, name: obj.metadata?.name, resourceVersion: obj.metadata?.resourceVersion, ...(obj.code !== undefined ? { code: obj.code } : {}) });
+        events.push({
+          type,
+          name: obj.metadata?.name,
+          resourceVersion: obj.metadata?.resourceVersion,
+          ...(obj.code !== undefined ? { code: obj.code } : {}),
+        });
       },
       (err) => finish(err),
     );
@@ -83,10 +102,15 @@ describe('kube-sandbox watch', () => {
     ns();
     const first = await create('rr-a');
     await create('rr-b');
-    await api.patchNamespacedCustomObjectStatus({ group, version, namespace, plural, name: 'rr-b', body: { status: { overallPhase: 'Pending' } } }, mergePatch);
+    await api.patchNamespacedCustomObjectStatus(
+      { group, version, namespace, plural, name: 'rr-b', body: { status: { overallPhase: 'Pending' } } },
+      mergePatch,
+    );
     await api.deleteNamespacedCustomObject({ group, version, namespace, plural, name: 'rr-a' });
     const { events } = startWatch({ resourceVersion: first.metadata?.resourceVersion });
-    await eventually(() => expect(events.map((e) => `${e.type} ${e.name}`)).toEqual(['ADDED rr-b', 'MODIFIED rr-b', 'DELETED rr-a']));
+    await eventually(() =>
+      expect(events.map((e) => `${e.type} ${e.name}`)).toEqual(['ADDED rr-b', 'MODIFIED rr-b', 'DELETED rr-a']),
+    );
     const versions = events.map((e) => Number(e.resourceVersion));
     expect([...versions].sort((a, b) => a - b)).toEqual(versions);
     await create('rr-c');
@@ -113,9 +137,15 @@ describe('kube-sandbox watch', () => {
   it('turns MODIFIED into ADDED or DELETED as objects enter or leave a label selection', async () => {
     ns();
     await create('rr-sel', { tier: 'silver' });
-    const { events } = startWatch({ labelSelector: 'tier=gold', resourceVersion: String(sandbox.objects(namespace)[0]?.metadata.resourceVersion) });
+    const { events } = startWatch({
+      labelSelector: 'tier=gold',
+      resourceVersion: String(sandbox.objects(namespace)[0]?.metadata.resourceVersion),
+    });
     const relabel = (tier: string) =>
-      api.patchNamespacedCustomObject({ group, version, namespace, plural, name: 'rr-sel', body: { metadata: { labels: { tier } } } }, mergePatch);
+      api.patchNamespacedCustomObject(
+        { group, version, namespace, plural, name: 'rr-sel', body: { metadata: { labels: { tier } } } },
+        mergePatch,
+      );
     await relabel('gold');
     await eventually(() => expect(events.map((e) => e.type)).toEqual(['ADDED']));
     await relabel('silver');
@@ -126,7 +156,13 @@ describe('kube-sandbox watch', () => {
     ns();
     const created = await create('rr-bm');
     const { events } = startWatch({ resourceVersion: created.metadata?.resourceVersion, allowWatchBookmarks: true });
-    await eventually(() => expect(events.some((e) => e.type === 'BOOKMARK' && Number(e.resourceVersion) >= Number(created.metadata?.resourceVersion))).toBe(true));
+    await eventually(() =>
+      expect(
+        events.some(
+          (e) => e.type === 'BOOKMARK' && Number(e.resourceVersion) >= Number(created.metadata?.resourceVersion),
+        ),
+      ).toBe(true),
+    );
   });
 
   it('ends the stream after timeoutSeconds', async () => {
@@ -140,7 +176,9 @@ describe('kube-sandbox watch', () => {
   it('lets an informer relist after 410 Gone and see what it missed', async () => {
     ns();
     await create('rr-inf-1');
-    const informer = makeInformer(kc, path(), () => api.listNamespacedCustomObject({ group, version, namespace, plural }));
+    const informer = makeInformer(kc, path(), () =>
+      api.listNamespacedCustomObject({ group, version, namespace, plural }),
+    );
     const seen = new Set<string>();
     informer.on('add', (obj) => seen.add(obj.metadata?.name ?? ''));
     informer.on('error', () => {});
@@ -149,7 +187,8 @@ describe('kube-sandbox watch', () => {
     await eventually(() => expect(seen.has('rr-inf-1')).toBe(true));
     await eventually(() => expect(sandbox.openWatchCount()).toBeGreaterThan(0));
 
-    const lists = () => sandbox.requestCount((r) => r.method === 'GET' && r.path === path() && !r.query.includes('watch=true'));
+    const lists = () =>
+      sandbox.requestCount((r) => r.method === 'GET' && r.path === path() && !r.query.includes('watch=true'));
     const watches = () => sandbox.requestCount((r) => r.path === path() && r.query.includes('watch=true'));
     const listsBefore = lists();
     const watchesBefore = watches();
@@ -157,7 +196,13 @@ describe('kube-sandbox watch', () => {
     sandbox.faults.set({ latencyMs: 500, match: (r) => r.query.includes('watch=true') });
     sandbox.dropWatches();
     await eventually(() => expect(watches()).toBeGreaterThan(watchesBefore));
-    await api.createNamespacedCustomObject({ group, version, namespace, plural, body: sampleRemediationRequest({ name: 'rr-inf-2', namespace }) });
+    await api.createNamespacedCustomObject({
+      group,
+      version,
+      namespace,
+      plural,
+      body: sampleRemediationRequest({ name: 'rr-inf-2', namespace }),
+    });
     sandbox.compactHistory();
     sandbox.faults.clear();
 
