@@ -7,8 +7,18 @@ import {
   DEFAULT_CIRCUIT_BREAKER_SETTINGS,
 } from './circuit-breaker.js';
 
-const retryableFailure = new GatewayError({ code: ErrorCode.k8sUnavailable, operation: 'rr.create', errorType: 'service_unavailable', retryable: true });
-const badRequest = new GatewayError({ code: ErrorCode.k8sBadRequest, operation: 'rr.create', errorType: 'bad_request', retryable: false });
+const retryableFailure = new GatewayError({
+  code: ErrorCode.k8sUnavailable,
+  operation: 'rr.create',
+  errorType: 'service_unavailable',
+  retryable: true,
+});
+const badRequest = new GatewayError({
+  code: ErrorCode.k8sBadRequest,
+  operation: 'rr.create',
+  errorType: 'bad_request',
+  retryable: false,
+});
 
 function setup(overrides: Partial<CircuitBreakerSettings> = {}) {
   let nowMs = 1_000_000;
@@ -26,18 +36,24 @@ function setup(overrides: Partial<CircuitBreakerSettings> = {}) {
   let calls = 0;
   const succeed = () => breaker.execute('rr.create', async () => ++calls);
   const fail = (error: unknown = retryableFailure) =>
-    breaker.execute('rr.create', async () => {
-      calls++;
-      throw error;
-    }).catch((e: unknown) => e);
+    breaker
+      .execute('rr.create', async () => {
+        calls++;
+        throw error;
+      })
+      .catch((e: unknown) => e);
   return {
     breaker,
     states,
     succeed,
     fail,
     calls: () => calls,
-    advance: (ms: number) => void (nowMs += ms),
-    reconfigure: (next: Partial<CircuitBreakerSettings>) => void (settings = { ...settings, ...next }),
+    advance: (ms: number) => {
+      nowMs += ms;
+    },
+    reconfigure: (next: Partial<CircuitBreakerSettings>) => {
+      settings = { ...settings, ...next };
+    },
   };
 }
 
@@ -60,7 +76,12 @@ describe('createCircuitBreaker', () => {
     expect(t.breaker.state()).toBe(BreakerState.open);
     const callsBefore = t.calls();
     const error = await t.succeed().catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: ErrorCode.circuitOpen, errorType: 'circuit_open', retryable: true, operation: 'rr.create' });
+    expect(error).toMatchObject({
+      code: ErrorCode.circuitOpen,
+      errorType: 'circuit_open',
+      retryable: true,
+      operation: 'rr.create',
+    });
     expect(t.calls()).toBe(callsBefore);
     expect(t.states).toEqual([BreakerState.open]);
   });
@@ -97,7 +118,9 @@ describe('createCircuitBreaker', () => {
     await times(10, () => t.fail());
     t.advance(30_000);
     const release: Array<() => void> = [];
-    const probes = [1, 2, 3].map(() => t.breaker.execute('rr.get', () => new Promise<void>((resolve) => release.push(resolve))));
+    const probes = [1, 2, 3].map(() =>
+      t.breaker.execute('rr.get', () => new Promise<void>((resolve) => release.push(resolve))),
+    );
     await expect(t.succeed()).rejects.toMatchObject({ errorType: 'circuit_open' });
     for (const resolve of release) resolve();
     await Promise.all(probes);

@@ -33,7 +33,12 @@ describe('classifyKubeError', () => {
   ] as const)('maps HTTP %i to %s', (status, reason, errorType, code, retryable) => {
     const error = classifyKubeError(apiException(status, reason), 'rr.create');
     expect(error).toBeInstanceOf(GatewayError);
-    expect({ errorType: error.errorType, code: error.code, retryable: error.retryable, httpStatus: error.httpStatus }).toEqual({
+    expect({
+      errorType: error.errorType,
+      code: error.code,
+      retryable: error.retryable,
+      httpStatus: error.httpStatus,
+    }).toEqual({
       errorType,
       code,
       retryable,
@@ -55,13 +60,20 @@ describe('classifyKubeError', () => {
     expect(error.message).toContain('HTTP 503 ServiceUnavailable');
   });
 
-  it.each(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'ERR_TLS_CERT_ALTNAME_INVALID'])(
-    'maps a fetch failure caused by %s to a retryable network error',
-    (code) => {
-      const error = classifyKubeError(fetchFailure(socketError(code)), 'rr.create');
-      expect([error.errorType, error.code, error.retryable]).toEqual(['network_error', ErrorCode.k8sNetwork, true]);
-    },
-  );
+  it.each([
+    'ECONNREFUSED',
+    'ECONNRESET',
+    'EPIPE',
+    'ETIMEDOUT',
+    'ENOTFOUND',
+    'EAI_AGAIN',
+    'UND_ERR_SOCKET',
+    'DEPTH_ZERO_SELF_SIGNED_CERT',
+    'ERR_TLS_CERT_ALTNAME_INVALID',
+  ])('maps a fetch failure caused by %s to a retryable network error', (code) => {
+    const error = classifyKubeError(fetchFailure(socketError(code)), 'rr.create');
+    expect([error.errorType, error.code, error.retryable]).toEqual(['network_error', ErrorCode.k8sNetwork, true]);
+  });
 
   it('finds the socket code inside an AggregateError of several addresses', () => {
     const cause = new AggregateError([socketError('ECONNREFUSED'), socketError('ECONNREFUSED')], 'connect failed');
@@ -75,7 +87,10 @@ describe('classifyKubeError', () => {
   it.each([
     ['a timeout abort', new DOMException('timed out', 'TimeoutError')],
     ['a plain abort', new DOMException('aborted', 'AbortError')],
-    ['an undici headers timeout', fetchFailure(Object.assign(new Error('Headers Timeout Error'), { code: 'UND_ERR_HEADERS_TIMEOUT' }))],
+    [
+      'an undici headers timeout',
+      fetchFailure(Object.assign(new Error('Headers Timeout Error'), { code: 'UND_ERR_HEADERS_TIMEOUT' })),
+    ],
   ])('maps %s to a retryable timeout', (_, thrown) => {
     const error = classifyKubeError(thrown, 'rr.patchStatus');
     expect([error.errorType, error.code, error.retryable]).toEqual(['timeout', ErrorCode.k8sTimeout, true]);
@@ -84,11 +99,21 @@ describe('classifyKubeError', () => {
   it('maps anything else to a retryable unknown error and keeps it as the cause', () => {
     const thrown = new RangeError('weird');
     const error = classifyKubeError(thrown, 'rr.create');
-    expect([error.errorType, error.code, error.retryable, error.cause]).toEqual(['unknown', ErrorCode.unknown, true, thrown]);
+    expect([error.errorType, error.code, error.retryable, error.cause]).toEqual([
+      'unknown',
+      ErrorCode.unknown,
+      true,
+      thrown,
+    ]);
   });
 
   it('returns a GatewayError unchanged', () => {
-    const open = new GatewayError({ code: ErrorCode.circuitOpen, operation: 'rr.create', errorType: 'circuit_open', retryable: true });
+    const open = new GatewayError({
+      code: ErrorCode.circuitOpen,
+      operation: 'rr.create',
+      errorType: 'circuit_open',
+      retryable: true,
+    });
     expect(classifyKubeError(open, 'rr.get')).toBe(open);
   });
 });

@@ -27,7 +27,11 @@ const HTTP_OUTCOMES: ReadonlyMap<number, HttpOutcome> = new Map([
   [504, { errorType: KubeErrorType.gatewayTimeout, code: ErrorCode.k8sTimeout, retryable: true }],
 ]);
 
-const ALREADY_EXISTS: HttpOutcome = { errorType: KubeErrorType.alreadyExists, code: ErrorCode.unknown, retryable: false };
+const ALREADY_EXISTS: HttpOutcome = {
+  errorType: KubeErrorType.alreadyExists,
+  code: ErrorCode.unknown,
+  retryable: false,
+};
 const UNKNOWN_HTTP: HttpOutcome = { errorType: KubeErrorType.unknown, code: ErrorCode.unknown, retryable: true };
 
 const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
@@ -62,17 +66,37 @@ export function classifyKubeError(error: unknown, operation: string): GatewayErr
   if (httpStatus !== undefined) {
     const k8sReason = statusReasonOf(error) ?? reasonFromStatusText(httpStatus);
     const outcome =
-      httpStatus === 409 && k8sReason === 'AlreadyExists' ? ALREADY_EXISTS : (HTTP_OUTCOMES.get(httpStatus) ?? UNKNOWN_HTTP);
+      httpStatus === 409 && k8sReason === 'AlreadyExists'
+        ? ALREADY_EXISTS
+        : (HTTP_OUTCOMES.get(httpStatus) ?? UNKNOWN_HTTP);
     return new GatewayError({ ...outcome, operation, httpStatus, k8sReason, cause: error });
   }
   const causes = causeChain(error);
   if (causes.some(isTimeout)) {
-    return new GatewayError({ code: ErrorCode.k8sTimeout, operation, errorType: KubeErrorType.timeout, retryable: true, cause: error });
+    return new GatewayError({
+      code: ErrorCode.k8sTimeout,
+      operation,
+      errorType: KubeErrorType.timeout,
+      retryable: true,
+      cause: error,
+    });
   }
   if (causes.some(isNetworkFailure)) {
-    return new GatewayError({ code: ErrorCode.k8sNetwork, operation, errorType: KubeErrorType.networkError, retryable: true, cause: error });
+    return new GatewayError({
+      code: ErrorCode.k8sNetwork,
+      operation,
+      errorType: KubeErrorType.networkError,
+      retryable: true,
+      cause: error,
+    });
   }
-  return new GatewayError({ code: ErrorCode.unknown, operation, errorType: KubeErrorType.unknown, retryable: true, cause: error });
+  return new GatewayError({
+    code: ErrorCode.unknown,
+    operation,
+    errorType: KubeErrorType.unknown,
+    retryable: true,
+    cause: error,
+  });
 }
 
 function httpStatusOf(error: unknown): number | undefined {
@@ -112,7 +136,9 @@ function causeChain(error: unknown): unknown[] {
 
 function isTimeout(error: unknown): boolean {
   const { name, code } = error as { name?: unknown; code?: unknown };
-  return name === 'TimeoutError' || name === 'AbortError' || (typeof code === 'string' && TIMEOUT_ERROR_CODES.has(code));
+  return (
+    name === 'TimeoutError' || name === 'AbortError' || (typeof code === 'string' && TIMEOUT_ERROR_CODES.has(code))
+  );
 }
 
 function isNetworkFailure(error: unknown): boolean {

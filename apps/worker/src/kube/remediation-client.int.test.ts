@@ -8,7 +8,13 @@ import { createRemediationClient } from './remediation-client.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
 
 const namespace = 'kubernaut-system';
-const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, maxAttempts: 20, initialBackoffMs: 10, maxBackoffMs: 50, requestTimeoutMs: 2000 };
+const policy: RetryPolicy = {
+  ...DEFAULT_RETRY_POLICY,
+  maxAttempts: 20,
+  initialBackoffMs: 10,
+  maxBackoffMs: 50,
+  requestTimeoutMs: 2000,
+};
 
 let sandbox: KubeSandbox;
 let kubeConfig: KubeConfig;
@@ -61,7 +67,10 @@ function newRemediation() {
 }
 
 function newClient(overrides: Partial<RetryPolicy> = {}, breakerOverrides = {}) {
-  const breaker = createCircuitBreaker({ name: 'k8s-api', settings: () => ({ ...DEFAULT_CIRCUIT_BREAKER_SETTINGS, ...breakerOverrides }) });
+  const breaker = createCircuitBreaker({
+    name: 'k8s-api',
+    settings: () => ({ ...DEFAULT_CIRCUIT_BREAKER_SETTINGS, ...breakerOverrides }),
+  });
   const client = createRemediationClient(kubeConfig, { policy: () => ({ ...policy, ...overrides }), breaker });
   return { client, breaker };
 }
@@ -89,7 +98,11 @@ describe('createRemediationClient against the kube sandbox', () => {
     const rr = newRemediation();
     await client.create(rr);
     const before = sandbox.object(namespace, rr.metadata.name);
-    const dedup = { firstSeenAt: '2025-01-02T03:00:01.000Z', lastSeenAt: '2025-01-02T03:09:00.000Z', occurrenceCount: 42 };
+    const dedup = {
+      firstSeenAt: '2025-01-02T03:00:01.000Z',
+      lastSeenAt: '2025-01-02T03:09:00.000Z',
+      occurrenceCount: 42,
+    };
     await expect(client.patchDeduplication(namespace, rr.metadata.name, dedup)).resolves.toBe('ok');
     const after = sandbox.object(namespace, rr.metadata.name);
     expect(after?.status).toEqual({ deduplication: dedup });
@@ -117,7 +130,13 @@ describe('createRemediationClient against the kube sandbox', () => {
     rr.spec.signalFingerprint = 'NOT-A-FINGERPRINT';
     sandbox.clearRequestLog();
     const error = await client.create(rr).catch((e: unknown) => e);
-    expect(error).toMatchObject({ httpStatus: 422, errorType: 'unprocessable_entity', code: ErrorCode.k8sInvalid, retryable: false, attempt: 1 });
+    expect(error).toMatchObject({
+      httpStatus: 422,
+      errorType: 'unprocessable_entity',
+      code: ErrorCode.k8sInvalid,
+      retryable: false,
+      attempt: 1,
+    });
     expect(sandbox.requestCount({ method: 'POST' })).toBe(1);
   });
 
@@ -126,7 +145,12 @@ describe('createRemediationClient against the kube sandbox', () => {
     await sandbox.stop();
     try {
       const error = await client.get(namespace, 'anything').catch((e: unknown) => e);
-      expect(error).toMatchObject({ errorType: 'network_error', code: ErrorCode.k8sNetwork, retryable: true, attempt: 2 });
+      expect(error).toMatchObject({
+        errorType: 'network_error',
+        code: ErrorCode.k8sNetwork,
+        retryable: true,
+        attempt: 2,
+      });
     } finally {
       await sandbox.start();
     }

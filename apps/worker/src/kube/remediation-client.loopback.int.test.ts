@@ -74,7 +74,12 @@ function kubeConfigFor(url: string): KubeConfig {
   return kubeConfig;
 }
 
-const fastPolicy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, initialBackoffMs: 1, maxBackoffMs: 20, requestTimeoutMs: 2000 };
+const fastPolicy: RetryPolicy = {
+  ...DEFAULT_RETRY_POLICY,
+  initialBackoffMs: 1,
+  maxBackoffMs: 20,
+  requestTimeoutMs: 2000,
+};
 
 function setup(url: string, policy: RetryPolicy = fastPolicy, breakerOverrides = {}) {
   const events: string[] = [];
@@ -119,7 +124,10 @@ const rr: RemediationRequestObject = {
   },
 };
 
-const status = (code: number, reason: string) => ({ status: code, body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason, code } });
+const status = (code: number, reason: string) => ({
+  status: code,
+  body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason, code },
+});
 
 describe('createRemediationClient over HTTP', () => {
   it('creates with fieldManager and reports already-exists on 409 AlreadyExists', async () => {
@@ -136,15 +144,25 @@ describe('createRemediationClient over HTTP', () => {
   });
 
   it('retries 503 until it succeeds', async () => {
-    const server = await loopback([status(503, 'ServiceUnavailable'), status(503, 'ServiceUnavailable'), { status: 201, body: rr }]);
+    const server = await loopback([
+      status(503, 'ServiceUnavailable'),
+      status(503, 'ServiceUnavailable'),
+      { status: 201, body: rr },
+    ]);
     const { client, events } = setup(server.url);
     await expect(client.create(rr)).resolves.toBe('created');
     expect(server.seen).toHaveLength(3);
-    expect(events.filter((e) => e.startsWith('retry'))).toEqual(['retry rr.create service_unavailable', 'retry rr.create service_unavailable']);
+    expect(events.filter((e) => e.startsWith('retry'))).toEqual([
+      'retry rr.create service_unavailable',
+      'retry rr.create service_unavailable',
+    ]);
   });
 
   it('honours Retry-After on 429, capped by the maximum backoff', async () => {
-    const server = await loopback([{ ...status(429, 'TooManyRequests'), headers: { 'retry-after': '1' } }, { status: 201, body: rr }]);
+    const server = await loopback([
+      { ...status(429, 'TooManyRequests'), headers: { 'retry-after': '1' } },
+      { status: 201, body: rr },
+    ]);
     const { client, delays } = setup(server.url, { ...fastPolicy, maxBackoffMs: 700 });
     await expect(client.create(rr)).resolves.toBe('created');
     expect(delays).toEqual([700]);
@@ -159,7 +177,15 @@ describe('createRemediationClient over HTTP', () => {
     const { client } = setup(server.url);
     const error = await client.create(rr).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GatewayError);
-    expect(error).toMatchObject({ errorType, code: errorCode, retryable: false, httpStatus: code, k8sReason: reason, rrName: rr.metadata.name, attempt: 1 });
+    expect(error).toMatchObject({
+      errorType,
+      code: errorCode,
+      retryable: false,
+      httpStatus: code,
+      k8sReason: reason,
+      rrName: rr.metadata.name,
+      attempt: 1,
+    });
     expect(server.seen).toHaveLength(1);
   });
 
@@ -167,7 +193,13 @@ describe('createRemediationClient over HTTP', () => {
     const server = await loopback([status(500, 'InternalError')]);
     const { client, events } = setup(server.url);
     const error = await client.create(rr).catch((e: unknown) => e);
-    expect(error).toMatchObject({ errorType: 'internal_error', retryable: true, attempt: 3, maxAttempts: 3, operation: 'rr.create' });
+    expect(error).toMatchObject({
+      errorType: 'internal_error',
+      retryable: true,
+      attempt: 3,
+      maxAttempts: 3,
+      operation: 'rr.create',
+    });
     expect(server.seen).toHaveLength(3);
     expect(events.at(-1)).toBe('exhausted rr.create internal_error');
   });
@@ -184,14 +216,21 @@ describe('createRemediationClient over HTTP', () => {
     await server.close();
     const { client } = setup(server.url);
     const error = await client.get('kubernaut-system', 'gone').catch((e: unknown) => e);
-    expect(error).toMatchObject({ errorType: 'network_error', code: ErrorCode.k8sNetwork, retryable: true, attempt: 3 });
+    expect(error).toMatchObject({
+      errorType: 'network_error',
+      code: ErrorCode.k8sNetwork,
+      retryable: true,
+      attempt: 3,
+    });
   });
 
   it('aborts an attempt that exceeds the request timeout', async () => {
     const server = await loopback(['hang', { status: 200, body: rr }]);
     const { client, events } = setup(server.url, { ...fastPolicy, requestTimeoutMs: 200 });
     await expect(client.get('kubernaut-system', rr.metadata.name)).resolves.toEqual(rr);
-    expect(events).toEqual(expect.arrayContaining(['request rr.get timeout', 'retry rr.get timeout', 'request rr.get 200']));
+    expect(events).toEqual(
+      expect.arrayContaining(['request rr.get timeout', 'retry rr.get timeout', 'request rr.get 200']),
+    );
   });
 
   it('returns undefined when get finds nothing', async () => {
@@ -204,7 +243,11 @@ describe('createRemediationClient over HTTP', () => {
   it('sends the dedup status as a merge patch on the status subresource', async () => {
     const server = await loopback([{ status: 200, body: rr }, status(404, 'NotFound')]);
     const { client } = setup(server.url);
-    const dedup: DeduplicationStatus = { firstSeenAt: '2025-01-02T03:00:01.000Z', lastSeenAt: '2025-01-02T03:05:00.000Z', occurrenceCount: 7 };
+    const dedup: DeduplicationStatus = {
+      firstSeenAt: '2025-01-02T03:00:01.000Z',
+      lastSeenAt: '2025-01-02T03:05:00.000Z',
+      occurrenceCount: 7,
+    };
     await expect(client.patchDeduplication('kubernaut-system', rr.metadata.name, dedup)).resolves.toBe('ok');
     await expect(client.patchDeduplication('kubernaut-system', 'missing', dedup)).resolves.toBe('gone');
     expect(server.seen[0]).toMatchObject({

@@ -2,10 +2,10 @@ import {
   type DeduplicationStatus,
   FIELD_MANAGER,
   GatewayError,
+  type RemediationRequestObject,
   RR_GROUP,
   RR_PLURAL,
   RR_VERSION,
-  type RemediationRequestObject,
 } from '@gateway/contracts';
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import type { CreateOutcome, RemediationClient } from '../pipeline/ports.js';
@@ -59,7 +59,11 @@ export function createRemediationClient(kubeConfig: KubeConfig, options: Remedia
       return result.data;
     } catch (thrown) {
       const error = classifyKubeError(thrown, operation);
-      hooks.onRequest?.(operation, error.httpStatus === undefined ? error.errorType : String(error.httpStatus), performance.now() - startedMs);
+      hooks.onRequest?.(
+        operation,
+        error.httpStatus === undefined ? error.errorType : String(error.httpStatus),
+        performance.now() - startedMs,
+      );
       throw error;
     }
   }
@@ -79,7 +83,14 @@ export function createRemediationClient(kubeConfig: KubeConfig, options: Remedia
       try {
         await call(KubeOperation.createRemediation, (signal) =>
           api.createNamespacedCustomObjectWithHttpInfo(
-            { group: RR_GROUP, version: RR_VERSION, namespace, plural: RR_PLURAL, body: rr, fieldManager: FIELD_MANAGER },
+            {
+              group: RR_GROUP,
+              version: RR_VERSION,
+              namespace,
+              plural: RR_PLURAL,
+              body: rr,
+              fieldManager: FIELD_MANAGER,
+            },
             requestOptions(signal),
           ),
         );

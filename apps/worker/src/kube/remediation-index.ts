@@ -2,7 +2,12 @@ import { RR_GROUP, RR_PLURAL, RR_VERSION } from '@gateway/contracts';
 import { CustomObjectsApi, type KubeConfig, type KubernetesListObject, makeInformer } from '@kubernetes/client-node';
 import type { KnownRemediation, RemediationIndex } from '../pipeline/ports.js';
 import type { HoldTerminalOptions } from './hold-terminal.js';
-import { dropHeavyFields, type RemediationRecord, type RemediationWireObject, toRemediationRecord } from './remediation-record.js';
+import {
+  dropHeavyFields,
+  type RemediationRecord,
+  type RemediationWireObject,
+  toRemediationRecord,
+} from './remediation-record.js';
 import { requestOptions } from './request-options.js';
 import { isWindowClosed } from './window-closed.js';
 
@@ -46,7 +51,10 @@ const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
  * the watch by itself after a clean close, a 410 or a timeout but gives up on connection errors, so every
  * `error` event schedules a restart with backoff here.
  */
-export function createRemediationIndex(kubeConfig: KubeConfig, options: RemediationIndexOptions): ManagedRemediationIndex {
+export function createRemediationIndex(
+  kubeConfig: KubeConfig,
+  options: RemediationIndexOptions,
+): ManagedRemediationIndex {
   const api = kubeConfig.makeApiClient(CustomObjectsApi);
   const now = options.now ?? Date.now;
   const listTimeoutMs = options.listTimeoutMs ?? 30_000;
@@ -81,11 +89,14 @@ export function createRemediationIndex(kubeConfig: KubeConfig, options: Remediat
     clearHoldTimer(record.name);
     const untilMs = record.nextAllowedExecutionMs;
     if (untilMs === undefined || untilMs <= now() || !options.holdTerminal().backoff || isClosed(record)) return;
-    const timer = setTimeout(() => {
-      holdTimers.delete(record.name);
-      const current = records.get(record.name);
-      if (current && isClosed(current)) notify(current, false);
-    }, Math.min(MAX_TIMER_DELAY_MS, untilMs - now() + 1));
+    const timer = setTimeout(
+      () => {
+        holdTimers.delete(record.name);
+        const current = records.get(record.name);
+        if (current && isClosed(current)) notify(current, false);
+      },
+      Math.min(MAX_TIMER_DELAY_MS, untilMs - now() + 1),
+    );
     timer.unref();
     holdTimers.set(record.name, timer);
   }
@@ -97,9 +108,9 @@ export function createRemediationIndex(kubeConfig: KubeConfig, options: Remediat
     const wasClosed = previous !== undefined && isClosed(previous);
     if (previous && previous.fingerprint !== next.fingerprint) forget(previous);
     records.set(next.name, next);
-    let names = namesByFingerprint.get(next.fingerprint);
-    if (!names) namesByFingerprint.set(next.fingerprint, (names = new Set()));
+    const names = namesByFingerprint.get(next.fingerprint) ?? new Set<string>();
     names.add(next.name);
+    namesByFingerprint.set(next.fingerprint, names);
     scheduleHoldExpiry(next);
     if (synced && !wasClosed && isClosed(next)) notify(next, false);
   }
@@ -156,7 +167,10 @@ export function createRemediationIndex(kubeConfig: KubeConfig, options: Remediat
   });
   informer.on('error', (err) => {
     if (stopped) return;
-    options.logger?.warn({ err, namespace: options.namespace, retryInMs: restartDelayMs }, 'RemediationRequest informer failed; restarting');
+    options.logger?.warn(
+      { err, namespace: options.namespace, retryInMs: restartDelayMs },
+      'RemediationRequest informer failed; restarting',
+    );
     scheduleRestart();
   });
 

@@ -1,4 +1,10 @@
-import { type ConfigurationOptions, type ObservableMiddleware, Observable, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import {
+  type ConfigurationOptions,
+  Observable,
+  type ObservableMiddleware,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
 
 /**
  * Per-request client-node options that tie the HTTP request to `signal`, so a timed-out attempt is really

@@ -49,7 +49,11 @@ describe('withRetry', () => {
     expect(result).toBe('done');
     expect(call.calls()).toBe(4);
     expect(runtime.delays).toEqual([100, 200, 400]);
-    expect(retried).toEqual(['rr.create:service_unavailable:1', 'rr.create:service_unavailable:2', 'rr.create:service_unavailable:3']);
+    expect(retried).toEqual([
+      'rr.create:service_unavailable:1',
+      'rr.create:service_unavailable:2',
+      'rr.create:service_unavailable:3',
+    ]);
   });
 
   it('throws a non-retryable error at once with attempt 1', async () => {
@@ -66,11 +70,22 @@ describe('withRetry', () => {
     const call = failing(unavailable(), unavailable(), unavailable(), unavailable());
     const runtime = recorder();
     const exhausted: string[] = [];
-    const error = await withRetry('rr.get', call.attempt, { ...policy, maxAttempts: 3 }, {
-      ...runtime,
-      onExhausted: (operation, e) => exhausted.push(`${operation}:${e.errorType}`),
-    }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: ErrorCode.k8sUnavailable, retryable: true, attempt: 3, maxAttempts: 3, httpStatus: 503 });
+    const error = await withRetry(
+      'rr.get',
+      call.attempt,
+      { ...policy, maxAttempts: 3 },
+      {
+        ...runtime,
+        onExhausted: (operation, e) => exhausted.push(`${operation}:${e.errorType}`),
+      },
+    ).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: ErrorCode.k8sUnavailable,
+      retryable: true,
+      attempt: 3,
+      maxAttempts: 3,
+      httpStatus: 503,
+    });
     expect((error as Error).message).toContain('rr.get failed after 3/3 attempts');
     expect(call.calls()).toBe(3);
     expect(exhausted).toEqual(['rr.get:service_unavailable']);
@@ -88,7 +103,12 @@ describe('withRetry', () => {
   });
 
   it('does not retry in-process when the circuit is open', async () => {
-    const open = new GatewayError({ code: ErrorCode.circuitOpen, operation: 'rr.create', errorType: 'circuit_open', retryable: true });
+    const open = new GatewayError({
+      code: ErrorCode.circuitOpen,
+      operation: 'rr.create',
+      errorType: 'circuit_open',
+      retryable: true,
+    });
     const call = failing(open, open);
     const runtime = recorder();
     const error = await withRetry('rr.create', call.attempt, policy, runtime).catch((e: unknown) => e);
@@ -103,7 +123,9 @@ describe('withRetry', () => {
       return new Promise<never>(() => {});
     };
     const runtime = recorder();
-    const error = await withRetry('rr.get', hang, { ...policy, maxAttempts: 2, requestTimeoutMs: 20 }, runtime).catch((e: unknown) => e);
+    const error = await withRetry('rr.get', hang, { ...policy, maxAttempts: 2, requestTimeoutMs: 20 }, runtime).catch(
+      (e: unknown) => e,
+    );
     expect(error).toMatchObject({ errorType: 'timeout', code: ErrorCode.k8sTimeout, attempt: 2 });
     expect(signals.map((signal) => signal.aborted)).toEqual([true, true]);
   });

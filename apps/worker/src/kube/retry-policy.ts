@@ -77,7 +77,13 @@ export async function withRetry<T>(
   }
 }
 
-function retryDelayMs(policy: RetryPolicy, retry: number, random: () => number, error: GatewayError, nowMs: number): number {
+function retryDelayMs(
+  policy: RetryPolicy,
+  retry: number,
+  random: () => number,
+  error: GatewayError,
+  nowMs: number,
+): number {
   const backoff = backoffDelayMs(policy, retry, random);
   if (error.errorType !== KubeErrorType.rateLimited) return backoff;
   const requested = retryAfterMs(error.cause, nowMs);

@@ -1,4 +1,9 @@
-import { type NormalizedSignal, RemediationRequestSpecSchema, remediationRequestName, sha256Hex } from '@gateway/contracts';
+import {
+  type NormalizedSignal,
+  RemediationRequestSpecSchema,
+  remediationRequestName,
+  sha256Hex,
+} from '@gateway/contracts';
 import { describe, expect, it } from 'vitest';
 import { buildRemediationRequest } from './build-remediation-request.js';
 
@@ -35,7 +40,14 @@ function signal(overrides: Partial<NormalizedSignal> = {}): NormalizedSignal {
 }
 
 function build(overrides: Partial<NormalizedSignal> = {}, seq = 1) {
-  return buildRemediationRequest({ signal: signal(overrides), fingerprint, seq, namespace: 'kubernaut-system', strategy: 'default', now });
+  return buildRemediationRequest({
+    signal: signal(overrides),
+    fingerprint,
+    seq,
+    namespace: 'kubernaut-system',
+    strategy: 'default',
+    now,
+  });
 }
 
 describe('buildRemediationRequest', () => {
@@ -75,15 +87,24 @@ describe('buildRemediationRequest', () => {
     expect(RemediationRequestSpecSchema.safeParse(rr.spec).success).toBe(true);
   });
 
-  it.each(['Node', 'PersistentVolume', 'Namespace', 'ClusterRole', 'StorageClass'])('omits the namespace of cluster-scoped kind %s', (kind) => {
-    const rr = build({ target: { type: 'kubernetes', kind, name: 'x', namespace: 'prod', scope: 'prod' } });
-    expect(rr.spec.targetResource).toEqual({ kind, name: 'x' });
-  });
+  it.each(['Node', 'PersistentVolume', 'Namespace', 'ClusterRole', 'StorageClass'])(
+    'omits the namespace of cluster-scoped kind %s',
+    (kind) => {
+      const rr = build({ target: { type: 'kubernetes', kind, name: 'x', namespace: 'prod', scope: 'prod' } });
+      expect(rr.spec.targetResource).toEqual({ kind, name: 'x' });
+    },
+  );
 
   it('omits the namespace and keeps the provider kind for non-Kubernetes targets', () => {
     const rr = build({
       namespace: '',
-      target: { type: 'aws', kind: 'AWS::EC2::Instance', name: 'i-0abc', namespace: 'ignored', scope: '123456789012/eu-west-1' },
+      target: {
+        type: 'aws',
+        kind: 'AWS::EC2::Instance',
+        name: 'i-0abc',
+        namespace: 'ignored',
+        scope: '123456789012/eu-west-1',
+      },
     });
     expect(rr.spec.targetType).toBe('aws');
     expect(rr.spec.targetResource).toEqual({ kind: 'AWS::EC2::Instance', name: 'i-0abc' });
@@ -96,13 +117,22 @@ describe('buildRemediationRequest', () => {
   });
 
   it('omits apiVersion when unknown and clusterID when the cluster id is empty', () => {
-    const rr = build({ target: { type: 'kubernetes', kind: 'Deployment', name: 'api', namespace: 'prod', scope: 'prod' } });
+    const rr = build({
+      target: { type: 'kubernetes', kind: 'Deployment', name: 'api', namespace: 'prod', scope: 'prod' },
+    });
     expect(rr.spec.targetResource).toEqual({ kind: 'Deployment', name: 'api', namespace: 'prod' });
     expect('clusterID' in rr.spec).toBe(false);
   });
 
   it('sets clusterID for hub routing and omits it for per-cluster routing', () => {
-    const input = { signal: signal({ clusterId: 'edge-1' }), fingerprint, seq: 1, namespace: 'ns', strategy: 'default', now };
+    const input = {
+      signal: signal({ clusterId: 'edge-1' }),
+      fingerprint,
+      seq: 1,
+      namespace: 'ns',
+      strategy: 'default',
+      now,
+    };
     expect(buildRemediationRequest(input).spec.clusterID).toBe('edge-1');
     expect('clusterID' in buildRemediationRequest({ ...input, routing: 'per-cluster' }).spec).toBe(false);
   });
@@ -115,7 +145,14 @@ describe('buildRemediationRequest', () => {
 
   it('does not share label maps with the signal', () => {
     const source = signal();
-    const rr = buildRemediationRequest({ signal: source, fingerprint, seq: 1, namespace: 'ns', strategy: 'owner', now });
+    const rr = buildRemediationRequest({
+      signal: source,
+      fingerprint,
+      seq: 1,
+      namespace: 'ns',
+      strategy: 'owner',
+      now,
+    });
     source.labels.extra = 'later';
     expect(rr.spec.signalLabels).not.toHaveProperty('extra');
     expect(rr.metadata.annotations?.['kubernaut.ai/fingerprint-strategy']).toBe('owner');

@@ -1,15 +1,15 @@
 import {
+  formatTimestamp,
   type NormalizedSignal,
+  parseTimestamp,
   type RemediationRequestObject,
   type RemediationRequestSpec,
-  type Target,
-  formatTimestamp,
-  parseTimestamp,
   RR_ANNOTATIONS,
   RR_API_VERSION,
   RR_KIND,
   RR_LABELS,
   remediationRequestName,
+  type Target,
 } from '@gateway/contracts';
 import { isClusterScopedKind } from './cluster-scoped-kinds.js';
 

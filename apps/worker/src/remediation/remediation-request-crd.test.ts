@@ -36,7 +36,14 @@ const variants: Record<string, Partial<NormalizedSignal>> = {
   'a node': { namespace: '', target: { type: 'kubernetes', kind: 'Node', name: 'worker-3', scope: '' } },
   'a deployment with apiVersion on a spoke cluster': {
     clusterId: 'edge-eu-1',
-    target: { type: 'kubernetes', kind: 'Deployment', name: 'api', namespace: 'payments', apiVersion: 'apps/v1', scope: 'payments' },
+    target: {
+      type: 'kubernetes',
+      kind: 'Deployment',
+      name: 'api',
+      namespace: 'payments',
+      apiVersion: 'apps/v1',
+      scope: 'payments',
+    },
   },
   'an AWS instance': {
     namespace: '',
@@ -54,8 +61,16 @@ const variants: Record<string, Partial<NormalizedSignal>> = {
 };
 
 const crds = [
-  { name: 'the reference CRD', path: sharedPath('reference', 'kubernaut.ai_remediationrequests.crd.yaml'), present: hasShared('reference') },
-  { name: "the project's CRD", path: resolve(repoRoot, 'k8s/crds/remediationrequests.kubernaut.ai.yaml'), present: true },
+  {
+    name: 'the reference CRD',
+    path: sharedPath('reference', 'kubernaut.ai_remediationrequests.crd.yaml'),
+    present: hasShared('reference'),
+  },
+  {
+    name: "the project's CRD",
+    path: resolve(repoRoot, 'k8s/crds/remediationrequests.kubernaut.ai.yaml'),
+    present: true,
+  },
 ];
 
 describe.each(crds)('buildRemediationRequest against $name', ({ path, present }) => {
@@ -75,7 +90,14 @@ describe.each(crds)('buildRemediationRequest against $name', ({ path, present })
 
   it.skipIf(!present)('is checked by a validator that rejects a broken object', () => {
     const validator = createCrdValidator(readFileSync(path, 'utf8'));
-    const rr = buildRemediationRequest({ signal: base, fingerprint: 'NOT-HEX', seq: 1, namespace: 'ns', strategy: 'default', now: new Date() });
+    const rr = buildRemediationRequest({
+      signal: base,
+      fingerprint: 'NOT-HEX',
+      seq: 1,
+      namespace: 'ns',
+      strategy: 'default',
+      now: new Date(),
+    });
     expect(validator.validate(rr)).not.toEqual([]);
   });
 });
