@@ -29,7 +29,14 @@ export function readConfigFile(env: Env, readFile: (path: string) => string): Co
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     return {
       document: {},
-      problems: [configProblem(['GATEWAY_CONFIG'], filePath, `must name a readable file (${reason})`, 'check the path and that the file is mounted')],
+      problems: [
+        configProblem(
+          ['GATEWAY_CONFIG'],
+          filePath,
+          `must name a readable file (${reason})`,
+          'check the path and that the file is mounted',
+        ),
+      ],
       unusable: true,
     };
   }
@@ -37,15 +44,27 @@ export function readConfigFile(env: Env, readFile: (path: string) => string): Co
   if (yaml.errors.length > 0) {
     const problems = yaml.errors.map((error) => {
       const position = error.linePos?.[0];
-      const suggestion = error.code === 'DUPLICATE_KEY' ? 'keep one of the repeated keys' : 'fix the YAML at that position';
-      return { ...configProblem([], undefined, `valid YAML (${yamlReason(error.message)})`, suggestion), line: position?.line ?? 1, column: position?.col ?? 1 };
+      const suggestion =
+        error.code === 'DUPLICATE_KEY' ? 'keep one of the repeated keys' : 'fix the YAML at that position';
+      return {
+        ...configProblem([], undefined, `valid YAML (${yamlReason(error.message)})`, suggestion),
+        line: position?.line ?? 1,
+        column: position?.col ?? 1,
+      };
     });
     return { document: {}, problems, unusable: true };
   }
   const problems = substituteEnv(yaml, env);
   const document: unknown = yaml.toJS() ?? {};
   if (!isPlainObject(document)) {
-    problems.push(configProblem([], document, 'the document must be a mapping of sections', 'start the file with a key such as "server:"'));
+    problems.push(
+      configProblem(
+        [],
+        document,
+        'the document must be a mapping of sections',
+        'start the file with a key such as "server:"',
+      ),
+    );
     return { document: {}, problems, unusable: true };
   }
   return { document, problems, unusable: false };

@@ -58,7 +58,15 @@ export function readConfigOverrides(env: Env): { overrides: ConfigOverride[]; pr
     const path = overridePath(variable);
     const parsed = parseValue(text);
     if (parsed.ok) overrides.push({ variable, path, value: parsed.value });
-    else problems.push(configProblem(path, text, `${variable} must be a YAML scalar or flow collection (${parsed.error})`, 'quote strings and balance brackets, e.g. [a, b]'));
+    else
+      problems.push(
+        configProblem(
+          path,
+          text,
+          `${variable} must be a YAML scalar or flow collection (${parsed.error})`,
+          'quote strings and balance brackets, e.g. [a, b]',
+        ),
+      );
   }
   return { overrides, problems };
 }

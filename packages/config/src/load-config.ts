@@ -42,7 +42,12 @@ function envTokenProblems(tokens: readonly AuthToken[]): ConfigProblem[] {
     .map((token, index) => ({ token: token.token ?? '', path: ['GATEWAY_AUTH_TOKENS', index] as ConfigPath }))
     .filter(({ token }) => token.length < MIN_TOKEN_LENGTH)
     .map(({ path }) =>
-      configProblem(path, REDACTED, `must be at least ${MIN_TOKEN_LENGTH} characters`, 'generate one with: openssl rand -hex 32'),
+      configProblem(
+        path,
+        REDACTED,
+        `must be at least ${MIN_TOKEN_LENGTH} characters`,
+        'generate one with: openssl rand -hex 32',
+      ),
     );
 }
 
@@ -70,9 +75,15 @@ export function loadConfig({ env, readFile = readUtf8 }: LoadConfigOptions): Loa
   const tokenProblems = envTokenProblems(envTokens);
   if (file.unusable) return { ok: false, problems: [...file.problems, ...overrideProblems, ...tokenProblems] };
 
-  const shared = overrides.reduce<unknown>((document, override) => mergeAt(document, override.path, override.value), file.document);
+  const shared = overrides.reduce<unknown>(
+    (document, override) => mergeAt(document, override.path, override.value),
+    file.document,
+  );
   const named = readNamedOverrides(env);
-  const merged = named.reduce<unknown>((document, override) => mergeAt(document, override.path, override.value), shared);
+  const merged = named.reduce<unknown>(
+    (document, override) => mergeAt(document, override.path, override.value),
+    shared,
+  );
 
   const parsed = GatewayConfigSchema.safeParse(merged);
   // An unset ${VAR} already has its problem; the schema complaining about the literal "${VAR}" would only repeat it.

@@ -1,5 +1,5 @@
-import type { AuthToken } from './schema/auth.js';
 import type { ConfigOverride } from './env-overrides.js';
+import type { AuthToken } from './schema/auth.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 

@@ -81,7 +81,12 @@ export function problemsFromIssues(issues: readonly z.core.$ZodIssue[], document
         problems.push(
           value === undefined
             ? configProblem(path, value, `is required (${typeName(issue.expected)})`, `set ${formatPath(path)}`)
-            : configProblem(path, value, `must be ${typeName(issue.expected)}`, `write it as ${typeName(issue.expected)}`),
+            : configProblem(
+                path,
+                value,
+                `must be ${typeName(issue.expected)}`,
+                `write it as ${typeName(issue.expected)}`,
+              ),
         );
         break;
       case 'invalid_value':

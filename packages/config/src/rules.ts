@@ -49,7 +49,11 @@ function rangeSuggestion(value: number, min: number, max: number, render: (n: nu
 export function integerBetween(min: number, max: number, render: (n: number) => string = String) {
   return z.number().check((ctx) => {
     if (!Number.isInteger(ctx.value) || ctx.value < min || ctx.value > max) {
-      reject(ctx, `must be an integer between ${render(min)} and ${render(max)}`, rangeSuggestion(ctx.value, min, max, render));
+      reject(
+        ctx,
+        `must be an integer between ${render(min)} and ${render(max)}`,
+        rangeSuggestion(ctx.value, min, max, render),
+      );
     }
   });
 }
@@ -57,7 +61,11 @@ export function integerBetween(min: number, max: number, render: (n: number) => 
 export function numberBetween(min: number, max: number) {
   return z.number().check((ctx) => {
     if (!Number.isFinite(ctx.value) || ctx.value < min || ctx.value > max) {
-      reject(ctx, `must be a number between ${min} and ${max}`, ctx.value < min ? `use at least ${min}` : `use at most ${max}`);
+      reject(
+        ctx,
+        `must be a number between ${min} and ${max}`,
+        ctx.value < min ? `use at least ${min}` : `use at most ${max}`,
+      );
     }
   });
 }
@@ -87,7 +95,8 @@ export function durationBetween(minMs: number, maxMs: number) {
       return z.NEVER;
     }
     if (ms < minMs || ms > maxMs) {
-      const suggestion = ms < minMs ? `use at least ${formatDurationMs(minMs)}` : `use at most ${formatDurationMs(maxMs)}`;
+      const suggestion =
+        ms < minMs ? `use at least ${formatDurationMs(minMs)}` : `use at most ${formatDurationMs(maxMs)}`;
       reject(ctx, `must be between ${formatDurationMs(minMs)} and ${formatDurationMs(maxMs)}`, suggestion);
       return z.NEVER;
     }

@@ -21,16 +21,10 @@ export function looksLikeSecretKey(key: string): boolean {
   return isSecretKey(key) || SECRET_KEYS.some((secretKey) => editDistance(key.toLowerCase(), secretKey) <= 2);
 }
 
+const URL_PASSWORD = /^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@/]+@/i;
+
 function redactUrlPassword(value: string): string {
-  if (!/^[a-z][a-z0-9+.-]*:\/\/[^/]*@/i.test(value)) return value;
-  try {
-    const url = new URL(value);
-    if (url.password === '') return value;
-    url.password = REDACTED;
-    return url.toString().replace(encodeURIComponent(REDACTED), REDACTED);
-  } catch {
-    return value;
-  }
+  return value.replace(URL_PASSWORD, `$1${REDACTED}@`);
 }
 
 /** Deep copy with every secret replaced by `<redacted>`, including passwords embedded in URLs (`redis://:pw@host`). */

@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, type Document, type Node, parse } from 'yaml';
+import { type Document, isMap, isScalar, isSeq, type Node, parse } from 'yaml';
 import { type ConfigPath, formatPath } from './object-path.js';
 import { type ConfigProblem, configProblem } from './problems.js';
 
@@ -46,7 +46,12 @@ function substituteNode(node: unknown, path: ConfigPath, env: Env, problems: Con
     const replaced = substitute(original, env, missing);
     for (const name of missing) {
       problems.push(
-        configProblem(path, original, `environment variable ${name} is not set`, `set ${name} or write \${${name}:-default} at ${formatPath(path)}`),
+        configProblem(
+          path,
+          original,
+          `environment variable ${name} is not set`,
+          `set ${name} or write \${${name}:-default} at ${formatPath(path)}`,
+        ),
       );
     }
     node.value = node.type === 'PLAIN' && SINGLE_REFERENCE.test(original) ? asPlainScalar(replaced) : replaced;

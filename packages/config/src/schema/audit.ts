@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { formatDurationMs } from '../duration.js';
-import { bytesBetween, durationBetween, integerBetween, nonEmptyString, reject, section, urlWithScheme } from '../rules.js';
+import {
+  bytesBetween,
+  durationBetween,
+  integerBetween,
+  nonEmptyString,
+  reject,
+  section,
+  urlWithScheme,
+} from '../rules.js';
 
 const MIB = 1024 ** 2;
 const GIB = 1024 ** 3;

@@ -35,9 +35,14 @@ export const AuthTokenSchema = section({
 }).check((ctx) => {
   const present = TOKEN_CREDENTIAL_KEYS.filter((key) => ctx.value[key] !== undefined);
   if (present.length !== 1) {
-    reject(ctx, 'exactly one of token, tokenSha256, tokenFile', 'keep only one; tokenFile keeps the secret out of the config', {
-      value: present,
-    });
+    reject(
+      ctx,
+      'exactly one of token, tokenSha256, tokenFile',
+      'keep only one; tokenFile keeps the secret out of the config',
+      {
+        value: present,
+      },
+    );
   }
   const token = ctx.value.token;
   if (token !== undefined && token.length < MIN_TOKEN_LENGTH) {

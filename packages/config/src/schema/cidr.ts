@@ -12,5 +12,6 @@ function isCidr(value: string): boolean {
 
 /** A CIDR block; a bare address counts as a single-host block. */
 export const CidrSchema = z.string().check((ctx) => {
-  if (!isCidr(ctx.value)) reject(ctx, 'must be a CIDR block or an IP address', 'write it like 10.0.0.0/8 or 192.168.1.10');
+  if (!isCidr(ctx.value))
+    reject(ctx, 'must be a CIDR block or an IP address', 'write it like 10.0.0.0/8 or 192.168.1.10');
 });

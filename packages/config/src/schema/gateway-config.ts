@@ -49,9 +49,14 @@ export const GatewayConfigSchema = section({
     token.sources.forEach((name, nameIndex) => {
       if (sourceNames.includes(name)) return;
       const close = closestMatch(name, sourceNames);
-      reject(ctx, 'must name a configured source or be "*"', close ? `did you mean "${close}"?` : `use one of ${sourceNames.join(', ')}`, {
-        path: ['auth', 'tokens', tokenIndex, 'sources', nameIndex],
-      });
+      reject(
+        ctx,
+        'must name a configured source or be "*"',
+        close ? `did you mean "${close}"?` : `use one of ${sourceNames.join(', ')}`,
+        {
+          path: ['auth', 'tokens', tokenIndex, 'sources', nameIndex],
+        },
+      );
     });
   });
 });

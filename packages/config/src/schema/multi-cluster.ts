@@ -6,7 +6,11 @@ export const ClusterRouteSchema = section({
   id: ClusterIdSchema,
   /** A kubeconfig context; whether it exists is checked by the worker, which owns the kubeconfig. */
   context: nonEmptyString(),
-  namespace: stringMatching(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a DNS-1123 label', 'e.g. kubernaut-system').optional(),
+  namespace: stringMatching(
+    /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
+    'must be a DNS-1123 label',
+    'e.g. kubernaut-system',
+  ).optional(),
 });
 export type ClusterRoute = z.infer<typeof ClusterRouteSchema>;
 
@@ -21,7 +25,11 @@ export const MultiClusterConfigSchema = section({
     .check((ctx) => {
       // "" means the local cluster (SPEC §12.1), so it is valid although not a cluster id.
       if (ctx.value !== '' && !CLUSTER_ID_PATTERN.test(ctx.value)) {
-        reject(ctx, 'must be "" or match ^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$', 'use lowercase letters, digits, "-" and ".", e.g. prod-east');
+        reject(
+          ctx,
+          'must be "" or match ^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$',
+          'use lowercase letters, digits, "-" and ".", e.g. prod-east',
+        );
       }
     })
     .prefault(''),
@@ -37,7 +45,8 @@ export const MultiClusterConfigSchema = section({
   }
   const seen = new Set<string>();
   clusters.forEach((cluster, index) => {
-    if (seen.has(cluster.id)) reject(ctx, 'cluster ids must be unique', 'remove the duplicate entry', { path: ['clusters', index, 'id'] });
+    if (seen.has(cluster.id))
+      reject(ctx, 'cluster ids must be unique', 'remove the duplicate entry', { path: ['clusters', index, 'id'] });
     seen.add(cluster.id);
   });
 });

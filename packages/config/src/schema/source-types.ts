@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { durationBetween, integerBetween, nonEmptyString, reject, section, stringMatching, stringUpTo } from '../rules.js';
+import {
+  durationBetween,
+  integerBetween,
+  nonEmptyString,
+  reject,
+  section,
+  stringMatching,
+  stringUpTo,
+} from '../rules.js';
 import { hmacConfigSchema } from './hmac.js';
 import { ResourceLabelsSchema } from './resource-labels.js';
 import { commonSourceShape } from './source-common.js';
@@ -16,7 +24,11 @@ const RegexSchema = z.string().check((ctx) => {
   try {
     new RegExp(ctx.value);
   } catch (error) {
-    reject(ctx, `must be a valid regular expression (${(error as Error).message})`, 'escape dots as \\. and balance brackets');
+    reject(
+      ctx,
+      `must be a valid regular expression (${(error as Error).message})`,
+      'escape dots as \\. and balance brackets',
+    );
   }
 });
 
@@ -47,10 +59,15 @@ export const CloudWatchSourceSchema = section({
   resolve: z.record(z.string(), nonEmptyString()).optional(),
 }).check((ctx) => {
   if (ctx.value.enabled && ctx.value.topicArns.length === 0) {
-    reject(ctx, 'at least one ARN when the source is enabled', 'add the topic ARN, e.g. arn:aws:sns:eu-west-1:123456789012:alarms', {
-      path: ['topicArns'],
-      value: ctx.value.topicArns,
-    });
+    reject(
+      ctx,
+      'at least one ARN when the source is enabled',
+      'add the topic ARN, e.g. arn:aws:sns:eu-west-1:123456789012:alarms',
+      {
+        path: ['topicArns'],
+        value: ctx.value.topicArns,
+      },
+    );
   }
 });
 export type CloudWatchSourceConfig = z.infer<typeof CloudWatchSourceSchema>;
@@ -84,7 +101,11 @@ export type CustomSourceConfig = z.infer<typeof CustomSourceSchema>;
 
 export const PluginSourceSchema = section({
   ...commonSourceShape('plugin'),
-  plugin: stringMatching(/^[a-z][a-z0-9-]{1,30}$/, 'must match ^[a-z][a-z0-9-]{1,30}$', 'use the type the plugin declares'),
+  plugin: stringMatching(
+    /^[a-z][a-z0-9-]{1,30}$/,
+    'must match ^[a-z][a-z0-9-]{1,30}$',
+    'use the type the plugin declares',
+  ),
   signalSource: SignalSourceSchema.optional(),
   contentTypes: ContentTypesSchema.optional(),
   // Validated later against the plugin's own optionsSchema (SPEC §5.8).

@@ -19,7 +19,12 @@ export const SOURCE_NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
 
 export const SourceNameSchema = z.string().check((ctx) => {
   if (!SOURCE_NAME_PATTERN.test(ctx.value)) {
-    const example = ctx.value.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'my-source';
+    const example =
+      ctx.value
+        .toLowerCase()
+        .replace(/[^a-z0-9-]+/g, '-')
+        .replace(/^-+|-+$/g, '')
+        .slice(0, 40) || 'my-source';
     reject(ctx, 'source names must match ^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$', `rename it, e.g. ${example}`);
   }
 });
