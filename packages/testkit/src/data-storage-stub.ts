@@ -49,7 +49,8 @@ export function createAuditEventChecker(openapiPath: string = referenceOpenapiPa
   // OpenAPI 3.0 keywords (`nullable`, `discriminator`, `example`) are not JSON Schema; ajv handles `nullable`.
   const ajv = new Ajv({ strict: false });
   addFormats(ajv);
-  for (const name of ['int32', 'int64', 'float', 'double']) ajv.addFormat(name, { type: 'number', validate: () => true });
+  for (const name of ['int32', 'int64', 'float', 'double'])
+    ajv.addFormat(name, { type: 'number', validate: () => true });
   ajv.addSchema({ $id: 'data-storage', components: { schemas } });
   const envelope = ajv.compile({ $ref: 'data-storage#/components/schemas/AuditEventEnvelope' });
   const payloads = new Map<string, ValidateFunction>();
@@ -122,7 +123,12 @@ function problem(response: ServerResponse, status: number, title: string, detail
   sendJson(
     response,
     status,
-    { type: `https://kubernaut.ai/problems/${status === 400 ? 'validation-error' : 'stub-fault'}`, title, status, detail },
+    {
+      type: `https://kubernaut.ai/problems/${status === 400 ? 'validation-error' : 'stub-fault'}`,
+      title,
+      status,
+      detail,
+    },
     'application/problem+json',
   );
 }
