@@ -401,6 +401,65 @@ describe('kube-sandbox CRUD with @kubernetes/client-node', () => {
     expect(sandbox.object(namespace, created.metadata.name)).toBeUndefined();
   });
 
+  it('rejects label values and annotation keys a real API server refuses', async () => {
+    const badLabel = await statusOf(
+      create(sampleRemediationRequest({ problem: 'bad-label', labels: { alertname: 'Pod crash looping' } })),
+    );
+    expect(badLabel.code).toBe(422);
+    expect(badLabel.details?.causes?.[0]?.field).toBe('metadata.labels');
+    const long = await statusOf(
+      create(sampleRemediationRequest({ problem: 'long-label', labels: { alertname: 'a'.repeat(64) } })),
+    );
+    expect(long.message).toContain('must be no more than 63 characters');
+    const annotated = sampleRemediationRequest({ problem: 'bad-annotation' });
+    Object.assign(annotated.metadata, { annotations: { 'Bad Key': 'x' } });
+    expect((await statusOf(create(annotated))).code).toBe(422);
+  });
+
+  it('holds an RR with finalizers until they are removed, then emits the deletion', async () => {
+    const rr = sampleRemediationRequest({ problem: 'finalizer' });
+    Object.assign(rr.metadata, { finalizers: ['kubernaut.ai/cleanup'] });
+    const created = await create(rr);
+    const deleting = (await api.deleteNamespacedCustomObject({
+      group,
+      version,
+      namespace,
+      plural,
+      name: created.metadata.name,
+    })) as Rr & {
+      metadata: { deletionTimestamp?: string };
+    };
+    expect(deleting.metadata.deletionTimestamp).toBeDefined();
+    expect(sandbox.object(namespace, created.metadata.name)).toBeDefined();
+    await api.patchNamespacedCustomObject(
+      { group, version, namespace, plural, name: created.metadata.name, body: { metadata: { finalizers: null } } },
+      mergePatch,
+    );
+    expect(sandbox.object(namespace, created.metadata.name)).toBeUndefined();
+  });
+
+  it('stores nothing on dryRun=All and deletes a labelled collection', async () => {
+    const dry = (await api.createNamespacedCustomObject({
+      group,
+      version,
+      namespace,
+      plural,
+      body: sampleRemediationRequest({ name: 'rr-dry' }),
+      dryRun: 'All',
+    })) as Rr;
+    expect(dry.metadata.name).toBe('rr-dry');
+    expect(sandbox.object(namespace, 'rr-dry')).toBeUndefined();
+    await Promise.all(
+      ['x', 'y'].map((s) => create(sampleRemediationRequest({ name: `rr-bulk-${s}`, labels: { bulk: 'yes' } }))),
+    );
+    const response = await fetch(
+      `${sandbox.url}/apis/${group}/${version}/namespaces/${namespace}/${plural}?labelSelector=bulk%3Dyes`,
+      { method: 'DELETE' },
+    );
+    expect(response.status).toBe(200);
+    expect(sandbox.objects(namespace).filter((o) => o.metadata.labels?.bulk === 'yes')).toEqual([]);
+  });
+
   it('answers TokenReviews from the configured token map', async () => {
     const auth = kc.makeApiClient(AuthenticationV1Api);
     const good = await auth.createTokenReview({ body: { spec: { token: 'good-token' } } });

@@ -4,6 +4,7 @@ import { CauseReason, type CrdValidator, deepEqual, type ValidationCause } from 
 import type { CrdDefinition } from './crd-definition.js';
 import { sendJson, sendStatus } from './http-io.js';
 import { fieldSelectorValue } from './json-path.js';
+import { validateObjectMeta } from './metadata-validation.js';
 import { applyJsonPatch, applyMergePatch, PatchError } from './patch.js';
 import { parseFieldSelector, parseLabelSelector, SelectorError } from './selectors.js';
 import {
@@ -142,7 +143,7 @@ export function createCustomResourceHandler(
     const candidate: Record<string, unknown> = { ...input, apiVersion, kind: crd.kind };
     if (crd.hasStatusSubresource) delete candidate.status;
     const pruned = validator.prune(candidate) as KubeObject;
-    const problem = rejectInvalid(name, validator.causes(pruned));
+    const problem = rejectInvalid(name, [...validateObjectMeta(metadata), ...validator.causes(pruned)]);
     if (problem) return problem;
     const stored: KubeObject = {
       ...pruned,
@@ -195,7 +196,10 @@ export function createCustomResourceHandler(
     }
     (candidate.metadata as Record<string, unknown>).resourceVersion = existing.metadata.resourceVersion;
     const pruned = validator.prune(candidate) as KubeObject;
-    const problem = rejectInvalid(name, validator.causes(pruned, existing));
+    const problem = rejectInvalid(name, [
+      ...validateObjectMeta(pruned.metadata),
+      ...validator.causes(pruned, existing),
+    ]);
     if (problem) return problem;
     // A write that changes nothing keeps the resourceVersion and emits no event, like the API server.
     if (deepEqual(pruned, existing)) return { code: 200, body: existing };
