@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createCrdValidator } from './crd-validator.js';
-import { projectCrdPath } from './kube-sandbox/crd-definition.js';
+import { parseCrdDefinition, projectCrdPath } from './kube-sandbox/crd-definition.js';
 import { sampleRemediationRequest } from './kube-sandbox/sample-remediation-request.js';
 import { hasShared, sharedPath } from './shared-files.js';
 
@@ -58,6 +58,21 @@ describe('crd-validator', () => {
           delete rr.spec[key];
         }
         rr.spec.targetResource = { kind: 'Node', name: 'node-1' };
+        expect(validator.validate(rr)).toEqual([]);
+      });
+
+      it('accepts values at the documented bounds', () => {
+        const rr = withSpec({
+          signalName: 'n'.repeat(253),
+          severity: 's'.repeat(50),
+          signalSource: 'p'.repeat(63),
+          clusterID: 'c'.repeat(253),
+          firingTime: '2026-12-31T23:59:59.999999+14:00',
+          receivedTime: '2026-02-28t00:00:00z',
+          signalLabels: {},
+          targetType: 'datadog',
+          targetResource: { kind: 'Host', name: 'ünïcode-host' },
+        });
         expect(validator.validate(rr)).toEqual([]);
       });
 
@@ -175,6 +190,21 @@ describe('crd-validator', () => {
       });
     });
   }
+
+  it('declares the names, columns and subresource kubectl and the worker rely on', () => {
+    const crd = parseCrdDefinition(readFileSync(projectCrdPath(), 'utf8'));
+    expect(crd).toMatchObject({
+      group: 'kubernaut.ai',
+      version: 'v1alpha1',
+      kind: 'RemediationRequest',
+      plural: 'remediationrequests',
+    });
+    expect(crd.shortNames).toEqual(['rr']);
+    expect(crd.hasStatusSubresource).toBe(true);
+    expect(crd.printerColumns.map((c) => c.name)).toEqual(expect.arrayContaining(['Phase', 'Alert', 'Age']));
+    expect(crd.selectableFields).toContain('.spec.signalFingerprint');
+    expect(readFileSync(projectCrdPath(), 'utf8')).toMatch(/NEVER apply this over Kubernaut's own CRD/);
+  });
 
   it('keeps orchestrator-owned status fields in the project CRD', () => {
     const validator = createCrdValidator(readFileSync(projectCrdPath(), 'utf8'));
