@@ -142,6 +142,7 @@ export function createRemediationIndex(
       if (item.metadata?.name) listed.add(item.metadata.name);
     }
     for (const name of [...records.keys()]) if (!listed.has(name)) remove(name);
+    if (stopped) return result;
     synced = true;
     restartDelayMs = backoff.initial;
     markStarted();
