@@ -1,0 +1,147 @@
+import { SignalJobSchema, problemType } from '@gateway/contracts';
+import { readFixtureText } from '@gateway/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_TOKENS, bearer, createTestIngress } from '../testing/test-ingress.js';
+import type { TestIngress } from '../testing/test-ingress.js';
+
+const basic = (token: string) => ({ Authorization: `Basic ${Buffer.from(`ops:${token}`).toString('base64')}` });
+
+let ingress: TestIngress;
+beforeAll(() => {
+  ingress = createTestIngress({ withDashboard: true });
+});
+afterAll(async () => {
+  await ingress.close();
+});
+
+describe('health and readiness', () => {
+  it('reports healthy with a millisecond UTC timestamp', async () => {
+    const response = await ingress.app.request('/healthz');
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { status: string; timestamp: string };
+    expect(body.status).toBe('healthy');
+    expect(body.timestamp).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+  });
+
+  it('is ready with the config hash while Redis answers PING', async () => {
+    const response = await ingress.app.request('/readyz');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      status: 'ready',
+      configHash: 'abcdef012345',
+      restartRequired: [],
+      checks: { redis: 'ok' },
+    });
+  });
+});
+
+describe('metrics', () => {
+  it('exposes the ingress metrics in Prometheus text format', async () => {
+    await ingress.app.request('/healthz');
+    const response = await ingress.app.request('/metrics');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/plain');
+    const text = await response.text();
+    expect(text).toContain('gateway_config_info{hash="abcdef012345"} 1');
+    expect(text).toContain('gateway_auth_disabled 0');
+    expect(text).toMatch(/gateway_http_request_duration_seconds_count\{endpoint="\/healthz",method="GET",status="200"\} [1-9]/);
+    for (const name of [
+      'gateway_signals_received_total',
+      'gateway_requests_rejected_total',
+      'gateway_http_requests_in_flight',
+      'gateway_backpressure_active',
+      'gateway_enqueue_duration_seconds',
+      'gateway_alertmanager_truncated_alerts_total',
+    ]) {
+      expect(text).toContain(`# TYPE ${name}`);
+    }
+  });
+});
+
+describe('admin queues', () => {
+  it('challenges for Basic credentials without any', async () => {
+    const response = await ingress.app.request('/admin/queues');
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toBe('Basic realm="gateway-admin"');
+    expect(await response.json()).toMatchObject({ type: problemType('unauthorized') });
+  });
+
+  it('refuses a signals token with 403', async () => {
+    const response = await ingress.app.request('/admin/queues', { headers: bearer(TEST_TOKENS.signals) });
+    expect(response.status).toBe(403);
+  });
+
+  it('serves Bull Board to an admin token, with the dashboard CSP', async () => {
+    const page = await ingress.app.request('/admin/queues', { headers: basic(TEST_TOKENS.admin) });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    expect(await page.text()).toContain('<html');
+
+    const api = await ingress.app.request('/admin/queues/api/queues', { headers: bearer(TEST_TOKENS.admin) });
+    expect(api.status).toBe(200);
+    const body = (await api.json()) as { queues: { name: string }[] };
+    expect(body.queues.map((queue) => queue.name)).toContain('signals');
+  });
+
+  it('does not exist when no admin token is configured', async () => {
+    const bare = createTestIngress({ withDashboard: true, settings: { configTokens: [] } });
+    try {
+      const response = await bare.app.request('/admin/queues', { headers: basic(TEST_TOKENS.admin) });
+      expect(response.status).toBe(404);
+    } finally {
+      await bare.close();
+    }
+  });
+});
+
+describe('authentication disabled', () => {
+  it('accepts unauthenticated signals as anonymous and reports gateway_auth_disabled 1', async () => {
+    const open = createTestIngress({ settings: { authMode: 'none' } });
+    try {
+      const response = await open.app.request('/api/v1/signals/prometheus', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: readFixtureText('alertmanager_v4_firing_multi.json'),
+      });
+      expect(response.status).toBe(202);
+      const [job] = await open.reader.getJobs(['waiting']);
+      expect(SignalJobSchema.parse(job?.data).signal.principal).toEqual({ type: 'anonymous', id: 'anonymous' });
+      expect(await (await open.app.request('/metrics')).text()).toContain('gateway_auth_disabled 1');
+      // Admin endpoints stay protected when signal auth is off.
+      expect((await open.app.request('/admin/queues')).status).toBe(401);
+    } finally {
+      await open.close();
+    }
+  });
+});
+
+describe('shutdown', () => {
+  it('turns readiness 503 at once while signals are still accepted, then asks clients to close connections', async () => {
+    const draining = createTestIngress();
+    try {
+      draining.lifecycle.beginShutdown();
+      const ready = await draining.app.request('/readyz');
+      expect(ready.status).toBe(503);
+      expect(ready.headers.get('retry-after')).toBe('1');
+      expect(await ready.json()).toMatchObject({ configHash: 'abcdef012345', checks: { shutdown: 'in-progress' } });
+
+      const post = () =>
+        draining.app.request('/api/v1/signals/prometheus', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', ...bearer(TEST_TOKENS.signals) },
+          body: readFixtureText('alertmanager_v4_resolved.json'),
+        });
+      const during = await post();
+      expect(during.status).toBe(202);
+      expect(during.headers.get('connection')).toBeNull();
+
+      draining.lifecycle.beginClosingConnections();
+      const after = await post();
+      expect(after.status).toBe(202);
+      expect(after.headers.get('connection')).toBe('close');
+    } finally {
+      await draining.close();
+    }
+  });
+});
