@@ -1,3 +1,4 @@
+export * from './changed-sections.js';
 export * from './config-hash.js';
 export * from './duration.js';
 export * from './env-overrides.js';

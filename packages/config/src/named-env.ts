@@ -7,14 +7,22 @@ type Env = Readonly<Record<string, string | undefined>>;
 export const NAMED_VARIABLES = {
   REDIS_URL: { path: ['redis', 'url'], kind: 'string' },
   QUEUE_PREFIX: { path: ['redis', 'prefix'], kind: 'string' },
-  LOG_LEVEL: { path: ['logging', 'level'], kind: 'string' },
+  LOG_LEVEL: { path: ['logging', 'level'], kind: 'lowercase' },
   OTEL_EXPORTER_OTLP_ENDPOINT: { path: ['telemetry', 'otlpEndpoint'], kind: 'string' },
   PORT: { path: ['server', 'port'], kind: 'integer' },
-  GATEWAY_AUTH: { path: ['auth', 'mode'], kind: 'string' },
+  GATEWAY_AUTH: { path: ['auth', 'mode'], kind: 'lowercase' },
   WORKER_PORT: { path: ['worker', 'port'], kind: 'integer' },
   REMEDIATION_NAMESPACE: { path: ['kubernetes', 'remediationNamespace'], kind: 'string' },
   DATA_STORAGE_URL: { path: ['audit', 'dataStorageUrl'], kind: 'string' },
 } as const;
+
+function namedValue(text: string, kind: 'string' | 'integer' | 'lowercase'): unknown {
+  // Operators write LOG_LEVEL=INFO and GATEWAY_AUTH=None as readily as the lowercase forms.
+  if (kind === 'lowercase') return text.toLowerCase();
+  // A non-numeric port stays a string so validation reports it with its value.
+  if (kind === 'integer' && /^[0-9]+$/.test(text)) return Number(text);
+  return text;
+}
 
 /** An empty named variable counts as unset, as container manifests often declare them empty. */
 export function readNamedOverrides(env: Env): ConfigOverride[] {
@@ -22,9 +30,7 @@ export function readNamedOverrides(env: Env): ConfigOverride[] {
   for (const [variable, target] of Object.entries(NAMED_VARIABLES)) {
     const text = env[variable]?.trim();
     if (text === undefined || text === '') continue;
-    // A non-numeric port stays a string so validation reports it with its value.
-    const value = target.kind === 'integer' && /^[0-9]+$/.test(text) ? Number(text) : text;
-    overrides.push({ variable, path: target.path, value });
+    overrides.push({ variable, path: target.path, value: namedValue(text, target.kind) });
   }
   return overrides;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { changedSections } from './changed-sections.js';
 import { loadConfig } from './load-config.js';
 import { redactConfig } from './redact-config.js';
 import { restartRequiredChanges } from './restart-required.js';
@@ -22,6 +23,16 @@ describe('restartRequiredChanges', () => {
     });
     expect(restartRequiredChanges(before, after)).toEqual(['server.port', 'redis.url', 'plugins', 'audit.file']);
     expect(restartRequiredChanges(before, configFrom({}))).toEqual([]);
+  });
+});
+
+describe('changedSections', () => {
+  it('names each top-level section that differs', () => {
+    const before = configFrom({});
+    const after = configFrom({ LOG_LEVEL: 'WARN', GATEWAY_CFG__SOURCES__DATADOG__ENABLED: 'true' });
+    expect(after.logging.level).toBe('warn');
+    expect(changedSections(before, after)).toEqual(['sources', 'logging']);
+    expect(changedSections(before, configFrom({}))).toEqual([]);
   });
 });
 
