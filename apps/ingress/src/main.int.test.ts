@@ -1,0 +1,90 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { SIGNAL_QUEUE_NAME, SignalJobSchema } from '@gateway/contracts';
+import {
+  baseChildEnv,
+  createTestRedis,
+  deleteKeysWithPrefix,
+  freePort,
+  readFixtureText,
+  startManagedProcess,
+  testRedisUrl,
+  uniquePrefix,
+  waitFor,
+} from '@gateway/testkit';
+import type { ManagedProcess } from '@gateway/testkit';
+import { Queue } from 'bullmq';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const distMain = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+const hasDist = existsSync(distMain);
+const TOKEN = 'process-test-token-0123456789abcdef012345';
+const DRAIN_DELAY_MS = 800;
+
+const redis = createTestRedis();
+const prefix = uniquePrefix('ingress-main');
+let child: ManagedProcess | undefined;
+
+afterAll(async () => {
+  if (child?.exitInfo() === undefined) await child?.stop('SIGKILL', 5_000);
+  await deleteKeysWithPrefix(redis, prefix);
+  redis.disconnect();
+});
+
+describe.skipIf(!hasDist)('ingress main (built dist/main.js; run `pnpm exec tsc -b apps/ingress` first)', () => {
+  it('accepts a signal with a token, then drains on SIGTERM and exits 0', async () => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    child = startManagedProcess({
+      name: 'ingress',
+      args: [distMain],
+      env: {
+        ...baseChildEnv(),
+        PORT: String(port),
+        REDIS_URL: testRedisUrl(),
+        QUEUE_PREFIX: prefix,
+        GATEWAY_AUTH_TOKENS: ` ,${TOKEN}, `,
+        GATEWAY_CFG__SHUTDOWN__DRAIN_DELAY: `${DRAIN_DELAY_MS}ms`,
+        LOG_LEVEL: 'info',
+      },
+      readyUrl: `${base}/readyz`,
+      readyTimeoutMs: 15_000,
+    });
+    await child.waitReady();
+
+    const post = () =>
+      fetch(`${base}/api/v1/signals/prometheus`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TOKEN}` },
+        body: readFixtureText('alertmanager_v4_firing_multi.json'),
+      });
+    const accepted = await post();
+    expect(accepted.status).toBe(202);
+    const body = (await accepted.json()) as { accepted: number; requestId: string };
+    expect(body.accepted).toBe(2);
+
+    const reader = new Queue(SIGNAL_QUEUE_NAME, { connection: redis, prefix });
+    try {
+      const jobs = await reader.getJobs(['waiting']);
+      expect(jobs).toHaveLength(2);
+      for (const job of jobs) expect(SignalJobSchema.parse(job.data).signal.requestId).toBe(body.requestId);
+    } finally {
+      await reader.close();
+    }
+
+    const stoppedAt = performance.now();
+    child.signal('SIGTERM');
+    await waitFor(async () => (await fetch(`${base}/readyz`)).status === 503, {
+      timeoutMs: DRAIN_DELAY_MS,
+      description: 'readiness 503 during the drain delay',
+    });
+    expect((await post()).status).toBe(202);
+
+    const exit = await child.exited();
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(performance.now() - stoppedAt).toBeLessThan(DRAIN_DELAY_MS + 4_000);
+    const output = child.output().join('\n');
+    expect(output).toContain('shutdown complete');
+    expect(output).not.toContain(TOKEN);
+  });
+});

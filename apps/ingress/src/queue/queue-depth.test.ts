@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { backlogDepth, nextBackpressure } from './queue-depth.js';
+
+const marks = { highWaterMark: 100, lowWaterMark: 80 };
+
+describe('queue-depth', () => {
+  it('counts waiting, prioritized and delayed jobs, not active or failed ones', () => {
+    expect(backlogDepth({ waiting: 1, prioritized: 2, delayed: 3, active: 50, failed: 70 })).toBe(6);
+  });
+
+  it('turns backpressure on at the high-water mark', () => {
+    expect(nextBackpressure(false, 99, marks)).toBe(false);
+    expect(nextBackpressure(false, 100, marks)).toBe(true);
+  });
+
+  it('keeps the current state between the marks and turns off at the low-water mark', () => {
+    expect(nextBackpressure(true, 81, marks)).toBe(true);
+    expect(nextBackpressure(false, 81, marks)).toBe(false);
+    expect(nextBackpressure(true, 80, marks)).toBe(false);
+  });
+});
