@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -74,6 +74,27 @@ describe('kube-sandbox with kubectl', () => {
     };
     expect(error.code).toBe(1);
     expect(error.stderr).toContain('remediationrequests.kubernaut.ai "rr-absent" not found');
+  });
+
+  it.skipIf(!hasKubectl)('applies, patches status, labels and deletes an RR like on a cluster', async () => {
+    const file = join(dir, 'rr-applied.json');
+    writeFileSync(file, JSON.stringify(sampleRemediationRequest({ name: 'rr-applied' })));
+    expect((await kubectl('apply', '-f', file)).stdout).toContain('rr-applied created');
+    expect((await kubectl('apply', '-f', file)).stdout).toContain('rr-applied unchanged');
+    await kubectl(
+      'patch',
+      'rr',
+      'rr-applied',
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      '{"status":{"overallPhase":"Completed"}}',
+    );
+    expect(sandbox.object(namespace, 'rr-applied')?.status).toEqual({ overallPhase: 'Completed' });
+    await kubectl('label', 'rr', 'rr-applied', 'reviewed=yes');
+    expect(sandbox.object(namespace, 'rr-applied')?.metadata.labels?.reviewed).toBe('yes');
+    await kubectl('delete', 'rr', 'rr-applied');
+    expect(sandbox.object(namespace, 'rr-applied')).toBeUndefined();
   });
 
   if (!hasKubectl) it.skip(`kubectl checks skipped: ${KUBECTL} not found`, () => {});

@@ -16,6 +16,7 @@ import { coreVersions, groupDocument, groupList, resourceList, SEEDED_KINDS, ver
 import { createFaultController, type FaultSettings, type SandboxRequestInfo } from './faults.js';
 import { readBody, sendJson, sendStatus } from './http-io.js';
 import { kubeconfigYaml, writeKubeconfigFile } from './kubeconfig.js';
+import { openApiGroupVersion, openApiRoot } from './openapi.js';
 import { badRequest, failure, injectedFailure, notFound } from './status.js';
 import { createObjectStore, type KubeObject } from './store.js';
 
@@ -221,6 +222,9 @@ export async function startKubeSandbox(options: KubeSandboxOptions = {}): Promis
       // Plain discovery documents even when the Accept header asks for aggregated discovery: clients fall back.
       if (path === '/api') return sendJson(res, 200, coreVersions(serverAddress));
       if (path === '/apis') return sendJson(res, 200, groupList(crd));
+      if (path === '/openapi/v3') return sendJson(res, 200, openApiRoot(crd));
+      if (path === `/openapi/v3/apis/${crd.group}/${crd.version}`)
+        return sendJson(res, 200, openApiGroupVersion(crd, validator.schema));
       const groupOnly = /^\/apis\/([^/]+)$/.exec(path);
       if (groupOnly?.[1]) {
         const doc = groupDocument(groupOnly[1], crd);
