@@ -51,6 +51,11 @@ export interface GatewayStackOptions {
   auditFilePath?: string;
   /** Default `info`: the output is only kept in memory and shown when something fails. */
   logLevel?: string;
+  /**
+   * Ingress `shutdown.drainDelay` (default `0s`): a test stack has no load balancer whose endpoints need time to
+   * update, and 5 s per stop adds up. Pass `5s` (or anything) to test the drain itself.
+   */
+  shutdownDrainDelay?: string;
   /** Extra variables per app: contract names or `GATEWAY_CFG__…` paths only. */
   env?: Partial<Record<GatewayAppName, Readonly<Record<string, string>>>>;
   /** Per app start-up deadline (default 30 s). */
@@ -131,6 +136,7 @@ export async function startGatewayStack(options: GatewayStackOptions = {}): Prom
       env.PORT = String(ingressPort);
       env.GATEWAY_AUTH_TOKENS = token;
       if (options.authMode) env.GATEWAY_AUTH = options.authMode;
+      env.GATEWAY_CFG__SHUTDOWN__DRAIN_DELAY = options.shutdownDrainDelay ?? '0s';
     } else {
       env.WORKER_PORT = String(workerPort);
       env.KUBECONFIG = options.kubeconfig ?? '';
