@@ -63,7 +63,10 @@ export function createApp(deps: IngressDeps): Hono<IngressEnv> {
     if (error instanceof ProblemError) {
       const source = c.get('source');
       if (error.options.reason !== undefined && source !== undefined) {
-        deps.metrics.requestsRejected.inc({ source_type: source.definition.signalSource, reason: error.options.reason });
+        deps.metrics.requestsRejected.inc({
+          source_type: source.definition.signalSource,
+          reason: error.options.reason,
+        });
       }
       return problemResponse(error, instance, requestId);
     }

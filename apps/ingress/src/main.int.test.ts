@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { SIGNAL_QUEUE_NAME, SignalJobSchema } from '@gateway/contracts';
+import type { ManagedProcess } from '@gateway/testkit';
 import {
   baseChildEnv,
   createTestRedis,
@@ -12,7 +13,6 @@ import {
   uniquePrefix,
   waitFor,
 } from '@gateway/testkit';
-import type { ManagedProcess } from '@gateway/testkit';
 import { Queue } from 'bullmq';
 import { afterAll, describe, expect, it } from 'vitest';
 

@@ -5,7 +5,7 @@ import { serve } from '@hono/node-server';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createApp } from './app.js';
 import { parseDurationMs } from './env/parse-duration.js';
 import { createRedisHealth } from './health/redis-health.js';
@@ -70,7 +70,8 @@ function readAuthMode(value: string | undefined): 'token' | 'none' {
 
 function readPort(value: string | undefined): number {
   const port = Number(value ?? '8080');
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) fail('PORT must be an integer between 0 and 65535', EXIT_CONFIG);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    fail('PORT must be an integer between 0 and 65535', EXIT_CONFIG);
   return port;
 }
 
@@ -78,7 +79,10 @@ function readDrainDelayMs(value: string | undefined): number {
   if (value === undefined) return DEFAULT_DRAIN_DELAY_MS;
   const ms = parseDurationMs(value);
   if (ms === undefined || ms > 60_000) {
-    return fail('GATEWAY_CFG__SHUTDOWN__DRAIN_DELAY must be milliseconds or a duration like 5s, at most 60s', EXIT_CONFIG);
+    return fail(
+      'GATEWAY_CFG__SHUTDOWN__DRAIN_DELAY must be milliseconds or a duration like 5s, at most 60s',
+      EXIT_CONFIG,
+    );
   }
   return ms;
 }
@@ -108,7 +112,8 @@ if (settings.auth.mode === 'token' && settings.auth.tokens.length === 0) {
   logger.error('GATEWAY_AUTH=token but GATEWAY_AUTH_TOKENS is empty: every signal request will be answered 401');
 }
 if (authDisabled(settings)) {
-  const warnAuthDisabled = () => logger.warn('authentication is disabled: signal endpoints accept unauthenticated requests');
+  const warnAuthDisabled = () =>
+    logger.warn('authentication is disabled: signal endpoints accept unauthenticated requests');
   warnAuthDisabled();
   setInterval(warnAuthDisabled, AUTH_DISABLED_REMINDER_MS).unref();
 }

@@ -37,7 +37,10 @@ export function authenticateSignalRequest(
       'query-token-not-allowed':
         'Tokens in the query string are not accepted on this endpoint; send Authorization: Bearer <token>',
     }[credential.kind];
-    throw new ProblemError('unauthorized', detail, { headers: SIGNAL_AUTH_CHALLENGE, reason: RejectReason.unauthorized });
+    throw new ProblemError('unauthorized', detail, {
+      headers: SIGNAL_AUTH_CHALLENGE,
+      reason: RejectReason.unauthorized,
+    });
   }
   const token = findTokenByDigest(credential.token, settings.auth.tokens);
   if (token === undefined) {

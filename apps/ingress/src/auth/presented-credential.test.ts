@@ -5,7 +5,10 @@ const none = { authorization: undefined, queryToken: undefined, allowQueryToken:
 
 describe('presented-credential', () => {
   it('reads a Bearer token with any scheme case', () => {
-    expect(readPresentedCredential({ ...none, authorization: 'bearer  tok-1 ' })).toEqual({ kind: 'token', token: 'tok-1' });
+    expect(readPresentedCredential({ ...none, authorization: 'bearer  tok-1 ' })).toEqual({
+      kind: 'token',
+      token: 'tok-1',
+    });
   });
 
   it('reads the password of Basic credentials as the token', () => {
@@ -26,6 +29,9 @@ describe('presented-credential', () => {
 
   it('takes the query token only where the source allows it', () => {
     expect(readPresentedCredential({ ...none, queryToken: 'q' })).toEqual({ kind: 'query-token-not-allowed' });
-    expect(readPresentedCredential({ ...none, queryToken: 'q', allowQueryToken: true })).toEqual({ kind: 'token', token: 'q' });
+    expect(readPresentedCredential({ ...none, queryToken: 'q', allowQueryToken: true })).toEqual({
+      kind: 'token',
+      token: 'q',
+    });
   });
 });

@@ -15,7 +15,9 @@ describe('client-ip', () => {
     expect(resolveClientIp({ peerAddress: '203.0.113.9', forwardedFor: '1.2.3.4', realIp: '5.6.7.8' }, proxies)).toBe(
       '203.0.113.9',
     );
-    expect(resolveClientIp({ peerAddress: '10.1.1.1', forwardedFor: '1.2.3.4', realIp: undefined }, nobody)).toBe('10.1.1.1');
+    expect(resolveClientIp({ peerAddress: '10.1.1.1', forwardedFor: '1.2.3.4', realIp: undefined }, nobody)).toBe(
+      '10.1.1.1',
+    );
   });
 
   it('walks X-Forwarded-For right to left past trusted hops, ignoring invalid entries', () => {
@@ -24,14 +26,18 @@ describe('client-ip', () => {
   });
 
   it('takes the leftmost hop when every hop is trusted', () => {
-    expect(resolveClientIp({ peerAddress: '10.0.0.2', forwardedFor: '10.9.9.9, 192.168.1.1', realIp: undefined }, proxies)).toBe(
-      '10.9.9.9',
-    );
+    expect(
+      resolveClientIp({ peerAddress: '10.0.0.2', forwardedFor: '10.9.9.9, 192.168.1.1', realIp: undefined }, proxies),
+    ).toBe('10.9.9.9');
   });
 
   it('falls back to a valid X-Real-IP, then to the peer', () => {
-    expect(resolveClientIp({ peerAddress: 'fd00::1', forwardedFor: undefined, realIp: '2001:db8::5' }, proxies)).toBe('2001:db8::5');
-    expect(resolveClientIp({ peerAddress: '10.0.0.2', forwardedFor: undefined, realIp: 'bogus' }, proxies)).toBe('10.0.0.2');
+    expect(resolveClientIp({ peerAddress: 'fd00::1', forwardedFor: undefined, realIp: '2001:db8::5' }, proxies)).toBe(
+      '2001:db8::5',
+    );
+    expect(resolveClientIp({ peerAddress: '10.0.0.2', forwardedFor: undefined, realIp: 'bogus' }, proxies)).toBe(
+      '10.0.0.2',
+    );
   });
 
   it('answers an empty string without a peer (in-process requests)', () => {

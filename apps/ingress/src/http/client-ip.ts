@@ -12,7 +12,10 @@ const IPV4_MAPPED_PREFIX = '::ffff:';
 export function normalizeIp(value: string): string | undefined {
   let candidate = value.trim();
   if (candidate.startsWith('[') && candidate.endsWith(']')) candidate = candidate.slice(1, -1);
-  if (candidate.toLowerCase().startsWith(IPV4_MAPPED_PREFIX) && isIP(candidate.slice(IPV4_MAPPED_PREFIX.length)) === 4) {
+  if (
+    candidate.toLowerCase().startsWith(IPV4_MAPPED_PREFIX) &&
+    isIP(candidate.slice(IPV4_MAPPED_PREFIX.length)) === 4
+  ) {
     candidate = candidate.slice(IPV4_MAPPED_PREFIX.length);
   }
   return isIP(candidate) === 0 ? undefined : candidate;
@@ -28,7 +31,12 @@ export function compileTrustedProxies(cidrs: readonly string[]): TrustedProxies 
     const family = isIP(address) === 4 ? 'ipv4' : 'ipv6';
     const maxPrefix = family === 'ipv4' ? 32 : 128;
     const prefix = prefixText === undefined ? maxPrefix : Number(prefixText);
-    if (!Number.isInteger(prefix) || prefix < 0 || prefix > maxPrefix || (prefixText !== undefined && !/^\d+$/.test(prefixText))) {
+    if (
+      !Number.isInteger(prefix) ||
+      prefix < 0 ||
+      prefix > maxPrefix ||
+      (prefixText !== undefined && !/^\d+$/.test(prefixText))
+    ) {
       throw new Error(`trusted proxy ${JSON.stringify(cidr)} has an invalid prefix length`);
     }
     list.addSubnet(address, prefix, family);

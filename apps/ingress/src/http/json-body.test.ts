@@ -6,7 +6,10 @@ const bytes = (text: string) => new TextEncoder().encode(text);
 
 describe('json-body', () => {
   it('parses valid UTF-8 JSON', () => {
-    expect(decodeJsonBody(bytes('{"a":["é",1.5e3,true,null]}'))).toEqual({ ok: true, value: { a: ['é', 1500, true, null] } });
+    expect(decodeJsonBody(bytes('{"a":["é",1.5e3,true,null]}'))).toEqual({
+      ok: true,
+      value: { a: ['é', 1500, true, null] },
+    });
   });
 
   it('gives the byte offset of a syntax error, counting multi-byte characters as bytes', () => {
@@ -23,7 +26,10 @@ describe('json-body', () => {
 
   it('reports empty bodies, truncated JSON and invalid UTF-8', () => {
     expect(decodeJsonBody(new Uint8Array())).toMatchObject({ ok: false, detail: expect.stringContaining('empty') });
-    expect(decodeJsonBody(bytes('{"a":1'))).toMatchObject({ ok: false, detail: expect.stringContaining('ends unexpectedly') });
+    expect(decodeJsonBody(bytes('{"a":1'))).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('ends unexpectedly'),
+    });
     expect(decodeJsonBody(new Uint8Array([0x22, 0xc3, 0x28, 0x22]))).toMatchObject({
       ok: false,
       detail: expect.stringContaining('UTF-8'),

@@ -40,14 +40,14 @@ export function findJsonErrorOffset(bytes: Uint8Array): number {
       }
       if (b === 0x5c) {
         pos++;
-        const escape = bytes[pos];
-        if (escape === 0x75) {
+        const escaped = bytes[pos];
+        if (escaped === 0x75) {
           pos++;
           for (let i = 0; i < 4; i++) {
             if (!isHex(bytes[pos])) fail();
             pos++;
           }
-        } else if (escape !== undefined && '"\\/bfnrt'.includes(String.fromCharCode(escape))) {
+        } else if (escaped !== undefined && '"\\/bfnrt'.includes(String.fromCharCode(escaped))) {
           pos++;
         } else {
           fail();

@@ -21,7 +21,9 @@ describe('media-type', () => {
     expect(checkMediaType(undefined, undefined)).toEqual({ ok: true });
     expect(checkMediaType('application/json;charset=utf-8', 'identity')).toEqual({ ok: true });
     expect(checkMediaType('application/problem+json', undefined)).toEqual({ ok: true });
-    expect(checkMediaType('text/plain; charset=UTF-8', undefined, ['application/json', 'text/plain'])).toEqual({ ok: true });
+    expect(checkMediaType('text/plain; charset=UTF-8', undefined, ['application/json', 'text/plain'])).toEqual({
+      ok: true,
+    });
   });
 
   it('answers 415 for other types and any encoding but identity, 400 for an unparsable header', () => {

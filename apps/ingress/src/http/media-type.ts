@@ -8,7 +8,9 @@ export interface MediaType {
 
 const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
 const QUOTED_STRING = '"(?:[^"\\\\]|\\\\.)*"';
-const MEDIA_TYPE = new RegExp(`^(${TOKEN})/(${TOKEN})((?:[ \\t]*;[ \\t]*(?:${TOKEN}=(?:${TOKEN}|${QUOTED_STRING}))?)*)[ \\t]*$`);
+const MEDIA_TYPE = new RegExp(
+  `^(${TOKEN})/(${TOKEN})((?:[ \\t]*;[ \\t]*(?:${TOKEN}=(?:${TOKEN}|${QUOTED_STRING}))?)*)[ \\t]*$`,
+);
 const PARAMETER = new RegExp(`(${TOKEN})=(${TOKEN}|${QUOTED_STRING})`, 'g');
 
 /** RFC 9110 §8.3.1 media type; undefined when the header does not parse. */

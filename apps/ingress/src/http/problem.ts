@@ -1,5 +1,5 @@
-import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, problemType } from '@gateway/contracts';
 import type { ProblemDetails, ProblemFieldError, ProblemSlug } from '@gateway/contracts';
+import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, problemType } from '@gateway/contracts';
 
 /** Label values of `gateway_requests_rejected_total{reason}` (SPEC §14.1). */
 export const RejectReason = {

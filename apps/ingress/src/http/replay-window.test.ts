@@ -6,7 +6,8 @@ const now = nowMs / 1000;
 
 describe('replay-window', () => {
   it('accepts timestamps from 300 s in the past to 120 s in the future', () => {
-    for (const seconds of [now, now - 300, now + 120]) expect(checkReplayWindow(String(seconds), nowMs, true)).toBeUndefined();
+    for (const seconds of [now, now - 300, now + 120])
+      expect(checkReplayWindow(String(seconds), nowMs, true)).toBeUndefined();
   });
 
   it('rejects timestamps outside the window with the documented detail', () => {

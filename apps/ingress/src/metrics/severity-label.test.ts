@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_DISTINCT_SEVERITIES, createSeverityLabeler } from './severity-label.js';
+import { createSeverityLabeler, MAX_DISTINCT_SEVERITIES } from './severity-label.js';
 
 describe('severity-label', () => {
   it('lowercases short plain severities', () => {

@@ -36,7 +36,8 @@ export function requestContext(deps: RequestContextDeps): MiddlewareHandler<Ingr
     const requestId = resolveRequestId(c.req.header('x-request-id'), deps.newRequestId);
     c.set('requestId', requestId);
     c.set('endpoint', UNMATCHED_ENDPOINT);
-    c.set('clientIp',
+    c.set(
+      'clientIp',
       resolveClientIp(
         {
           peerAddress: c.env?.incoming?.socket?.remoteAddress,

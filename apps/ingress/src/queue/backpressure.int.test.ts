@@ -1,8 +1,8 @@
 import { PROBLEM_CONTENT_TYPE, problemType } from '@gateway/contracts';
 import { readFixtureText, waitFor } from '@gateway/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_TOKENS, bearer, createTestIngress } from '../testing/test-ingress.js';
 import type { TestIngress } from '../testing/test-ingress.js';
+import { bearer, createTestIngress, TEST_TOKENS } from '../testing/test-ingress.js';
 
 const HIGH_WATER_MARK = 5;
 const LOW_WATER_MARK = 2;

@@ -61,7 +61,8 @@ export function createQueueDepthSampler(deps: QueueDepthSamplerDeps): QueueDepth
       for (const state of QUEUE_DEPTH_STATES) deps.metrics.queueDepth.set({ state }, counts[state]);
       const depth = backlogDepth(counts);
       const next = nextBackpressure(active, depth, deps.waterMarks());
-      if (next !== active) deps.logger.warn({ depth, backpressure: next }, next ? 'backpressure on' : 'backpressure off');
+      if (next !== active)
+        deps.logger.warn({ depth, backpressure: next }, next ? 'backpressure on' : 'backpressure off');
       active = next;
       deps.metrics.backpressureActive.set(active ? 1 : 0);
     } catch (error) {

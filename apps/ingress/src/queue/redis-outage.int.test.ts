@@ -1,11 +1,11 @@
+import type { Server, Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { problemType } from '@gateway/contracts';
 import { freePort, readFixtureText } from '@gateway/testkit';
 import { Redis } from 'ioredis';
-import { createServer } from 'node:net';
-import type { Server, Socket } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { producerRedisOptions } from '../redis/producer-redis-options.js';
-import { TEST_TOKENS, bearer, createTestIngress } from '../testing/test-ingress.js';
+import { bearer, createTestIngress, TEST_TOKENS } from '../testing/test-ingress.js';
 
 /** Accepts TCP connections and never answers: the worst Redis failure, a hang rather than a refusal. */
 async function startSilentServer(): Promise<{ server: Server; port: number; sockets: Set<Socket> }> {
@@ -29,7 +29,10 @@ async function expectUnavailableWithoutEnqueue(redisPort: number) {
   const producer = new Redis(`redis://127.0.0.1:${redisPort}`, producerRedisOptions());
   producer.on('error', () => undefined);
   const ingress = createTestIngress({ connection: producer });
-  cleanups.push(() => producer.disconnect(), () => ingress.close());
+  cleanups.push(
+    () => producer.disconnect(),
+    () => ingress.close(),
+  );
 
   const started = performance.now();
   const response = await ingress.app.request('/api/v1/signals/prometheus', {

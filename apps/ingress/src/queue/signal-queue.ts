@@ -1,5 +1,5 @@
-import { ErrorCode, GatewayError } from '@gateway/contracts';
 import type { SignalJob } from '@gateway/contracts';
+import { ErrorCode, GatewayError } from '@gateway/contracts';
 import type { Queue } from 'bullmq';
 
 /** Puts every signal of one delivery into Redis, all or nothing; resolves only once Redis has them. */

@@ -10,7 +10,9 @@ export interface MetricsRouteDeps {
 
 /** True when any enabled signal endpoint accepts requests without a token or signature (SPEC §3.1). */
 export function authDisabled(settings: IngressSettings): boolean {
-  return settings.auth.mode === 'none' || settings.sources.some((source) => source.enabled && source.authMode === 'none');
+  return (
+    settings.auth.mode === 'none' || settings.sources.some((source) => source.enabled && source.authMode === 'none')
+  );
 }
 
 /** `GET /metrics` (SPEC §14.1), unauthenticated; NetworkPolicy restricts it. */

@@ -1,8 +1,8 @@
-import { SignalJobSchema, problemType } from '@gateway/contracts';
+import { problemType, SignalJobSchema } from '@gateway/contracts';
 import { readFixtureText } from '@gateway/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_TOKENS, bearer, createTestIngress } from '../testing/test-ingress.js';
 import type { TestIngress } from '../testing/test-ingress.js';
+import { bearer, createTestIngress, TEST_TOKENS } from '../testing/test-ingress.js';
 
 const basic = (token: string) => ({ Authorization: `Basic ${Buffer.from(`ops:${token}`).toString('base64')}` });
 
@@ -44,7 +44,9 @@ describe('metrics', () => {
     const text = await response.text();
     expect(text).toContain('gateway_config_info{hash="abcdef012345"} 1');
     expect(text).toContain('gateway_auth_disabled 0');
-    expect(text).toMatch(/gateway_http_request_duration_seconds_count\{endpoint="\/healthz",method="GET",status="200"\} [1-9]/);
+    expect(text).toMatch(
+      /gateway_http_request_duration_seconds_count\{endpoint="\/healthz",method="GET",status="200"\} [1-9]/,
+    );
     for (const name of [
       'gateway_signals_received_total',
       'gateway_requests_rejected_total',

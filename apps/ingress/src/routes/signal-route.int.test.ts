@@ -1,8 +1,8 @@
-import { PROBLEM_CONTENT_TYPE, ProblemDetailsSchema, SignalJobSchema, problemType } from '@gateway/contracts';
+import { PROBLEM_CONTENT_TYPE, ProblemDetailsSchema, problemType, SignalJobSchema } from '@gateway/contracts';
 import { readFixtureText } from '@gateway/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_TOKENS, bearer, createTestIngress } from '../testing/test-ingress.js';
 import type { TestIngress } from '../testing/test-ingress.js';
+import { bearer, createTestIngress, TEST_TOKENS } from '../testing/test-ingress.js';
 
 const PROMETHEUS = '/api/v1/signals/prometheus';
 const KUBE = '/api/v1/signals/kubernetes-event';
@@ -65,7 +65,9 @@ describe('signal route', () => {
     expect(body).toMatchObject({ status: 'accepted', accepted: 3, ignored: 0 });
     expect(body.requestId).toBe(response.headers.get('x-request-id'));
 
-    const jobs = (await ingress.reader.getJobs(['waiting'])).filter((job) => job.data.signal.requestId === body.requestId);
+    const jobs = (await ingress.reader.getJobs(['waiting'])).filter(
+      (job) => job.data.signal.requestId === body.requestId,
+    );
     expect(jobs).toHaveLength(3);
     for (const job of jobs) {
       const data = SignalJobSchema.parse(job.data);
@@ -114,7 +116,9 @@ describe('signal route', () => {
     expect(response.status).toBe(202);
     expect(response.headers.get('x-request-id')).toBe('sender-req-0001');
     expect(await response.json()).toMatchObject({ requestId: 'sender-req-0001' });
-    const jobs = (await ingress.reader.getJobs(['waiting'])).filter((j) => j.data.signal.requestId === 'sender-req-0001');
+    const jobs = (await ingress.reader.getJobs(['waiting'])).filter(
+      (j) => j.data.signal.requestId === 'sender-req-0001',
+    );
     expect(jobs.length).toBeGreaterThan(0);
   });
 
@@ -128,7 +132,10 @@ describe('signal route', () => {
     delete webhook.alerts[1]!.labels.alertname;
     const response = await post(PROMETHEUS, JSON.stringify(webhook));
     expect(response.status).toBe(202);
-    const body = (await response.json()) as { accepted: number; rejected: { index: number; type: string; detail: string }[] };
+    const body = (await response.json()) as {
+      accepted: number;
+      rejected: { index: number; type: string; detail: string }[];
+    };
     expect(body.accepted).toBe(1);
     expect(body.rejected).toEqual([
       { index: 1, type: problemType('validation-error'), detail: expect.stringContaining('alertname') },
@@ -253,8 +260,14 @@ describe('signal route', () => {
       await expectProblem(response, 415, 'unsupported-media-type');
       expect(response.headers.get('accept-post')).toBe('application/json');
     }
-    expect((await post(PROMETHEUS, body, { ...JSON_HEADERS, 'Content-Type': 'application/vnd.alerts+json' })).status).toBe(202);
-    await expectProblem(await post(PROMETHEUS, body, { ...JSON_HEADERS, 'Content-Type': 'json' }), 400, 'validation-error');
+    expect(
+      (await post(PROMETHEUS, body, { ...JSON_HEADERS, 'Content-Type': 'application/vnd.alerts+json' })).status,
+    ).toBe(202);
+    await expectProblem(
+      await post(PROMETHEUS, body, { ...JSON_HEADERS, 'Content-Type': 'json' }),
+      400,
+      'validation-error',
+    );
   });
 
   it('enforces the X-Timestamp replay window', async () => {
@@ -295,7 +308,8 @@ describe('signal route', () => {
       await post('/api/v1/signals/throws', '{}'),
     ];
     for (const response of responses) {
-      for (const [name, value] of Object.entries(SECURITY_HEADERS)) expect(response.headers.get(name), name).toBe(value);
+      for (const [name, value] of Object.entries(SECURITY_HEADERS))
+        expect(response.headers.get(name), name).toBe(value);
       expect(response.headers.get('access-control-allow-origin')).toBeNull();
     }
   });
@@ -304,6 +318,8 @@ describe('signal route', () => {
     const metrics = await ingress.metrics.registry.metrics();
     expect(metrics).toMatch(/gateway_requests_rejected_total\{source_type="prometheus",reason="unauthorized"\} [1-9]/);
     expect(metrics).toMatch(/gateway_signals_received_total\{source_type="prometheus",severity="critical"\} [1-9]/);
-    expect(metrics).toMatch(/gateway_http_request_duration_seconds_count\{endpoint="\/api\/v1\/signals\/prometheus",method="POST",status="202"\} [1-9]/);
+    expect(metrics).toMatch(
+      /gateway_http_request_duration_seconds_count\{endpoint="\/api\/v1\/signals\/prometheus",method="POST",status="202"\} [1-9]/,
+    );
   });
 });

@@ -1,13 +1,13 @@
-import { NormalizedSignalSchema, formatTimestamp, problemType } from '@gateway/contracts';
 import type { NormalizedSignal, Principal, SignalJob } from '@gateway/contracts';
-import { SourceInputError } from '@gateway/sources';
+import { formatTimestamp, NormalizedSignalSchema, problemType } from '@gateway/contracts';
 import type { ParseResult, RawRequest, RejectedItem, SourceContext } from '@gateway/sources';
+import { SourceInputError } from '@gateway/sources';
 import type { Context, Handler } from 'hono';
 import type { Logger } from 'pino';
 import { authenticateSignalRequest } from '../auth/authenticate-signal-request.js';
 import type { IngressEnv } from '../http/ingress-env.js';
 import { decodeJsonBody } from '../http/json-body.js';
-import { DEFAULT_CONTENT_TYPES, checkMediaType } from '../http/media-type.js';
+import { checkMediaType, DEFAULT_CONTENT_TYPES } from '../http/media-type.js';
 import { INTERNAL_ERROR_DETAIL, ProblemError, RejectReason, retryAfter } from '../http/problem.js';
 import { readLimitedBody } from '../http/read-limited-body.js';
 import { checkReplayWindow } from '../http/replay-window.js';
@@ -55,7 +55,10 @@ export function createSignalHandler(deps: SignalRouteDeps): Handler<IngressEnv> 
     const settings = deps.settings();
     const source = settings.sources.find((candidate) => candidate.route === c.req.path);
     if (source === undefined || !source.enabled) {
-      throw new ProblemError('not-found', 'No enabled signal source at this path; check the URL and the source configuration');
+      throw new ProblemError(
+        'not-found',
+        'No enabled signal source at this path; check the URL and the source configuration',
+      );
     }
     c.set('endpoint', source.route);
     c.set('source', source);
@@ -63,10 +66,14 @@ export function createSignalHandler(deps: SignalRouteDeps): Handler<IngressEnv> 
       throw new ProblemError('method-not-allowed', 'Signal endpoints accept only POST', { headers: { Allow: 'POST' } });
     }
     if (inFlight >= settings.server.maxInFlightRequests) {
-      throw new ProblemError('service-unavailable', 'Too many requests in progress; retry after the Retry-After delay', {
-        headers: retryAfter(IN_FLIGHT_RETRY_AFTER_SECONDS),
-        reason: RejectReason.inFlightLimit,
-      });
+      throw new ProblemError(
+        'service-unavailable',
+        'Too many requests in progress; retry after the Retry-After delay',
+        {
+          headers: retryAfter(IN_FLIGHT_RETRY_AFTER_SECONDS),
+          reason: RejectReason.inFlightLimit,
+        },
+      );
     }
     inFlight++;
     deps.metrics.httpRequestsInFlight.inc();
@@ -90,9 +97,13 @@ async function raceRequestTimeout(pipeline: Promise<Response>, timeoutMs: number
     timer = setTimeout(
       () =>
         reject(
-          new ProblemError('service-unavailable', 'Request did not complete in time; retry after the Retry-After delay', {
-            headers: retryAfter(REDIS_UNAVAILABLE_RETRY_AFTER_SECONDS),
-          }),
+          new ProblemError(
+            'service-unavailable',
+            'Request did not complete in time; retry after the Retry-After delay',
+            {
+              headers: retryAfter(REDIS_UNAVAILABLE_RETRY_AFTER_SECONDS),
+            },
+          ),
         ),
       timeoutMs,
     );
@@ -128,10 +139,14 @@ async function processDelivery(
   // Before the body is read, so an overloaded gateway spends nothing on requests it will refuse.
   // Seam: the audit backlog limit (SPEC §10.2) joins this check when the audit stream exists.
   if (deps.queueDepth.backpressureActive()) {
-    throw new ProblemError('queue-full', 'Signal queue is above its high-water mark; retry after the Retry-After delay', {
-      headers: retryAfter(settings.queue.retryAfterSeconds),
-      reason: RejectReason.queueFull,
-    });
+    throw new ProblemError(
+      'queue-full',
+      'Signal queue is above its high-water mark; retry after the Retry-After delay',
+      {
+        headers: retryAfter(settings.queue.retryAfterSeconds),
+        reason: RejectReason.queueFull,
+      },
+    );
   }
 
   const limitBytes = settings.server.bodyLimitBytes;
@@ -166,9 +181,15 @@ async function processDelivery(
     const verify = definition.verify.bind(definition);
     const verdict = await runAdapter(() => verify(raw, context));
     if (!verdict.ok) {
-      const slug = verdict.status === 401 ? 'signature-invalid' : verdict.status === 403 ? 'forbidden' : 'service-unavailable';
+      const slug =
+        verdict.status === 401 ? 'signature-invalid' : verdict.status === 403 ? 'forbidden' : 'service-unavailable';
       throw new ProblemError(slug, verdict.detail, {
-        reason: verdict.status === 401 ? RejectReason.signatureInvalid : verdict.status === 403 ? RejectReason.forbidden : undefined,
+        reason:
+          verdict.status === 401
+            ? RejectReason.signatureInvalid
+            : verdict.status === 403
+              ? RejectReason.forbidden
+              : undefined,
         ...(verdict.status === 503 ? { headers: retryAfter(settings.queue.retryAfterSeconds) } : {}),
       });
     }
@@ -215,10 +236,14 @@ async function processDelivery(
 
   if (signals.length === 0 && result.ignored.length === 0) {
     if (rejected.length > 0) {
-      throw new ProblemError('validation-error', 'Every item in the delivery is invalid; fix the fields listed in errors', {
-        reason: RejectReason.malformed,
-        errors: rejected.map(({ index, pointer, message }) => ({ index, pointer, message })),
-      });
+      throw new ProblemError(
+        'validation-error',
+        'Every item in the delivery is invalid; fix the fields listed in errors',
+        {
+          reason: RejectReason.malformed,
+          errors: rejected.map(({ index, pointer, message }) => ({ index, pointer, message })),
+        },
+      );
     }
     throw new ProblemError('validation-error', 'The delivery contains no items; send at least one alert or event', {
       reason: RejectReason.malformed,
@@ -226,7 +251,12 @@ async function processDelivery(
   }
 
   if (signals.length > 0) {
-    const decision = await deps.rateLimiter.admit({ source, principal, clientIp: c.get('clientIp'), cost: signals.length });
+    const decision = await deps.rateLimiter.admit({
+      source,
+      principal,
+      clientIp: c.get('clientIp'),
+      cost: signals.length,
+    });
     if (!decision.allowed) {
       throw new ProblemError('rate-limited', 'Rate limit exceeded for this source; retry after the Retry-After delay', {
         status: source.rateLimitStatus,
@@ -286,13 +316,21 @@ function recordParseStats(deps: SignalRouteDeps, source: SourceInstance, result:
   const truncated = result.stats?.truncatedAlerts ?? 0;
   if (truncated > 0) {
     deps.metrics.alertmanagerTruncatedAlerts.inc(truncated);
-    deps.logger.warn({ source: source.name, truncatedAlerts: truncated }, 'Alertmanager truncated alerts from a webhook');
+    deps.logger.warn(
+      { source: source.name, truncatedAlerts: truncated },
+      'Alertmanager truncated alerts from a webhook',
+    );
   }
   const unresolved = result.stats?.unresolvedTargets ?? 0;
   if (unresolved > 0) deps.metrics.unresolvedTargets.inc({ source_type: sourceType }, unresolved);
 }
 
-function adapterFault(deps: SignalRouteDeps, c: Context<IngressEnv>, source: SourceInstance, error: unknown): ProblemError {
+function adapterFault(
+  deps: SignalRouteDeps,
+  c: Context<IngressEnv>,
+  source: SourceInstance,
+  error: unknown,
+): ProblemError {
   deps.metrics.sourceErrors.inc({ source_type: source.definition.signalSource });
   deps.logger.error({ err: error, requestId: c.get('requestId'), source: source.name }, 'source adapter failed');
   return new ProblemError('internal-error', INTERNAL_ERROR_DETAIL);

@@ -1,9 +1,9 @@
-import { SOURCE_TYPES, sha256Hex } from '@gateway/contracts';
 import type { SourceType } from '@gateway/contracts';
-import { parseOptions } from '@gateway/sources';
+import { SOURCE_TYPES, sha256Hex } from '@gateway/contracts';
 import type { AuthMode, CommonSourceSettings, SourceDefinition } from '@gateway/sources';
-import { compileTrustedProxies } from '../http/client-ip.js';
+import { parseOptions } from '@gateway/sources';
 import { tokenDigest } from '../auth/token-digest.js';
+import { compileTrustedProxies } from '../http/client-ip.js';
 import type { IngressSettings, SourceInstance, TokenCredential } from './ingress-settings.js';
 
 export const SIGNAL_ROUTE_PREFIX = '/api/v1/signals/';
@@ -13,7 +13,12 @@ export const RECOMMENDED_TOKEN_LENGTH = 32;
 
 /** Defaults of SPEC §13.3 for the keys ingress reads. */
 export const INGRESS_DEFAULTS = {
-  server: { bodyLimitBytes: 262_144, maxInFlightRequests: 512, requestTimeoutMs: 10_000, trustedProxies: [] as string[] },
+  server: {
+    bodyLimitBytes: 262_144,
+    maxInFlightRequests: 512,
+    requestTimeoutMs: 10_000,
+    trustedProxies: [] as string[],
+  },
   queue: { highWaterMark: 50_000, lowWaterMark: 40_000, retryAfterSeconds: 5 },
   multiCluster: { enabled: false, clusterLabel: 'cluster', defaultClusterId: '' },
 } as const;
@@ -117,7 +122,9 @@ function buildSourceInstance(input: SourceInstanceInput, clusterLabel: string): 
   const authMode = input.authMode ?? definition.defaultAuthMode ?? 'token';
   if ((authMode === 'signature' || authMode === 'token-and-signature') && definition.verify === undefined) {
     // Accepting such requests unverified would silently turn authentication off.
-    throw new IngressSettingsError(`source ${input.name}: auth mode ${authMode} needs a source type that verifies signatures`);
+    throw new IngressSettingsError(
+      `source ${input.name}: auth mode ${authMode} needs a source type that verifies signatures`,
+    );
   }
   return {
     name: input.name,
