@@ -15,6 +15,7 @@ import type { AuditSink, AuditSinkResult } from '../sinks/audit-sink.js';
 import { SinkOutcome } from '../sinks/audit-sink.js';
 import { createDataStorageSink } from '../sinks/data-storage-sink.js';
 import { appendAuditEvents } from './append-audit-events.js';
+import type { AuditBacklog } from './audit-backlog.js';
 import { type AuditBatchResult, DeadLetterReason } from './audit-metrics.js';
 import { type AuditShipper, type AuditShipperOptions, createAuditShipper } from './audit-shipper.js';
 import { AUDIT_CONSUMER_GROUP, auditDeadStreamKey, auditStreamKey } from './stream-keys.js';
@@ -60,6 +61,7 @@ describe.skipIf(!hasReference)(hasReference ? 'audit shipper' : `audit shipper (
   const shippers: AuditShipper[] = [];
   const batchResults: AuditBatchResult[] = [];
   const deadReasons: DeadLetterReason[] = [];
+  const backlogs: AuditBacklog[] = [];
 
   const startShipper = async (overrides: Partial<AuditShipperOptions> = {}): Promise<AuditShipper> => {
     const shipper = createAuditShipper({
@@ -70,7 +72,9 @@ describe.skipIf(!hasReference)(hasReference ? 'audit shipper' : `audit shipper (
       batchSize: 100,
       flushIntervalMs: 100,
       retry: { initialBackoffMs: 50, maxBackoffMs: 500 },
+      backlogSampleIntervalMs: 100,
       metrics: {
+        backlogObserved: (backlog) => backlogs.push(backlog),
         batchFinished: (result) => batchResults.push(result),
         eventDeadLettered: (reason) => deadReasons.push(reason),
       },
@@ -87,6 +91,7 @@ describe.skipIf(!hasReference)(hasReference ? 'audit shipper' : `audit shipper (
     stub = await startDataStorageStub();
     batchResults.length = 0;
     deadReasons.length = 0;
+    backlogs.length = 0;
   });
 
   afterEach(async () => {
@@ -109,6 +114,8 @@ describe.skipIf(!hasReference)(hasReference ? 'audit shipper' : `audit shipper (
       description: 'the shipper retrying against the dead endpoint',
     });
     expect(stub.events()).toHaveLength(0);
+    await waitFor(() => backlogs.at(-1)?.length === 500, { description: 'the backlog gauge during the outage' });
+    expect(backlogs.at(-1)?.oldestPendingAgeMs).toBeGreaterThan(0);
     expect((await shipper.backlog()).length).toBe(500);
     expect((await shipper.backlog()).oldestPendingAgeMs).toBeGreaterThan(0);
 
@@ -118,6 +125,7 @@ describe.skipIf(!hasReference)(hasReference ? 'audit shipper' : `audit shipper (
     expect(stub.invalid()).toEqual([]);
     await waitFor(async () => (await shipper.backlog()).length === 0, { description: 'an empty stream' });
     expect(await shipper.backlog()).toEqual({ length: 0, oldestPendingAgeMs: 0 });
+    await waitFor(() => backlogs.at(-1)?.length === 0, { description: 'the backlog gauge back at zero' });
     expect(await deadLetters(redis, prefix)).toEqual([]);
   });
 

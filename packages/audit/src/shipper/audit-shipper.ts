@@ -88,7 +88,7 @@ export function createAuditShipper(options: AuditShipperOptions): AuditShipper {
   let ownPendingCursor: string | undefined = '0';
   let claimCursor = '0-0';
   let nextClaimAtMs = 0;
-  let nextBacklogSampleAtMs = 0;
+  let stopSampling: () => void = () => undefined;
 
   async function ensureGroup(): Promise<void> {
     try {
@@ -285,10 +285,22 @@ export function createAuditShipper(options: AuditShipperOptions): AuditShipper {
     }
   }
 
-  async function sampleBacklog(): Promise<void> {
-    if (!metrics.backlogObserved || now() < nextBacklogSampleAtMs) return;
-    nextBacklogSampleAtMs = now() + backlogSampleIntervalMs;
-    metrics.backlogObserved(await readAuditBacklog(redis, prefix, now()));
+  /** On a timer rather than in the loop: during an outage the loop sits in retries, and that is when it matters. */
+  function sampleBacklogPeriodically(report: (backlog: AuditBacklog) => void): () => void {
+    let sampling = false;
+    const sample = () => {
+      if (sampling) return;
+      sampling = true;
+      readAuditBacklog(redis, prefix, now())
+        .then(report, (error: unknown) => logger.warn({ err: error }, 'could not read the audit backlog'))
+        .finally(() => {
+          sampling = false;
+        });
+    };
+    sample();
+    const timer = setInterval(sample, backlogSampleIntervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   async function run(): Promise<void> {
@@ -297,7 +309,6 @@ export function createAuditShipper(options: AuditShipperOptions): AuditShipper {
       try {
         const entries = await nextEntries();
         if (entries.length > 0) await ship(entries);
-        await sampleBacklog();
         redisFailures = 0;
       } catch (error) {
         if (stopping.signal.aborted) break;
@@ -320,10 +331,12 @@ export function createAuditShipper(options: AuditShipperOptions): AuditShipper {
       if (running) return;
       await ensureGroup();
       logger.info({ sink: sink.name, consumer: consumerName, batchSize, flushIntervalMs }, 'audit shipper started');
+      if (metrics.backlogObserved) stopSampling = sampleBacklogPeriodically(metrics.backlogObserved);
       running = run();
     },
     async stop() {
       stopping.abort();
+      stopSampling();
       await running;
     },
     backlog: () => readAuditBacklog(redis, prefix, now()),
