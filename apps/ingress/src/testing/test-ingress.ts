@@ -78,6 +78,8 @@ export interface TestIngressOptions {
   /** Redis connection for the producer; defaults to the shared test Redis. */
   connection?: Redis;
   settings?: Partial<Omit<IngressSettingsInput, 'configHash' | 'sources'>>;
+  /** Added to the built-in and shared test sources. */
+  extraSources?: SourceInstanceInput[];
   enqueueTimeoutMs?: number;
   withDashboard?: boolean;
 }
@@ -116,7 +118,7 @@ export function createTestIngress(options: TestIngressOptions = {}): TestIngress
       },
     ],
     configHash: 'abcdef012345',
-    sources: [...builtinSourceInputs(), ...testSources],
+    sources: [...builtinSourceInputs(), ...testSources, ...(options.extraSources ?? [])],
     ...options.settings,
   });
   const logLines: string[] = [];

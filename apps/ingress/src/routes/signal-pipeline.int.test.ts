@@ -1,0 +1,177 @@
+import type { SignalDraft } from '@gateway/contracts';
+import { problemType, SignalJobSchema } from '@gateway/contracts';
+import { defineSource } from '@gateway/sources';
+import { waitFor } from '@gateway/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestIngress } from '../testing/test-ingress.js';
+import { bearer, createTestIngress, TEST_TOKENS } from '../testing/test-ingress.js';
+
+/** Holds `parse` until the test releases it, to keep a request in flight on purpose. */
+function createGate() {
+  let open: () => void = () => undefined;
+  let entered = 0;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return {
+    open,
+    entered: () => entered,
+    async pass() {
+      entered++;
+      await opened;
+    },
+  };
+}
+
+const gate = createGate();
+
+function draft(index: number, overrides: Partial<SignalDraft> = {}): SignalDraft {
+  return {
+    index,
+    source: 'gated',
+    sourceType: 'plugin',
+    signalSource: 'gated',
+    status: 'firing',
+    signalName: 'Gated',
+    severity: 'high',
+    namespace: 'default',
+    target: { type: 'kubernetes', kind: 'Pod', name: 'p', namespace: 'default', scope: 'default' },
+    clusterId: '',
+    labels: {},
+    annotations: {},
+    providerData: {},
+    originalPayload: {},
+    deliveryKey: null,
+    fingerprintInput: null,
+    ...overrides,
+  };
+}
+
+const extraSources = [
+  {
+    name: 'gated',
+    definition: defineSource({
+      apiVersion: 1,
+      type: 'gated',
+      signalSource: 'gated',
+      async parse() {
+        await gate.pass();
+        return { signals: [draft(0)], ignored: [], rejected: [] };
+      },
+    }),
+  },
+  {
+    name: 'signed',
+    authMode: 'signature' as const,
+    definition: defineSource({
+      apiVersion: 1,
+      type: 'signed',
+      signalSource: 'signed',
+      async verify(req) {
+        return req.headers['x-test-signature'] === 'valid'
+          ? { ok: true as const, principal: { type: 'signature' as const, id: 'signer' } }
+          : { ok: false as const, status: 401 as const, detail: 'X-Test-Signature does not match; sign the raw body' };
+      },
+      async handshake(req) {
+        const body = req.json as { handshake?: boolean };
+        return body.handshake ? { status: 200, body: { status: 'confirmed' } } : undefined;
+      },
+      parse: async () => ({
+        signals: [draft(0, { source: 'signed', signalSource: 'signed' })],
+        ignored: [],
+        rejected: [],
+      }),
+    }),
+  },
+  {
+    name: 'clustered',
+    definition: defineSource({
+      apiVersion: 1,
+      type: 'clustered',
+      signalSource: 'clustered',
+      parse: async () => ({
+        signals: [
+          draft(0, { source: 'clustered', signalSource: 'clustered', clusterId: 'prod-east' }),
+          draft(1, { source: 'clustered', signalSource: 'clustered', clusterId: '' }),
+          draft(2, { source: 'clustered', signalSource: 'clustered', clusterId: 'Not_Valid' }),
+        ],
+        ignored: [],
+        rejected: [],
+      }),
+    }),
+  },
+];
+
+let ingress: TestIngress;
+beforeAll(() => {
+  ingress = createTestIngress({
+    extraSources,
+    settings: {
+      server: { maxInFlightRequests: 1, requestTimeoutMs: 300 },
+      multiCluster: { enabled: true, defaultClusterId: 'hub' },
+    },
+  });
+});
+afterAll(async () => {
+  gate.open();
+  await ingress.close();
+});
+
+const post = (path: string, body: string, headers: Record<string, string> = bearer(TEST_TOKENS.signals)) =>
+  ingress.app.request(path, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body });
+
+describe('signal pipeline', () => {
+  it('answers 503 with Retry-After 1 over the in-flight limit and 503 when a request outlives requestTimeout', async () => {
+    const slow = post('/api/v1/signals/gated', '{}');
+    await waitFor(() => gate.entered() === 1, { timeoutMs: 2_000, description: 'first request inside parse' });
+
+    const refused = await post('/api/v1/signals/gated', '{}');
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(await refused.json()).toMatchObject({ type: problemType('service-unavailable') });
+
+    const timedOut = await slow;
+    expect(timedOut.status).toBe(503);
+    expect(timedOut.headers.get('retry-after')).not.toBeNull();
+    // The slot stays taken until the pipeline really ends; releasing it lets the next request through.
+    gate.open();
+    await waitFor(async () => (await ingress.metrics.httpRequestsInFlight.get()).values[0]?.value === 0, {
+      timeoutMs: 2_000,
+      description: 'in-flight slot released',
+    });
+    expect((await post('/api/v1/signals/gated', '{}')).status).toBe(202);
+  });
+
+  it('verifies source signatures and names the signer as principal', async () => {
+    const bad = await post('/api/v1/signals/signed', '{}', { 'X-Test-Signature': 'forged' });
+    expect(bad.status).toBe(401);
+    expect(await bad.json()).toMatchObject({
+      type: problemType('signature-invalid'),
+      detail: expect.stringContaining('sign'),
+    });
+
+    const good = await post('/api/v1/signals/signed', '{}', { 'X-Test-Signature': 'valid' });
+    expect(good.status).toBe(202);
+    const { requestId } = (await good.json()) as { requestId: string };
+    const [job] = (await ingress.reader.getJobs(['waiting'])).filter((j) => j.data.signal.requestId === requestId);
+    expect(SignalJobSchema.parse(job?.data).signal.principal).toEqual({ type: 'signature', id: 'signer' });
+  });
+
+  it('answers a source handshake itself, with the request id and nothing enqueued', async () => {
+    const before = await ingress.reader.count();
+    const response = await post('/api/v1/signals/signed', '{"handshake":true}', { 'X-Test-Signature': 'valid' });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'confirmed', requestId: response.headers.get('x-request-id') });
+    expect(await ingress.reader.count()).toBe(before);
+  });
+
+  it('takes the cluster id from the source, falls back to the default and rejects invalid ids per item', async () => {
+    const response = await post('/api/v1/signals/clustered', '{}');
+    expect(response.status).toBe(202);
+    const body = (await response.json()) as { accepted: number; requestId: string; rejected: { index: number }[] };
+    expect(body.accepted).toBe(2);
+    expect(body.rejected.map((item) => item.index)).toEqual([2]);
+    const jobs = (await ingress.reader.getJobs(['waiting'])).filter((j) => j.data.signal.requestId === body.requestId);
+    expect(jobs.map((job) => SignalJobSchema.parse(job.data).signal.clusterId).sort()).toEqual(['hub', 'prod-east']);
+  });
+});
