@@ -46,6 +46,9 @@ type Outcome = { code: number; body: unknown } | KubeStatus;
 
 const isStatus = (outcome: Outcome): outcome is KubeStatus => 'kind' in outcome && outcome.kind === 'Status';
 
+const includeObjectOf = (call: CustomResourceCall): IncludeObject =>
+  (call.query.get('includeObject') as IncludeObject | null) ?? 'Metadata';
+
 /** RFC 1123 subdomain, the rule the API server applies to custom resource names. */
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
@@ -320,6 +323,12 @@ export function createCustomResourceHandler(
         bookmarkIntervalMs: bookmarks ? deps.bookmarkIntervalMs : undefined,
         bookmarkTemplate: { apiVersion, kind: crd.kind },
         track: deps.trackWatch,
+        ...(wantsTable(call.accept)
+          ? {
+              render: (obj: KubeObject, first: boolean) =>
+                toTable([obj], crd, obj.metadata.resourceVersion ?? '', includeObjectOf(call), first),
+            }
+          : {}),
       });
       return undefined;
     }
@@ -328,12 +337,7 @@ export function createCustomResourceHandler(
     if (wantsTable(call.accept)) {
       return {
         code: 200,
-        body: toTable(
-          items,
-          crd,
-          resourceVersion,
-          (call.query.get('includeObject') as IncludeObject | null) ?? 'Metadata',
-        ),
+        body: toTable(items, crd, resourceVersion, includeObjectOf(call)),
       };
     }
     return { code: 200, body: { apiVersion, kind: crd.listKind, metadata: { resourceVersion }, items } };
@@ -369,8 +373,10 @@ export function createCustomResourceHandler(
     switch (call.method) {
       case 'GET':
         if (wantsTable(call.accept)) {
-          const includeObject = (call.query.get('includeObject') as IncludeObject | null) ?? 'Metadata';
-          return { code: 200, body: toTable([existing], crd, existing.metadata.resourceVersion ?? '', includeObject) };
+          return {
+            code: 200,
+            body: toTable([existing], crd, existing.metadata.resourceVersion ?? '', includeObjectOf(call)),
+          };
         }
         return { code: 200, body: existing };
       case 'PUT':

@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,48 @@ const run = promisify(execFile);
 const KUBECTL = '/usr/bin/kubectl';
 const hasKubectl = existsSync(KUBECTL);
 const namespace = 'kubernaut-system';
+
+interface OutputCollector {
+  text(): string;
+  /** Resolves once stdout so far satisfies `done`; rejects at the deadline or when the child exits first. */
+  until(done: (output: string) => boolean, timeoutMs?: number): Promise<void>;
+}
+
+function collectOutput(child: ChildProcess): OutputCollector {
+  let output = '';
+  let exited = false;
+  const waiters = new Set<() => void>();
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    for (const wake of [...waiters]) wake();
+  });
+  child.once('exit', () => {
+    exited = true;
+    for (const wake of [...waiters]) wake();
+  });
+  return {
+    text: () => output,
+    until: (done, timeoutMs = 10_000) =>
+      new Promise((resolvePromise, reject) => {
+        const timer = setTimeout(
+          () => finish(new Error(`no expected output within ${timeoutMs} ms; got: ${output}`)),
+          timeoutMs,
+        );
+        const finish = (error?: Error): void => {
+          clearTimeout(timer);
+          waiters.delete(check);
+          if (error) reject(error);
+          else resolvePromise();
+        };
+        const check = (): void => {
+          if (done(output)) finish();
+          else if (exited) finish(new Error(`exited before the expected output; got: ${output}`));
+        };
+        waiters.add(check);
+        check();
+      }),
+  };
+}
 
 describe('kube-sandbox with kubectl', () => {
   let sandbox: KubeSandbox;
@@ -97,6 +139,27 @@ describe('kube-sandbox with kubectl', () => {
     expect(sandbox.object(namespace, 'rr-applied')).toBeUndefined();
   });
 
+  it.skipIf(!hasKubectl)('streams new RRs as table rows to kubectl get -w', async () => {
+    const child = spawn(KUBECTL, ['--kubeconfig', kubeconfig, '--cache-dir', join(dir, 'cache'), 'get', 'rr', '-w'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const output = collectOutput(child);
+    try {
+      await output.until((text) => text.includes('rr-kubectl'));
+      await fetch(`${sandbox.url}/apis/kubernaut.ai/v1alpha1/namespaces/${namespace}/remediationrequests`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(sampleRemediationRequest({ name: 'rr-watched' })),
+      });
+      await output.until((text) => text.includes('rr-watched'));
+      expect(output.text()).toMatch(/^NAME\s+PHASE/);
+      expect(output.text().match(/^NAME/gm)).toHaveLength(1);
+      expect(output.text()).toMatch(/rr-watched\s+KubePodCrashLooping/);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+
   if (!hasKubectl) it.skip(`kubectl checks skipped: ${KUBECTL} not found`, () => {});
 
   const cli = resolve(repoRoot, 'packages/testkit/dist/kube-sandbox/cli.js');
@@ -105,19 +168,15 @@ describe('kube-sandbox with kubectl', () => {
     const child = spawn(process.execPath, [cli, '--port', '0', '--kubeconfig', kubeconfigPath], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const deadline = Date.now() + 10_000;
-    while (!output.includes('kubeconfig:') && Date.now() < deadline && child.exitCode === null)
-      await once(child.stdout, 'data');
-    const url = /listening on (http:\/\/\S+)/.exec(output)?.[1];
+    const output = collectOutput(child);
+    const exited = once(child, 'exit');
+    await output.until((text) => text.includes('kubeconfig:'));
+    const url = /listening on (http:\/\/\S+)/.exec(output.text())?.[1];
     expect(url).toBeDefined();
     expect(readFileSync(kubeconfigPath, 'utf8')).toContain(String(url));
     expect((await fetch(`${url}/version`)).status).toBe(200);
     child.kill('SIGTERM');
-    const [code] = await once(child, 'exit');
+    const [code] = await exited;
     expect(code).toBe(0);
   });
   if (!existsSync(cli))

@@ -31,6 +31,12 @@ describe('patch', () => {
     expect(doc.status.phase).toBe('Pending');
   });
 
+  it('compares test values structurally, whatever the key order', () => {
+    expect(applyJsonPatch({ a: { x: 1, y: 2 } }, [{ op: 'test', path: '/a', value: { y: 2, x: 1 } }])).toEqual({
+      a: { x: 1, y: 2 },
+    });
+  });
+
   it('throws PatchError for failed tests, missing paths and non-array patches', () => {
     expect(() => applyJsonPatch({ a: 1 }, [{ op: 'test', path: '/a', value: 2 }])).toThrow(PatchError);
     expect(() => applyJsonPatch({ a: 1 }, [{ op: 'replace', path: '/b', value: 2 }])).toThrow(PatchError);

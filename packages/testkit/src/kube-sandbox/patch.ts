@@ -1,3 +1,5 @@
+import { deepEqual } from '../crd-validator.js';
+
 /** JSON merge patch (RFC 7386) and JSON patch (RFC 6902), as the API server applies them to custom resources. */
 
 export class PatchError extends Error {
@@ -116,7 +118,7 @@ export function applyJsonPatch(target: unknown, operations: unknown): unknown {
         doc = addAt(doc, raw.path, structuredClone(readPointer(doc, raw.from ?? '')));
         break;
       case 'test':
-        if (JSON.stringify(readPointer(doc, raw.path)) !== JSON.stringify(raw.value)) {
+        if (!deepEqual(readPointer(doc, raw.path), raw.value)) {
           throw new PatchError(`test operation failed at ${JSON.stringify(raw.path)}`);
         }
         break;

@@ -33,6 +33,7 @@ export function toTable(
   crd: CrdDefinition,
   resourceVersion: string,
   includeObject: IncludeObject,
+  withColumns = true,
 ): unknown {
   const columns = [
     {
@@ -59,7 +60,8 @@ export function toTable(
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',
     metadata: { resourceVersion },
-    columnDefinitions: columns,
+    // Watches send the column definitions only with their first event, as the API server does.
+    columnDefinitions: withColumns ? columns : [],
     rows: objects.map((obj) => ({
       cells: [obj.metadata.name, ...crd.printerColumns.map((c) => cell(obj, c.type, c.jsonPath))],
       ...rowObject(obj),

@@ -11,6 +11,8 @@ export interface WatchOptions {
   timeoutSeconds: number | undefined;
   bookmarkIntervalMs: number | undefined;
   bookmarkTemplate: { apiVersion: string; kind: string };
+  /** Converts objects before sending (kubectl get -w asks for Tables); `first` is true for the stream's first event. */
+  render?: (obj: KubeObject, first: boolean) => unknown;
   /** Lets the sandbox end every open stream (dropWatches, stop). */
   track: (end: () => void) => () => void;
 }
@@ -39,8 +41,13 @@ export function serveWatch(res: ServerResponse, options: WatchOptions): void {
     'Cache-Control': 'no-cache',
   });
   res.flushHeaders();
-  const write = (type: WatchEventType, object: unknown): void => {
+  let sent = 0;
+  const send = (type: WatchEventType, object: unknown): void => {
     if (!res.writableEnded) res.write(`${JSON.stringify({ type, object })}\n`);
+  };
+  const write = (type: WatchEventType, object: KubeObject): void => {
+    send(type, options.render ? options.render(object, sent === 0) : object);
+    sent += 1;
   };
 
   const requested = options.resourceVersion;
@@ -54,7 +61,7 @@ export function serveWatch(res: ServerResponse, options: WatchOptions): void {
     const history = store.eventsSince(Number(requested));
     if (history.expired || Number.isNaN(Number(requested))) {
       const oldest = history.expired ? history.oldestResourceVersion : store.currentResourceVersion();
-      write('ERROR', gone(`too old resource version: ${requested} (${oldest})`));
+      send('ERROR', gone(`too old resource version: ${requested} (${oldest})`));
       res.end();
       return;
     }
@@ -82,7 +89,7 @@ export function serveWatch(res: ServerResponse, options: WatchOptions): void {
   if (options.bookmarkIntervalMs !== undefined) {
     timers.push(
       setInterval(() => {
-        write('BOOKMARK', {
+        send('BOOKMARK', {
           ...options.bookmarkTemplate,
           metadata: { resourceVersion: String(store.currentResourceVersion()) },
         });

@@ -32,7 +32,6 @@ async function eventually(check: () => void, timeoutMs = 5000): Promise<void> {
       return;
     } catch (error) {
       if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setImmediate(resolve));
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
