@@ -23,3 +23,12 @@ export async function readAuditBacklog(
   const oldestId = oldest[0]?.[0];
   return { length, oldestPendingAgeMs: oldestId === undefined ? 0 : Math.max(0, nowMs - appendedAtMs(oldestId)) };
 }
+
+/**
+ * Memory the audit stream takes in Redis, for `audit.maxBacklogBytes` backpressure. Sampled (MEMORY USAGE
+ * with a few entries), because an exact count walks the whole stream.
+ */
+export async function readAuditBacklogBytes(redis: Redis, prefix: string, samples = 5): Promise<number> {
+  const bytes = await redis.memory('USAGE', auditStreamKey(prefix), 'SAMPLES', samples);
+  return bytes ?? 0;
+}

@@ -15,7 +15,7 @@ import type { AuditSink, AuditSinkResult } from '../sinks/audit-sink.js';
 import { SinkOutcome } from '../sinks/audit-sink.js';
 import { createDataStorageSink } from '../sinks/data-storage-sink.js';
 import { appendAuditEvents } from './append-audit-events.js';
-import type { AuditBacklog } from './audit-backlog.js';
+import { type AuditBacklog, readAuditBacklogBytes } from './audit-backlog.js';
 import { type AuditBatchResult, DeadLetterReason } from './audit-metrics.js';
 import { type AuditShipper, type AuditShipperOptions, createAuditShipper } from './audit-shipper.js';
 import { AUDIT_CONSUMER_GROUP, auditDeadStreamKey, auditStreamKey } from './stream-keys.js';
@@ -117,6 +117,7 @@ describe.skipIf(!hasReference)(hasReference ? 'audit shipper' : `audit shipper (
     await waitFor(() => backlogs.at(-1)?.length === 500, { description: 'the backlog gauge during the outage' });
     expect(backlogs.at(-1)?.oldestPendingAgeMs).toBeGreaterThan(0);
     expect((await shipper.backlog()).length).toBe(500);
+    expect(await readAuditBacklogBytes(redis, prefix)).toBeGreaterThan(500 * 100);
     expect((await shipper.backlog()).oldestPendingAgeMs).toBeGreaterThan(0);
 
     await stub.up();
@@ -125,6 +126,7 @@ describe.skipIf(!hasReference)(hasReference ? 'audit shipper' : `audit shipper (
     expect(stub.invalid()).toEqual([]);
     await waitFor(async () => (await shipper.backlog()).length === 0, { description: 'an empty stream' });
     expect(await shipper.backlog()).toEqual({ length: 0, oldestPendingAgeMs: 0 });
+    expect(await readAuditBacklogBytes(redis, `${prefix}-never-written`)).toBe(0);
     await waitFor(() => backlogs.at(-1)?.length === 0, { description: 'the backlog gauge back at zero' });
     expect(await deadLetters(redis, prefix)).toEqual([]);
   });
