@@ -1,0 +1,78 @@
+import {
+  crdCreatedEvent,
+  crdFailedEvent,
+  signalDeduplicatedEvent,
+  signalReceivedEvent,
+  signalResolvedEvent,
+} from '@gateway/audit';
+import type { NormalizedSignal } from '@gateway/contracts';
+import { AUDIT_SENTINEL, type AuditTemplates, toAuditTemplate } from '../pipeline/audit-templates.js';
+import { AUDIT_PLACEHOLDER } from '../pipeline/window-store.js';
+
+export interface AuditTemplateSettings {
+  includePayloadInDuplicates: boolean;
+  maxOriginalPayloadBytes: number;
+  sendEventId: boolean;
+}
+
+/** The count is only known inside the atomic store step; the sentinel is swapped for its placeholder. */
+const COUNT_SENTINEL = AUDIT_SENTINEL.count as unknown as number;
+/** Stands for the RR namespace so that the builders emit `<ns>/<name>`, which becomes the rrRef placeholder. */
+const NAMESPACE_SENTINEL = '\u0000gateway:ns\u0000';
+const REF_SENTINEL_JSON = JSON.stringify(`${NAMESPACE_SENTINEL}/${AUDIT_SENTINEL.rrName}`);
+
+function withRefPlaceholder(template: string): string {
+  return template.replaceAll(REF_SENTINEL_JSON, AUDIT_PLACEHOLDER.rrRef);
+}
+
+/** Binds the pipeline's audit port to the OpenAPI-typed builders of `@gateway/audit`. */
+export function createAuditTemplates(settings: () => AuditTemplateSettings, now: () => Date): AuditTemplates {
+  const serialise = (event: { event_id?: string }): string => {
+    if (!settings().sendEventId) delete event.event_id;
+    return toAuditTemplate(event);
+  };
+  const common = (signal: NormalizedSignal, fingerprint: string) => ({
+    signal,
+    fingerprint,
+    now: now(),
+    maxOriginalPayloadBytes: settings().maxOriginalPayloadBytes,
+  });
+  return {
+    deduplicated: (signal, fingerprint) =>
+      withRefPlaceholder(
+        serialise(
+          signalDeduplicatedEvent({
+            ...common(signal, fingerprint),
+            rrName: AUDIT_SENTINEL.rrName,
+            rrNamespace: NAMESPACE_SENTINEL,
+            occurrenceCount: COUNT_SENTINEL,
+            includePayload: settings().includePayloadInDuplicates,
+          }),
+        ),
+      ),
+    adopted: (signal, fingerprint, rrName, namespace) =>
+      serialise(
+        signalDeduplicatedEvent({
+          ...common(signal, fingerprint),
+          rrName,
+          rrNamespace: namespace,
+          occurrenceCount: COUNT_SENTINEL,
+          includePayload: settings().includePayloadInDuplicates,
+        }),
+      ),
+    created: (signal, fingerprint, rrName, namespace, createdAt) => [
+      serialise(crdCreatedEvent({ ...common(signal, fingerprint), now: createdAt, rrName, rrNamespace: namespace, occurrenceCount: COUNT_SENTINEL })),
+      serialise(signalReceivedEvent({ ...common(signal, fingerprint), now: createdAt, rrName, rrNamespace: namespace })),
+    ],
+    resolved: (signal, fingerprint, withOpenRr) =>
+      withOpenRr
+        ? withRefPlaceholder(
+            serialise(
+              signalResolvedEvent({ ...common(signal, fingerprint), rrName: AUDIT_SENTINEL.rrName, rrNamespace: NAMESPACE_SENTINEL }),
+            ),
+          )
+        : serialise(signalResolvedEvent(common(signal, fingerprint))),
+    crdFailed: (signal, fingerprint, rrName, namespace, error, attempt) =>
+      serialise(crdFailedEvent({ ...common(signal, fingerprint), rrName, rrNamespace: namespace, error, attempt })),
+  };
+}

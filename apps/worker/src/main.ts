@@ -1,0 +1,286 @@
+/**
+ * Worker composition root: the only module that reads the environment, creates clients and handles
+ * signals. Startup order matters (SPEC §16): health first, then the informers' initial list, and only then
+ * jobs, the flusher and the audit shipper, so no admission runs without knowing which RRs are terminal.
+ */
+import { hostname } from 'node:os';
+import { createAuditShipper, createDataStorageSink, createJsonlFileSink } from '@gateway/audit';
+import { DEFAULT_SERVICE_ACCOUNT_TOKEN_FILE, formatProblems, type GatewayConfig, loadConfig } from '@gateway/config';
+import { DEFAULT_QUEUE_PREFIX, SIGNAL_QUEUE_NAME } from '@gateway/contracts';
+import { serve } from '@hono/node-server';
+import { KubeConfig } from '@kubernetes/client-node';
+import { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { createAuditTemplates } from './audit/audit-templates.js';
+import { createRedisWindowStore } from './dedup/index.js';
+import { createStatusFlusher } from './flush/status-flusher.js';
+import { createWorkerApp } from './http/app.js';
+import { createSignalProcessor } from './jobs/signal-processor.js';
+import { BreakerState, createCircuitBreaker, createRemediationClient, createRemediationIndex } from './kube/index.js';
+import { createWorkerMetrics } from './metrics.js';
+import type { PipelineDeps } from './pipeline/process-signal.js';
+import { buildRemediationRequest } from './remediation/index.js';
+
+const EXIT_CONFIG_INVALID = 78;
+
+const loaded = loadConfig({ env: process.env });
+if (!loaded.ok) {
+  process.stderr.write(`${formatProblems(loaded.problems, process.env.GATEWAY_CONFIG)}\n`);
+  process.exit(EXIT_CONFIG_INVALID);
+}
+const config: GatewayConfig = loaded.config;
+const configHash = loaded.configHash;
+const prefix = config.redis.prefix ?? DEFAULT_QUEUE_PREFIX;
+const podName = process.env.HOSTNAME ?? hostname();
+
+const logger = pino({
+  level: config.logging.level,
+  base: { service: 'worker', pod: podName },
+  timestamp: pino.stdTimeFunctions.isoTime,
+  formatters: { level: (label) => ({ level: label }) },
+  redact: ['req.headers.authorization', 'req.headers.cookie', '*.token', '*.password'],
+});
+for (const warning of loaded.warnings) logger.warn({ path: warning.path }, warning.message);
+
+const metrics = createWorkerMetrics();
+metrics.configInfo.set({ hash: configHash }, 1);
+
+// Workers block on BullMQ and on the audit stream, so each gets its own connection; commands queue while
+// Redis is away rather than failing jobs, and the processes start unready and retry (SPEC §16).
+const redisOptions = { maxRetriesPerRequest: null, retryStrategy: () => 1000 } as const;
+const commands = new Redis(config.redis.url, redisOptions);
+const queueConnection = new Redis(config.redis.url, redisOptions);
+const auditConnection = new Redis(config.redis.url, redisOptions);
+for (const connection of [commands, queueConnection, auditConnection]) {
+  connection.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
+}
+
+const kubeConfig = new KubeConfig();
+kubeConfig.loadFromDefault();
+const namespace = config.kubernetes.remediationNamespace;
+const store = createRedisWindowStore(commands, { prefix });
+
+const breaker = createCircuitBreaker({
+  name: 'k8s-api',
+  settings: () => ({
+    enabled: config.circuitBreaker.enabled,
+    windowMs: config.circuitBreaker.window,
+    minRequests: config.circuitBreaker.minRequests,
+    failureRatio: config.circuitBreaker.failureRatio,
+    openDurationMs: config.circuitBreaker.openDuration,
+    halfOpenProbes: config.circuitBreaker.halfOpenProbes,
+  }),
+  onStateChange: (name, state) => metrics.breakerState.set({ name }, state),
+});
+metrics.breakerState.set({ name: 'k8s-api' }, BreakerState.closed);
+
+const client = createRemediationClient(kubeConfig, {
+  policy: () => ({
+    maxAttempts: config.retry.maxAttempts,
+    initialBackoffMs: config.retry.initialBackoff,
+    maxBackoffMs: config.retry.maxBackoff,
+    multiplier: config.retry.multiplier,
+    jitter: config.retry.jitter,
+    requestTimeoutMs: config.kubernetes.requestTimeout,
+  }),
+  breaker,
+  hooks: {
+    onRequest: (operation, code, durationMs) => {
+      metrics.k8sRequests.inc({ operation, code: String(code) });
+      metrics.k8sDuration.observe({ operation }, durationMs / 1000);
+    },
+    onRetry: (operation, errorType) => metrics.retries.inc({ operation, error_type: errorType }),
+    onExhausted: (operation, errorType) => metrics.retriesExhausted.inc({ operation, error_type: errorType }),
+  },
+});
+
+const index = createRemediationIndex(kubeConfig, {
+  namespace,
+  holdTerminal: () => config.dedup.holdTerminal,
+  onClosable: (fingerprint, rrName, deleted) => {
+    store
+      .close(fingerprint, rrName, !deleted, Date.now())
+      .then((closed) => closed && logger.info({ fingerprint, rr: rrName, deleted }, 'dedup window closed'))
+      .catch((err: unknown) => logger.error({ err, fingerprint, rr: rrName }, 'closing a dedup window failed; the next signal closes it'));
+  },
+  logger,
+});
+
+const pipeline: PipelineDeps = {
+  store,
+  client,
+  index,
+  audit: createAuditTemplates(
+    () => ({
+      includePayloadInDuplicates: config.audit.includePayloadInDuplicates,
+      maxOriginalPayloadBytes: config.audit.maxOriginalPayloadBytes,
+      sendEventId: config.audit.sendEventId,
+    }),
+    () => new Date(),
+  ),
+  buildRemediationRequest,
+  settings: () => ({
+    namespace,
+    deliveryDedupTtlMs: config.dedup.deliveryDedupTtl,
+    flushIntervalMs: config.dedup.flushInterval,
+    fingerprint: {
+      strategy: config.fingerprint.strategy,
+      rules: config.fingerprint.rules,
+      clusterScoped: config.multiCluster.enabled && config.multiCluster.dedupScope === 'cluster',
+    },
+  }),
+  now: () => new Date(),
+};
+
+const processor = createSignalProcessor({
+  pipeline,
+  retry: () => ({ initialDelayMs: config.queue.jobRetry.initialDelay, maxDelayMs: config.queue.jobRetry.maxDelay }),
+  logger,
+  metrics: {
+    decided: (result, job, durationMs) => {
+      const sourceType = job.signal.signalSource;
+      metrics.decisionDuration.observe(durationMs / 1000);
+      metrics.fingerprints.inc({ strategy: config.fingerprint.strategy });
+      const received = Date.parse(job.signal.receivedTime);
+      if (!Number.isNaN(received)) metrics.signalLatency.observe({ outcome: result.outcome }, Math.max(0, Date.now() - received) / 1000);
+      if (result.outcome === 'created') metrics.created.inc({ source_type: sourceType, status: 'created' });
+      if (result.outcome === 'deduplicated' || result.outcome === 'adopted') metrics.deduplicated.inc({ source_type: sourceType });
+      if (result.outcome === 'adopted') metrics.windowsRebuilt.inc();
+      if (result.outcome === 'resolved') metrics.resolved.inc({ source_type: sourceType });
+      if (result.outcome === 'redelivered') metrics.redelivered.inc({ source_type: sourceType });
+    },
+    failed: (reason) => metrics.jobsFailed.inc({ reason }),
+  },
+});
+
+const worker = new Worker(SIGNAL_QUEUE_NAME, processor, {
+  connection: queueConnection,
+  prefix,
+  autorun: false,
+  concurrency: config.worker.concurrency,
+  lockDuration: config.worker.lockDuration,
+  // Crashed workers' jobs must always run again elsewhere (SPEC §10.1).
+  maxStalledCount: 1000,
+  removeOnComplete: { age: 3600, count: 10_000 },
+  removeOnFail: { age: Math.round(config.queue.failedRetention / 1000) },
+});
+worker.on('error', (err) => logger.error({ err }, 'worker error'));
+
+const flusher = createStatusFlusher({
+  store,
+  client,
+  settings: () => ({
+    flushIntervalMs: config.dedup.flushInterval,
+    flushConcurrency: config.dedup.flushConcurrency,
+    batchLimit: 500,
+    retryDelayMs: Math.max(config.dedup.flushInterval, config.retry.maxBackoff),
+  }),
+  now: () => Date.now(),
+  metrics: {
+    statusWrite: (result) => metrics.statusWrites.inc({ result }),
+    flushLag: (seconds) => metrics.flushLag.observe(seconds),
+  },
+  onError: (err) => logger.error({ err }, 'status flush failed; it is retried'),
+});
+
+const dataStorageUrl = config.audit.dataStorageUrl;
+if (!dataStorageUrl) {
+  logger.warn({ path: config.audit.file.path }, 'DATA_STORAGE_URL is unset: audit events go to a local JSON-lines file');
+}
+const shipper = createAuditShipper({
+  redis: auditConnection,
+  prefix,
+  consumerName: podName,
+  sink: dataStorageUrl
+    ? createDataStorageSink({
+        baseUrl: dataStorageUrl,
+        requestTimeoutMs: config.audit.requestTimeout,
+        tokenFile: config.audit.tokenFile ?? DEFAULT_SERVICE_ACCOUNT_TOKEN_FILE,
+      })
+    : createJsonlFileSink({ path: config.audit.file.path, maxBytes: config.audit.file.maxBytes, maxFiles: config.audit.file.maxFiles }),
+  batchSize: config.audit.batchSize,
+  flushIntervalMs: config.audit.flushInterval,
+  retry: { initialBackoffMs: config.audit.retry.initialBackoff, maxBackoffMs: config.audit.retry.maxBackoff },
+  logger,
+});
+
+let shuttingDown = false;
+let redisReady = false;
+const app = createWorkerApp({
+  registry: metrics.registry,
+  configHash: () => configHash,
+  now: () => new Date(),
+  readiness: {
+    shuttingDown: () => shuttingDown,
+    informersSynced: () => index.synced(),
+    kubernetesDegraded: () => breaker.state() !== BreakerState.closed,
+    redisOk: async () => {
+      try {
+        await Promise.race([commands.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 250))]);
+        redisReady = true;
+      } catch {
+        redisReady = false;
+      }
+      return redisReady;
+    },
+  },
+});
+const server = serve({ fetch: app.fetch, port: config.worker.port, hostname: '0.0.0.0' });
+logger.info({ port: config.worker.port, configHash, namespace }, 'worker health and metrics listening');
+
+const gauges = setInterval(() => {
+  store
+    .openWindows()
+    .then((open) => metrics.windowsOpen.set(open))
+    .catch(() => undefined);
+}, 5000);
+gauges.unref();
+
+async function start(): Promise<void> {
+  // The initial list gates everything: admission must know which RRs are terminal (SPEC §7.3 step 3).
+  for (;;) {
+    try {
+      await index.start();
+      break;
+    } catch (err) {
+      logger.warn({ err }, 'RemediationRequest informer could not list; retrying in 1 s');
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+  logger.info('RemediationRequest informer synced; consuming signals');
+  flusher.start();
+  await shipper.start();
+  void worker.run();
+}
+
+async function shutdown(signal: string): Promise<void> {
+  if (shuttingDown) {
+    logger.warn({ signal }, 'second signal: exiting now');
+    process.exit(1);
+  }
+  shuttingDown = true;
+  logger.info({ signal }, 'shutting down: finishing active jobs, final flush and audit batch');
+  const deadline = setTimeout(() => {
+    logger.error('shutdown timed out; unfinished jobs run again on another worker');
+    process.exit(1);
+  }, config.shutdown.timeout);
+  deadline.unref();
+  await worker.close().catch((err: unknown) => logger.error({ err }, 'closing the worker failed'));
+  await flusher.stop();
+  await shipper.stop().catch((err: unknown) => logger.error({ err }, 'stopping the audit shipper failed'));
+  index.stop();
+  clearInterval(gauges);
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await Promise.allSettled([commands.quit(), queueConnection.quit(), auditConnection.quit()]);
+  logger.info('worker stopped');
+  process.exit(0);
+}
+
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
+
+start().catch((err: unknown) => {
+  logger.fatal({ err }, 'worker failed to start');
+  process.exit(1);
+});
