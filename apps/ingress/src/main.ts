@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { DEFAULT_QUEUE_PREFIX, SIGNAL_QUEUE_NAME } from '@gateway/contracts';
+import { DEFAULT_QUEUE_PREFIX, SIGNAL_QUEUE_NAME, sha256Hex } from '@gateway/contracts';
 import { serve } from '@hono/node-server';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -27,6 +27,10 @@ const EXIT_CONFIG = 78;
 const DEFAULT_DRAIN_DELAY_MS = 5_000;
 const SHUTDOWN_TIMEOUT_MS = 25_000;
 const AUTH_DISABLED_REMINDER_MS = 10 * 60_000;
+const NODE_REQUEST_TIMEOUT_MARGIN_MS = 5_000;
+const HEADERS_TIMEOUT_MS = 5_000;
+/** Above the 60 s idle timeout of common load balancers, so they, not we, close idle connections. */
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
   .version;
@@ -98,7 +102,10 @@ try {
   // Digests, not tokens, enter the hash: it is printed in /readyz and metrics.
   const configHash = computeConfigHash({
     authMode,
-    tokens: envTokens.map((token) => token.trim()).filter((token) => token !== '').length,
+    tokens: envTokens
+      .map((token) => token.trim())
+      .filter((token) => token !== '')
+      .map(sha256Hex),
     sources: sources.map(({ name, route, enabled }) => ({ name, route, enabled })),
   });
   built = buildIngressSettings({ authMode, envTokens, configHash, sources });
@@ -159,9 +166,22 @@ const app = createApp({
   dashboardQueue: queue,
 });
 
-const server = serve({ fetch: app.fetch, port, hostname: '0.0.0.0' }, (info) => {
-  logger.info({ port: info.port, configHash: settings.configHash, prefix }, 'ingress listening');
-});
+const server = serve(
+  {
+    fetch: app.fetch,
+    port,
+    hostname: '0.0.0.0',
+    // The app answers 503 at server.requestTimeout; Node's own limit is a backstop for bodies that never end.
+    serverOptions: {
+      requestTimeout: settings.server.requestTimeoutMs + NODE_REQUEST_TIMEOUT_MARGIN_MS,
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    },
+  },
+  (info) => {
+    logger.info({ port: info.port, configHash: settings.configHash, prefix }, 'ingress listening');
+  },
+);
 
 async function shutdown(signal: string): Promise<void> {
   lifecycle.beginShutdown();
