@@ -72,6 +72,15 @@ describe.skipIf(!hasDist)('ingress main (built dist/main.js; run `pnpm exec tsc 
       await reader.close();
     }
 
+    // Over real HTTP too, an oversized body is refused from its Content-Length without being read.
+    const oversized = await fetch(`${base}/api/v1/signals/prometheus`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TOKEN}` },
+      body: ' '.repeat(262_145),
+    });
+    expect(oversized.status).toBe(413);
+    expect(oversized.headers.get('x-content-type-options')).toBe('nosniff');
+
     const stoppedAt = performance.now();
     child.signal('SIGTERM');
     await waitFor(async () => (await fetch(`${base}/readyz`)).status === 503, {
@@ -86,5 +95,35 @@ describe.skipIf(!hasDist)('ingress main (built dist/main.js; run `pnpm exec tsc 
     const output = child.output().join('\n');
     expect(output).toContain('shutdown complete');
     expect(output).not.toContain(TOKEN);
+  });
+
+  it('starts without any token but warns that every signal request will get 401', async () => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const tokenless = startManagedProcess({
+      name: 'ingress-tokenless',
+      args: [distMain],
+      env: {
+        ...baseChildEnv(),
+        PORT: String(port),
+        REDIS_URL: testRedisUrl(),
+        QUEUE_PREFIX: prefix,
+        GATEWAY_CFG__SHUTDOWN__DRAIN_DELAY: '0',
+      },
+      readyUrl: `${base}/readyz`,
+      readyTimeoutMs: 15_000,
+    });
+    try {
+      await tokenless.waitReady();
+      const response = await fetch(`${base}/api/v1/signals/prometheus`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: readFixtureText('alertmanager_v4_firing_multi.json'),
+      });
+      expect(response.status).toBe(401);
+      expect(tokenless.output().join('\n')).toContain('every signal request will be answered 401');
+    } finally {
+      expect(await tokenless.stop('SIGTERM', 5_000)).toEqual({ code: 0, signal: null });
+    }
   });
 });
