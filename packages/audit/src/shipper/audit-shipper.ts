@@ -313,12 +313,12 @@ export function createAuditShipper(options: AuditShipperOptions): AuditShipper {
       } catch (error) {
         if (stopping.signal.aborted) break;
         redisFailures += 1;
-        // The entries stay pending in Redis; they are read again once Redis answers (or claimed by a peer).
+        // Mostly Redis being unreachable. The entries stay pending and are read again (or claimed by a peer).
         ownPendingCursor = '0';
         const delayMs = retryBackoffMs(redisFailures, retryPolicy);
         logger.error(
           { err: deliveryError(error), attempt: redisFailures, delayMs },
-          'audit shipper cannot reach Redis',
+          'audit shipper step failed; pending entries will be read again',
         );
         if (error instanceof Error && error.message.includes('NOGROUP')) await ensureGroup().catch(() => undefined);
         await sleepUnlessAborted(delayMs, stopping.signal);
