@@ -160,8 +160,9 @@ const worker = new Worker(SIGNAL_QUEUE_NAME, processor, {
   autorun: false,
   concurrency: config.worker.concurrency,
   lockDuration: config.worker.lockDuration,
-  // Crashed workers' jobs must always run again elsewhere (SPEC §10.1).
+  // Crashed workers' jobs must always run again elsewhere (SPEC §10.1), as soon as their lock lapses.
   maxStalledCount: 1000,
+  stalledInterval: config.worker.lockDuration,
   removeOnComplete: { age: 3600, count: 10_000 },
   removeOnFail: { age: Math.round(config.queue.failedRetention / 1000) },
 });

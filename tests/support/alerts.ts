@@ -1,0 +1,51 @@
+import { computeFingerprint, remediationRequestName } from '@gateway/contracts';
+
+export interface PodAlert {
+  alertname: string;
+  namespace: string;
+  pod: string;
+  startsAt: string;
+  /** Alertmanager's own alert fingerprint: part of the delivery key, so redeliveries share it. */
+  alertFingerprint?: string;
+  status?: 'firing' | 'resolved';
+}
+
+/** One Alertmanager v4 webhook carrying the given alerts, shaped like Alertmanager 0.25 sends it. */
+export function alertmanagerWebhook(alerts: PodAlert[], groupKey = '{}:{alertname="test"}'): Record<string, unknown> {
+  return {
+    version: '4',
+    groupKey,
+    truncatedAlerts: 0,
+    status: alerts.some((a) => (a.status ?? 'firing') === 'firing') ? 'firing' : 'resolved',
+    receiver: 'gateway',
+    groupLabels: {},
+    commonLabels: {},
+    commonAnnotations: {},
+    externalURL: 'http://alertmanager.test:9093',
+    alerts: alerts.map((a) => ({
+      status: a.status ?? 'firing',
+      labels: { alertname: a.alertname, namespace: a.namespace, pod: a.pod, severity: 'critical' },
+      annotations: { summary: `${a.alertname} on ${a.pod}` },
+      startsAt: a.startsAt,
+      endsAt: a.status === 'resolved' ? new Date().toISOString() : '0001-01-01T00:00:00Z',
+      generatorURL: 'http://prometheus.test:9090/graph',
+      fingerprint: a.alertFingerprint ?? `${a.pod}-${a.startsAt}`,
+    })),
+  };
+}
+
+export function podFingerprint(alertname: string, namespace: string, pod: string): string {
+  return computeFingerprint({ signalName: alertname, target: { kind: 'Pod', name: pod, scope: namespace } });
+}
+
+export function podRrName(alertname: string, namespace: string, pod: string, seq = 1): string {
+  return remediationRequestName(podFingerprint(alertname, namespace, pod), seq);
+}
+
+export async function postWebhook(ingressUrl: string, token: string, body: unknown): Promise<Response> {
+  return fetch(`${ingressUrl}/api/v1/signals/prometheus`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
