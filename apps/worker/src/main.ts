@@ -9,7 +9,7 @@ import { DEFAULT_SERVICE_ACCOUNT_TOKEN_FILE, formatProblems, type GatewayConfig,
 import { DEFAULT_QUEUE_PREFIX, SIGNAL_QUEUE_NAME } from '@gateway/contracts';
 import { serve } from '@hono/node-server';
 import { KubeConfig } from '@kubernetes/client-node';
-import { Worker } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { createAuditTemplates } from './audit/audit-templates.js';
@@ -20,6 +20,8 @@ import { createSignalProcessor } from './jobs/signal-processor.js';
 import { BreakerState, createCircuitBreaker, createRemediationClient, createRemediationIndex } from './kube/index.js';
 import { createWorkerMetrics } from './metrics.js';
 import type { PipelineDeps } from './pipeline/process-signal.js';
+import { createRedisReconcilerLock } from './reconcile/redis-lock.js';
+import { createWindowReconciler } from './reconcile/window-reconciler.js';
 import { buildRemediationRequest } from './remediation/index.js';
 
 const EXIT_CONFIG_INVALID = 78;
@@ -204,6 +206,34 @@ const shipper = createAuditShipper({
   flushIntervalMs: config.audit.flushInterval,
   retry: { initialBackoffMs: config.audit.retry.initialBackoff, maxBackoffMs: config.audit.retry.maxBackoff },
   logger,
+  metrics: {
+    batchFinished: (result, _count, seconds) => {
+      metrics.auditBatches.inc({ result });
+      metrics.auditDuration.observe(seconds);
+    },
+    eventsDelivered: (count) => metrics.auditDelivered.inc(count),
+    eventDeadLettered: (reason) => metrics.auditDead.inc({ reason }),
+    backlogObserved: (backlog) => {
+      metrics.auditBacklog.set(backlog.length);
+      metrics.auditOldestAge.set(backlog.oldestPendingAgeMs / 1000);
+    },
+  },
+});
+
+// Read-only view of the queue for the reconciler and the depth gauge; jobs are consumed by `worker` only.
+const queue = new Queue(SIGNAL_QUEUE_NAME, { connection: commands, prefix });
+const reconciler = createWindowReconciler({
+  store,
+  index,
+  client,
+  jobMayRun: async (jobId) => {
+    const state = await queue.getJobState(jobId);
+    return state !== 'completed' && state !== 'failed' && state !== 'unknown';
+  },
+  lock: createRedisReconcilerLock(commands, `${prefix}:reconcile:lock`, podName),
+  settings: () => ({ intervalMs: config.dedup.reconcileInterval, pendingClaimTimeoutMs: config.dedup.pendingClaimTimeout }),
+  now: () => Date.now(),
+  onError: (err) => logger.error({ err }, 'window reconciliation failed; it runs again next interval'),
 });
 
 let shuttingDown = false;
@@ -235,6 +265,12 @@ const gauges = setInterval(() => {
     .openWindows()
     .then((open) => metrics.windowsOpen.set(open))
     .catch(() => undefined);
+  queue
+    .getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'failed')
+    .then((counts) => {
+      for (const [state, count] of Object.entries(counts)) metrics.queueDepth.set({ state }, count);
+    })
+    .catch(() => undefined);
 }, 5000);
 gauges.unref();
 
@@ -251,6 +287,7 @@ async function start(): Promise<void> {
   }
   logger.info('RemediationRequest informer synced; consuming signals');
   flusher.start();
+  reconciler.start();
   await shipper.start();
   void worker.run();
 }
@@ -268,11 +305,13 @@ async function shutdown(signal: string): Promise<void> {
   }, config.shutdown.timeout);
   deadline.unref();
   await worker.close().catch((err: unknown) => logger.error({ err }, 'closing the worker failed'));
+  await reconciler.stop();
   await flusher.stop();
   await shipper.stop().catch((err: unknown) => logger.error({ err }, 'stopping the audit shipper failed'));
   index.stop();
   clearInterval(gauges);
   await new Promise<void>((resolve) => server.close(() => resolve()));
+  await queue.close().catch(() => undefined);
   await Promise.allSettled([commands.quit(), queueConnection.quit(), auditConnection.quit()]);
   logger.info('worker stopped');
   process.exit(0);

@@ -28,6 +28,13 @@ export function createWorkerMetrics() {
     jobsFailed: new Counter({ name: 'gateway_jobs_failed_total', help: 'Jobs failed permanently', labelNames: ['reason'], registers: [registry] }),
     queueDepth: new Gauge({ name: 'gateway_queue_depth', help: 'Signal queue depth', labelNames: ['state'], registers: [registry] }),
     fingerprints: new Counter({ name: 'gateway_fingerprint_computed_total', help: 'Fingerprints computed', labelNames: ['strategy'], registers: [registry] }),
+    auditEvents: new Counter({ name: 'gateway_audit_events_total', help: 'Audit events appended to the stream', labelNames: ['event_type'], registers: [registry] }),
+    auditBacklog: new Gauge({ name: 'gateway_audit_backlog', help: 'Audit events not yet delivered', registers: [registry] }),
+    auditOldestAge: new Gauge({ name: 'gateway_audit_oldest_pending_age_seconds', help: 'Age of the oldest undelivered audit event', registers: [registry] }),
+    auditBatches: new Counter({ name: 'gateway_audit_batches_total', help: 'Audit batches sent', labelNames: ['result'], registers: [registry] }),
+    auditDead: new Counter({ name: 'gateway_audit_events_dead_total', help: 'Audit events dead-lettered', labelNames: ['reason'], registers: [registry] }),
+    auditDelivered: new Counter({ name: 'gateway_audit_events_delivered_total', help: 'Audit events delivered', registers: [registry] }),
+    auditDuration: new Histogram({ name: 'gateway_audit_delivery_duration_seconds', help: 'Audit batch delivery time', buckets: LATENCY_BUCKETS, registers: [registry] }),
     configInfo: new Gauge({ name: 'gateway_config_info', help: 'Running configuration', labelNames: ['hash'], registers: [registry] }),
   };
   return m;

@@ -8,6 +8,7 @@ import type {
   ResolvedAdmission,
   ResolvedAdmitRequest,
   WindowSnapshot,
+  WindowRecord,
   WindowStore,
 } from '../pipeline/window-store.js';
 import { ADMIT_RESOLVED_SCRIPT } from './admit-resolved-script.js';
@@ -224,6 +225,24 @@ export function createRedisWindowStore(redis: Redis, options: RedisWindowStoreOp
       // fail the caller, or the decision it records would go unaudited.
       const failed = (await multi.exec())?.find(([err]) => err !== null);
       if (failed) throw failed[0];
+    },
+
+    async *listWindows(): AsyncIterable<WindowRecord> {
+      let cursor = '0';
+      do {
+        const [next, fingerprints] = await redis.sscan(keys.index, cursor, 'COUNT', 200);
+        cursor = next;
+        const pipeline = redis.pipeline();
+        for (const fp of fingerprints) pipeline.hmget(keys.window(fp), 'state', 'rr', 'rrNs', 'seq', 'owner', 'first');
+        const replies = (await pipeline.exec()) ?? [];
+        for (const [i, fp] of fingerprints.entries()) {
+          const [err, fields] = replies[i] ?? [null, null];
+          if (err || !Array.isArray(fields)) continue;
+          const [state, rr, rrNs, seq, owner, first] = fields as (string | null)[];
+          if ((state !== 'pending' && state !== 'open') || !rr) continue;
+          yield { fingerprint: fp, state, rr, namespace: rrNs ?? '', seq: Number(seq ?? 0), owner: owner ?? '', firstMs: Number(first ?? 0) };
+        }
+      } while (cursor !== '0');
     },
 
     openWindows(): Promise<number> {

@@ -128,4 +128,16 @@ export interface WindowStore {
   /** Appends audit events on their own (e.g. `gateway.crd.failed` for a retryable failure). */
   appendAudit(events: string[]): Promise<void>;
   openWindows(): Promise<number>;
+  /** Every window in the index, for the reconciler (SPEC §7.4); a window may vanish while listed. */
+  listWindows(): AsyncIterable<WindowRecord>;
+}
+
+export interface WindowRecord {
+  fingerprint: string;
+  state: 'pending' | 'open';
+  rr: string;
+  namespace: string;
+  seq: number;
+  owner: string;
+  firstMs: number;
 }
