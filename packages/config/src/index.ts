@@ -26,3 +26,4 @@ export * from './schema/source-common.js';
 export * from './schema/source-types.js';
 export * from './schema/sources.js';
 export { isSecretKey, REDACTED } from './secrets.js';
+export * from './config-table.js';

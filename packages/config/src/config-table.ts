@@ -1,0 +1,29 @@
+import { formatDurationMs } from './duration.js';
+import type { GatewayConfig } from './schema/gateway-config.js';
+
+/** Keys whose millisecond values read better as durations in documentation. */
+const DURATION_KEY = /(timeout|interval|delay|ttl|backoff|duration|window|retention|age|debounce)$/i;
+
+function renderValue(path: string, value: unknown): string {
+  if (typeof value === 'number' && DURATION_KEY.test(path.split('.').at(-1) ?? '')) return formatDurationMs(value);
+  if (typeof value === 'string') return value === '' ? '`""`' : `\`${value}\``;
+  return `\`${JSON.stringify(value)}\``;
+}
+
+/**
+ * The configuration reference table of the README, generated from the validated defaults so the
+ * documentation cannot drift from the schema (a test compares them). Sources are listed by instance.
+ */
+export function renderConfigTable(defaults: GatewayConfig): string {
+  const rows: string[] = ['| key | default |', '|---|---|'];
+  const walk = (value: unknown, path: string): void => {
+    const isSection = value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length > 0;
+    if (isSection && !/^sources\.[^.]+\.(severityMap|resourceLabels)$/.test(path)) {
+      for (const [key, child] of Object.entries(value as Record<string, unknown>)) walk(child, path ? `${path}.${key}` : key);
+      return;
+    }
+    rows.push(`| \`${path}\` | ${renderValue(path, value).replaceAll('|', '\\|')} |`);
+  };
+  walk(defaults, '');
+  return rows.join('\n');
+}
