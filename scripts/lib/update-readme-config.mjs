@@ -10,6 +10,6 @@ const end = '<!-- config-table:end -->';
 const loaded = loadConfig({ env: {} });
 if (!loaded.ok) throw new Error('default configuration does not validate');
 const table = renderConfigTable(loaded.config);
-const next = text.replace(new RegExp(`${start}[\\s\\S]*?${end}`), `${start}\n${table}\n${end}`);
+const next = text.replace(new RegExp(`${start}[\\s\\S]*?${end}`), () => `${start}\n${table}\n${end}`);
 writeFileSync(readme, next);
 console.log(next === text ? 'README configuration table already current' : 'README configuration table updated');
