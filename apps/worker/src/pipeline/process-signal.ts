@@ -7,6 +7,7 @@ import {
   type RemediationRequestObject,
   sha256Hex,
 } from '@gateway/contracts';
+import type { BuildRemediationRequestInput } from '../remediation/index.js';
 import type { AuditTemplates } from './audit-templates.js';
 import { type FingerprintSettings, fingerprintSignal } from './fingerprint-signal.js';
 import type { KnownRemediation, RemediationClient, RemediationIndex } from './ports.js';
@@ -17,15 +18,6 @@ export interface PipelineSettings {
   deliveryDedupTtlMs: number;
   flushIntervalMs: number;
   fingerprint: FingerprintSettings;
-}
-
-export interface BuildRemediationRequestInput {
-  signal: NormalizedSignal;
-  fingerprint: string;
-  seq: number;
-  namespace: string;
-  strategy: string;
-  now: Date;
 }
 
 export interface PipelineDeps {
