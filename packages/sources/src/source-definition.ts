@@ -1,5 +1,7 @@
 import type { SignalDraft, SourceType } from '@gateway/contracts';
 import type { ZodType } from 'zod';
+import type { CertificateFetcher } from './cloudwatch/certificate-fetcher.js';
+import type { HttpsGet } from './cloudwatch/https-get.js';
 
 /** The delivery as ingress read it; headers have lowercase names. */
 export interface RawRequest {
@@ -30,6 +32,10 @@ export interface SourceContext<O = unknown> {
   options: O;
   settings: CommonSourceSettings;
   now(): Date;
+  /** Outbound HTTPS the ingress provides to sources that call their sender back (SNS confirmations). */
+  httpsGet?: HttpsGet;
+  /** Signing certificates by URL, cached across requests by whoever provides it (SNS, SPEC §5.3). */
+  fetchCertificate?: CertificateFetcher;
 }
 
 export interface IgnoredItem {
@@ -56,7 +62,16 @@ export type AuthMode = 'token' | 'signature' | 'token-and-signature' | 'none';
 
 export type VerifyResult =
   | { ok: true; principal?: { type: 'signature'; id: string } }
-  | { ok: false; status: 401 | 403 | 503; detail: string };
+  | {
+      ok: false;
+      status: 401 | 403 | 503;
+      detail: string;
+      /**
+       * A signed timestamp outside the replay window (SPEC §3.4): answer `400 replay-rejected`. `status` stays 401
+       * so that a caller unaware of this field still refuses the request.
+       */
+      problem?: 'replay-rejected';
+    };
 
 export interface HttpReply {
   status: number;
@@ -70,12 +85,19 @@ export interface SourceDefinition<O = unknown> {
   signalSource: string;
   contentTypes?: string[];
   defaultAuthMode?: AuthMode;
+  /** Default of `allowQueryToken` for senders that cannot send headers (Azure action groups, SPEC §3.1). */
+  defaultAllowQueryToken?: boolean;
   defaultOverloadStatus?: 429 | 503;
   /** Status for a rate-limited request, chosen by what the sender retries (SPEC §5.0). */
   rateLimitStatus?: 429 | 503;
   optionsSchema?: ZodType<O>;
   verify?(req: RawRequest, ctx: SourceContext<O>): Promise<VerifyResult>;
   handshake?(req: RawRequest, ctx: SourceContext<O>): Promise<HttpReply | undefined>;
+  /**
+   * True for a delivery the sender cannot sign (SNS raw message delivery): ingress then requires a token for it,
+   * query token included, and skips `verify`. `verify` still refuses such deliveries, so ignoring this hook fails closed.
+   */
+  isUnsignedDelivery?(req: RawRequest): boolean;
   parse(req: RawRequest, ctx: SourceContext<O>): Promise<ParseResult>;
 }
 
