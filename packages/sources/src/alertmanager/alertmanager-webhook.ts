@@ -17,14 +17,18 @@ export interface AlertmanagerWebhook {
   truncatedAlerts: number;
 }
 
-const SUPPORTED_VERSION = '4';
+const SUPPORTED_VERSIONS: readonly string[] = ['4'];
 
-/** Throws `SourceInputError` for anything that makes the whole delivery unusable. */
-export function readAlertmanagerWebhook(body: unknown): AlertmanagerWebhook {
+/**
+ * Throws `SourceInputError` for anything that makes the whole delivery unusable. Grafana sends the same body
+ * with its own version numbers, hence `versions`.
+ */
+export function readAlertmanagerWebhook(body: unknown, versions = SUPPORTED_VERSIONS): AlertmanagerWebhook {
   if (!isJsonObject(body)) throw new SourceInputError('body must be an Alertmanager webhook JSON object');
-  if (body.version !== undefined && body.version !== SUPPORTED_VERSION) {
+  if (body.version !== undefined && !versions.includes(body.version as string)) {
+    const accepted = versions.map((version) => JSON.stringify(version)).join(' or ');
     throw new SourceInputError(
-      `unsupported webhook version ${JSON.stringify(body.version)}: only version "4" is accepted`,
+      `unsupported webhook version ${JSON.stringify(body.version)}: only version ${accepted} is accepted`,
       '/version',
     );
   }
