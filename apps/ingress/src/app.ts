@@ -9,6 +9,7 @@ import type { IngressMetrics } from './metrics/ingress-metrics.js';
 import { DASHBOARD_PATH, requestContext } from './middleware/request-context.js';
 import type { QueueDepth } from './queue/queue-depth.js';
 import type { SignalQueue } from './queue/signal-queue.js';
+import { adminConfigRoute } from './routes/admin-config-route.js';
 import { adminQueuesRoute, requireAdmin } from './routes/admin-queues-route.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { metricsRoute } from './routes/metrics-route.js';
@@ -42,10 +43,11 @@ export function createApp(deps: IngressDeps): Hono<IngressEnv> {
   app.route('/', healthRoutes(deps));
   app.route('/', metricsRoute(deps));
   if (deps.dashboardQueue === undefined) {
-    app.use(`${DASHBOARD_PATH}/*`, requireAdmin(deps.settings));
+    app.use(`${DASHBOARD_PATH}/*`, requireAdmin(deps.settings, DASHBOARD_PATH));
   } else {
     app.route(DASHBOARD_PATH, adminQueuesRoute({ settings: deps.settings, queue: deps.dashboardQueue }));
   }
+  app.route('/', adminConfigRoute(deps));
   app.all('/api/v1/signals/*', createSignalHandler(deps));
 
   // Answered here rather than thrown: an error thrown from notFound would skip requestContext's headers.

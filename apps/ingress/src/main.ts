@@ -1,43 +1,47 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { DEFAULT_QUEUE_PREFIX, SIGNAL_QUEUE_NAME, sha256Hex } from '@gateway/contracts';
+import { formatProblems, loadConfig } from '@gateway/config';
+import { SIGNAL_QUEUE_NAME } from '@gateway/contracts';
+import { builtinSources } from '@gateway/sources';
 import { serve } from '@hono/node-server';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createApp } from './app.js';
-import { parseDurationMs } from './env/parse-duration.js';
 import { createRedisHealth } from './health/redis-health.js';
 import { createLifecycle } from './lifecycle/lifecycle.js';
 import { createIngressMetrics } from './metrics/ingress-metrics.js';
 import { bullMqQueueCounts } from './queue/bullmq-queue-counts.js';
 import { createQueueDepthSampler } from './queue/queue-depth.js';
+import { redisAuditBacklog } from './queue/redis-audit-backlog.js';
 import { createBullMqSignalQueue } from './queue/signal-queue.js';
 import { producerRedisOptions } from './redis/producer-redis-options.js';
 import { authDisabled } from './routes/metrics-route.js';
 import { systemClock } from './runtime/clock.js';
 import { uuidV7Ids } from './runtime/ids.js';
-import { buildIngressSettings, computeConfigHash, IngressSettingsError } from './settings/build-ingress-settings.js';
-import { builtinSourceInputs } from './settings/builtin-source-inputs.js';
-import { unlimitedRateLimiter } from './signals/rate-limiter.js';
+import { IngressSettingsError } from './settings/ingress-settings-error.js';
+import type { BuiltIngressSettings } from './settings/ingress-settings-from-config.js';
+import { ingressSettingsFromConfig } from './settings/ingress-settings-from-config.js';
+import { createRedisRateLimiter } from './signals/redis-rate-limiter.js';
 
 /** sysexits EX_CONFIG: orchestrators and operators read it as "fix the configuration", not "retry". */
 const EXIT_CONFIG = 78;
-const DEFAULT_DRAIN_DELAY_MS = 5_000;
-const SHUTDOWN_TIMEOUT_MS = 25_000;
 const AUTH_DISABLED_REMINDER_MS = 10 * 60_000;
 const NODE_REQUEST_TIMEOUT_MARGIN_MS = 5_000;
-const HEADERS_TIMEOUT_MS = 5_000;
-/** Above the 60 s idle timeout of common load balancers, so they, not we, close idle connections. */
-const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
   .version;
 
-const env = process.env;
+const loaded = loadConfig({ env: process.env });
+if (!loaded.ok) {
+  process.stderr.write(`${formatProblems(loaded.problems, process.env.GATEWAY_CONFIG)}\n`);
+  process.exit(EXIT_CONFIG);
+}
+const config = loaded.config;
+
 const logger = pino({
-  level: env.LOG_LEVEL ?? 'info',
+  level: config.logging.level,
   base: { service: 'ingress', version, pod: hostname() },
   timestamp: pino.stdTimeFunctions.isoTime,
   formatters: { level: (label) => ({ level: label }) },
@@ -60,63 +64,35 @@ const logger = pino({
     censor: '[REDACTED]',
   },
 });
+for (const warning of loaded.warnings) logger.warn({ path: warning.path }, warning.message);
 
-function fail(message: string, code: number): never {
+/** Startup problems the schema cannot see (files, adapters): the same stderr line and exit code as invalid config. */
+function failConfig(message: string): never {
+  process.stderr.write(`config rejected: ${message}\n`);
   logger.fatal(message);
-  process.exit(code);
+  process.exit(EXIT_CONFIG);
 }
 
-function readAuthMode(value: string | undefined): 'token' | 'none' {
-  const mode = (value ?? 'token').trim().toLowerCase();
-  if (mode === 'token' || mode === 'none') return mode;
-  return fail(`GATEWAY_AUTH must be "token" or "none"`, EXIT_CONFIG);
+if (config.server.tls !== undefined) {
+  // Serving plain HTTP where TLS was asked for would expose tokens on the wire.
+  failConfig('server.tls is not supported by the ingress yet; terminate TLS in front of it and remove server.tls');
 }
 
-function readPort(value: string | undefined): number {
-  const port = Number(value ?? '8080');
-  if (!Number.isInteger(port) || port < 0 || port > 65_535)
-    fail('PORT must be an integer between 0 and 65535', EXIT_CONFIG);
-  return port;
-}
-
-function readDrainDelayMs(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_DRAIN_DELAY_MS;
-  const ms = parseDurationMs(value);
-  if (ms === undefined || ms > 60_000) {
-    return fail(
-      'GATEWAY_CFG__SHUTDOWN__DRAIN_DELAY must be milliseconds or a duration like 5s, at most 60s',
-      EXIT_CONFIG,
-    );
-  }
-  return ms;
-}
-
-const authMode = readAuthMode(env.GATEWAY_AUTH);
-const port = readPort(env.PORT);
-const drainDelayMs = readDrainDelayMs(env.GATEWAY_CFG__SHUTDOWN__DRAIN_DELAY);
-const envTokens = (env.GATEWAY_AUTH_TOKENS ?? '').split(',');
-const sources = builtinSourceInputs();
-
-let built: ReturnType<typeof buildIngressSettings>;
+let built: BuiltIngressSettings;
 try {
-  // Digests, not tokens, enter the hash: it is printed in /readyz and metrics.
-  const configHash = computeConfigHash({
-    authMode,
-    tokens: envTokens
-      .map((token) => token.trim())
-      .filter((token) => token !== '')
-      .map(sha256Hex),
-    sources: sources.map(({ name, route, enabled }) => ({ name, route, enabled })),
-  });
-  built = buildIngressSettings({ authMode, envTokens, configHash, sources });
+  built = ingressSettingsFromConfig(config, loaded.envTokens, loaded.configHash, builtinSources, (path) =>
+    readFileSync(path, 'utf8'),
+  );
 } catch (error) {
-  if (error instanceof IngressSettingsError) fail(error.message, EXIT_CONFIG);
+  if (error instanceof IngressSettingsError) failConfig(error.message);
   throw error;
 }
 const settings = built.settings;
 for (const warning of built.warnings) logger.warn(warning);
-if (settings.auth.mode === 'token' && settings.auth.tokens.length === 0) {
-  logger.error('GATEWAY_AUTH=token but GATEWAY_AUTH_TOKENS is empty: every signal request will be answered 401');
+if (settings.auth.mode === 'token' && !settings.auth.tokens.some((token) => token.scopes.includes('signals'))) {
+  logger.error(
+    'auth.mode is token but no token has scope signals (GATEWAY_AUTH_TOKENS, auth.tokens): every signal request will be answered 401',
+  );
 }
 if (authDisabled(settings)) {
   const warnAuthDisabled = () =>
@@ -125,9 +101,9 @@ if (authDisabled(settings)) {
   setInterval(warnAuthDisabled, AUTH_DISABLED_REMINDER_MS).unref();
 }
 
-const redisUrl = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const prefix = env.QUEUE_PREFIX ?? DEFAULT_QUEUE_PREFIX;
-const redis = new Redis(redisUrl, producerRedisOptions());
+const prefix = config.redis.prefix;
+const drainDelayMs = config.shutdown.drainDelay;
+const redis = new Redis(config.redis.url, producerRedisOptions());
 let lastRedisErrorLoggedAt = 0;
 redis.on('error', (error) => {
   // ioredis reports every failed reconnect; one line per 10 s says the same without flooding.
@@ -146,7 +122,8 @@ const metrics = createIngressMetrics(registry);
 const lifecycle = createLifecycle();
 const queueDepth = createQueueDepthSampler({
   counts: bullMqQueueCounts(queue),
-  waterMarks: () => settings.queue,
+  auditBacklog: redisAuditBacklog(redis, prefix),
+  limits: () => ({ queue: settings.queue, audit: settings.audit }),
   metrics,
   logger,
 });
@@ -157,7 +134,7 @@ const app = createApp({
   queue: createBullMqSignalQueue(queue),
   queueDepth,
   redisHealth: createRedisHealth({ ping: () => redis.ping(), nowMs: () => Date.now() }),
-  rateLimiter: unlimitedRateLimiter,
+  rateLimiter: createRedisRateLimiter(redis, prefix),
   lifecycle,
   clock: systemClock,
   ids: uuidV7Ids,
@@ -169,13 +146,13 @@ const app = createApp({
 const server = serve(
   {
     fetch: app.fetch,
-    port,
+    port: config.server.port,
     hostname: '0.0.0.0',
     // The app answers 503 at server.requestTimeout; Node's own limit is a backstop for bodies that never end.
     serverOptions: {
       requestTimeout: settings.server.requestTimeoutMs + NODE_REQUEST_TIMEOUT_MARGIN_MS,
-      headersTimeout: HEADERS_TIMEOUT_MS,
-      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+      headersTimeout: config.server.headersTimeout,
+      keepAliveTimeout: config.server.keepAliveTimeout,
     },
   },
   (info) => {
@@ -189,7 +166,7 @@ async function shutdown(signal: string): Promise<void> {
   const forceExit = setTimeout(() => {
     logger.error('shutdown timed out; exiting');
     process.exit(1);
-  }, drainDelayMs + SHUTDOWN_TIMEOUT_MS);
+  }, drainDelayMs + config.shutdown.timeout);
   forceExit.unref();
   await new Promise((resolve) => setTimeout(resolve, drainDelayMs));
   lifecycle.beginClosingConnections();

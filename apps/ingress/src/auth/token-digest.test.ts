@@ -7,6 +7,7 @@ const credential = (id: string, token: string): TokenCredential => ({
   sha256: tokenDigest(token).toString('hex'),
   scopes: ['signals'],
   sources: '*',
+  allowClusterHeader: false,
 });
 
 describe('token-digest', () => {

@@ -20,6 +20,7 @@ export interface IngressMetrics {
   authDisabled: Gauge;
   configInfo: Gauge<'hash'>;
   sourceErrors: Counter<'source_type'>;
+  clusterIdConflicts: Counter<'source_type'>;
   severityLabel(rawSeverity: string): string;
 }
 
@@ -78,7 +79,7 @@ export function createIngressMetrics(registry: Registry): IngressMetrics {
     }),
     backpressureActive: new Gauge({
       name: 'gateway_backpressure_active',
-      help: '1 while signal requests are refused because the queue is above its high-water mark',
+      help: '1 while signal requests are refused because the queue or the audit backlog is over its limit',
       registers,
     }),
     enqueueDuration: new Histogram({
@@ -106,6 +107,12 @@ export function createIngressMetrics(registry: Registry): IngressMetrics {
     sourceErrors: new Counter({
       name: 'gateway_source_errors_total',
       help: 'Exceptions thrown by source adapters',
+      labelNames: ['source_type'],
+      registers,
+    }),
+    clusterIdConflicts: new Counter({
+      name: 'gateway_cluster_id_conflicts_total',
+      help: 'Signals whose payload named another cluster than their token binding (the binding was used)',
       labelNames: ['source_type'],
       registers,
     }),

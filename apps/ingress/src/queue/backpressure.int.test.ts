@@ -65,10 +65,16 @@ describe('queue backpressure', () => {
     await setDepth(HIGH_WATER_MARK + 3);
     ingress.sampler.start();
     try {
-      await waitFor(() => ingress.sampler.backpressureActive(), { timeoutMs: 3_000, description: 'backpressure on' });
+      await waitFor(() => ingress.sampler.backpressure() === 'queue', {
+        timeoutMs: 3_000,
+        description: 'backpressure on',
+      });
       expect((await postAlert()).status).toBe(503);
       await setDepth(0);
-      await waitFor(() => !ingress.sampler.backpressureActive(), { timeoutMs: 3_000, description: 'backpressure off' });
+      await waitFor(() => ingress.sampler.backpressure() === undefined, {
+        timeoutMs: 3_000,
+        description: 'backpressure off',
+      });
       expect((await postAlert()).status).toBe(202);
     } finally {
       await ingress.sampler.stop();

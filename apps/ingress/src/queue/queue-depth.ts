@@ -1,9 +1,12 @@
 import type { Logger } from 'pino';
 import type { IngressMetrics } from '../metrics/ingress-metrics.js';
 
-/** What the request path asks: is the queue above its high-water mark (with hysteresis)? */
+/** Why signal requests are being refused with `503 queue-full` (SPEC §10.2). */
+export type Backpressure = 'queue' | 'audit';
+
+/** What the request path asks: is the queue or the audit backlog over its limit (with hysteresis)? */
 export interface QueueDepth {
-  backpressureActive(): boolean;
+  backpressure(): Backpressure | undefined;
 }
 
 export const QUEUE_DEPTH_STATES = ['waiting', 'prioritized', 'delayed', 'active', 'failed'] as const;
@@ -14,6 +17,20 @@ export interface WaterMarks {
   highWaterMark: number;
   lowWaterMark: number;
 }
+
+/** The audit stream as Redis holds it: entries not yet delivered and their sampled memory. */
+export interface AuditBacklogSize {
+  entries: number;
+  bytes: number;
+}
+
+export interface AuditLimits {
+  maxBacklog: number;
+  maxBacklogBytes: number;
+}
+
+/** The audit gate opens again at 80 % of its limits, the same gap the default queue marks leave. */
+export const AUDIT_RELEASE_RATIO = 0.8;
 
 /** Depth that counts for backpressure: jobs not yet taken by a worker (SPEC §10.2). */
 export function backlogDepth(counts: QueueCounts): number {
@@ -27,10 +44,23 @@ export function nextBackpressure(active: boolean, depth: number, marks: WaterMar
   return active;
 }
 
+/** SPEC §11.4: on when either limit is reached, off only once both are back under 80 %. */
+export function nextAuditBackpressure(active: boolean, backlog: AuditBacklogSize, limits: AuditLimits): boolean {
+  if (backlog.entries >= limits.maxBacklog || backlog.bytes >= limits.maxBacklogBytes) return true;
+  if (
+    backlog.entries <= limits.maxBacklog * AUDIT_RELEASE_RATIO &&
+    backlog.bytes <= limits.maxBacklogBytes * AUDIT_RELEASE_RATIO
+  ) {
+    return false;
+  }
+  return active;
+}
+
 export interface QueueDepthSamplerDeps {
   counts(): Promise<QueueCounts>;
-  /** Read on every sample, so hot-reloaded marks apply at the next tick. */
-  waterMarks(): WaterMarks;
+  auditBacklog(): Promise<AuditBacklogSize>;
+  /** Read on every sample, so hot-reloaded limits apply at the next tick. */
+  limits(): { queue: WaterMarks; audit: AuditLimits };
   metrics: Pick<IngressMetrics, 'queueDepth' | 'backpressureActive'>;
   logger: Logger;
   intervalMs?: number;
@@ -43,36 +73,61 @@ export interface QueueDepthSampler extends QueueDepth {
 }
 
 export const QUEUE_DEPTH_SAMPLE_INTERVAL_MS = 250;
+const SAMPLE_FAILURE_LOG_INTERVAL_MS = 60_000;
 
 /**
- * Samples the queue in the background so the request path reads a cached boolean and overload costs no Redis
- * round trip. A failed sample keeps the last state: when Redis is down, enqueue fails on its own.
+ * Samples the queue and the audit stream in the background so the request path reads a cached answer and
+ * overload costs no Redis round trip. A failed sample keeps the last state: when Redis is down, enqueue fails
+ * on its own.
  */
 export function createQueueDepthSampler(deps: QueueDepthSamplerDeps): QueueDepthSampler {
   const intervalMs = deps.intervalMs ?? QUEUE_DEPTH_SAMPLE_INTERVAL_MS;
-  let active = false;
+  let queueActive = false;
+  let auditActive = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let lastFailureLoggedAt = 0;
 
-  async function sampleOnce(): Promise<void> {
+  function logFailure(error: unknown, what: string): void {
+    // One line per minute is enough to say Redis is unreachable; 4 per second would flood the log.
+    const now = Date.now();
+    if (now - lastFailureLoggedAt > SAMPLE_FAILURE_LOG_INTERVAL_MS) {
+      lastFailureLoggedAt = now;
+      deps.logger.warn({ err: error }, `${what} sample failed`);
+    }
+  }
+
+  async function sampleQueue(): Promise<void> {
     try {
       const counts = await deps.counts();
       for (const state of QUEUE_DEPTH_STATES) deps.metrics.queueDepth.set({ state }, counts[state]);
       const depth = backlogDepth(counts);
-      const next = nextBackpressure(active, depth, deps.waterMarks());
-      if (next !== active)
-        deps.logger.warn({ depth, backpressure: next }, next ? 'backpressure on' : 'backpressure off');
-      active = next;
-      deps.metrics.backpressureActive.set(active ? 1 : 0);
-    } catch (error) {
-      // One line per minute is enough to say Redis is unreachable; 4 per second would flood the log.
-      const now = Date.now();
-      if (now - lastFailureLoggedAt > 60_000) {
-        lastFailureLoggedAt = now;
-        deps.logger.warn({ err: error }, 'queue depth sample failed');
+      const next = nextBackpressure(queueActive, depth, deps.limits().queue);
+      if (next !== queueActive) {
+        deps.logger.warn({ depth, backpressure: next }, next ? 'queue backpressure on' : 'queue backpressure off');
       }
+      queueActive = next;
+    } catch (error) {
+      logFailure(error, 'queue depth');
     }
+  }
+
+  async function sampleAudit(): Promise<void> {
+    try {
+      const backlog = await deps.auditBacklog();
+      const next = nextAuditBackpressure(auditActive, backlog, deps.limits().audit);
+      if (next !== auditActive) {
+        deps.logger.warn({ ...backlog, backpressure: next }, next ? 'audit backpressure on' : 'audit backpressure off');
+      }
+      auditActive = next;
+    } catch (error) {
+      logFailure(error, 'audit backlog');
+    }
+  }
+
+  async function sampleOnce(): Promise<void> {
+    await Promise.all([sampleQueue(), sampleAudit()]);
+    deps.metrics.backpressureActive.set(queueActive || auditActive ? 1 : 0);
   }
 
   function schedule(): void {
@@ -86,7 +141,7 @@ export function createQueueDepthSampler(deps: QueueDepthSamplerDeps): QueueDepth
   }
 
   return {
-    backpressureActive: () => active,
+    backpressure: () => (queueActive ? 'queue' : auditActive ? 'audit' : undefined),
     sampleOnce,
     start() {
       if (timer !== undefined) return;

@@ -25,9 +25,9 @@ const ADMIN_CHALLENGE = { 'WWW-Authenticate': 'Basic realm="gateway-admin"' } as
  * SPEC §3.6: admin scope via Bearer or Basic (token as password), whatever GATEWAY_AUTH says; with no admin
  * token configured the dashboard does not exist (404), so it is never reachable by accident.
  */
-export function requireAdmin(settings: () => IngressSettings): MiddlewareHandler<IngressEnv> {
+export function requireAdmin(settings: () => IngressSettings, endpoint: string): MiddlewareHandler<IngressEnv> {
   return async (c, next) => {
-    c.set('endpoint', DASHBOARD_PATH);
+    c.set('endpoint', endpoint);
     const tokens = settings().auth.tokens;
     if (!tokens.some((token) => token.scopes.includes('admin'))) {
       throw new ProblemError('not-found', 'No admin endpoint is configured; add a token with scope admin to enable it');
@@ -56,7 +56,7 @@ export function adminQueuesRoute(deps: AdminQueuesDeps): Hono<IngressEnv> {
   const serverAdapter = new HonoAdapter(serveStatic);
   serverAdapter.setBasePath(DASHBOARD_PATH);
   createBullBoard({ queues: [new BullMQAdapter(deps.queue)], serverAdapter });
-  routes.use('*', requireAdmin(deps.settings));
+  routes.use('*', requireAdmin(deps.settings, DASHBOARD_PATH));
   routes.route('/', serverAdapter.registerPlugin());
   return routes;
 }

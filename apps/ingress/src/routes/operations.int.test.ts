@@ -2,7 +2,7 @@ import { problemType, SignalJobSchema } from '@gateway/contracts';
 import { readFixtureText } from '@gateway/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestIngress } from '../testing/test-ingress.js';
-import { bearer, createTestIngress, TEST_TOKENS } from '../testing/test-ingress.js';
+import { bearer, createTestIngress, TEST_CONFIG, TEST_TOKENS } from '../testing/test-ingress.js';
 
 const basic = (token: string) => ({ Authorization: `Basic ${Buffer.from(`ops:${token}`).toString('base64')}` });
 
@@ -87,7 +87,7 @@ describe('admin queues', () => {
   });
 
   it('does not exist when no admin token is configured', async () => {
-    const bare = createTestIngress({ withDashboard: true, settings: { configTokens: [] } });
+    const bare = createTestIngress({ withDashboard: true, config: { auth: { tokens: [] } } });
     try {
       const response = await bare.app.request('/admin/queues', { headers: basic(TEST_TOKENS.admin) });
       expect(response.status).toBe(404);
@@ -99,7 +99,7 @@ describe('admin queues', () => {
 
 describe('authentication disabled', () => {
   it('accepts unauthenticated signals as anonymous and reports gateway_auth_disabled 1', async () => {
-    const open = createTestIngress({ settings: { authMode: 'none' } });
+    const open = createTestIngress({ config: { auth: { ...TEST_CONFIG.auth, mode: 'none' } } });
     try {
       const response = await open.app.request('/api/v1/signals/prometheus', {
         method: 'POST',

@@ -106,9 +106,9 @@ let ingress: TestIngress;
 beforeAll(() => {
   ingress = createTestIngress({
     extraSources,
+    config: { multiCluster: { enabled: true, defaultClusterId: 'hub' } },
     settings: {
-      server: { maxInFlightRequests: 1, requestTimeoutMs: 300 },
-      multiCluster: { enabled: true, defaultClusterId: 'hub' },
+      server: { bodyLimitBytes: 262_144, trustedProxies: [], maxInFlightRequests: 1, requestTimeoutMs: 300 },
     },
   });
 });

@@ -5,6 +5,7 @@ import { SourceInputError } from '@gateway/sources';
 import type { Context, Handler } from 'hono';
 import type { Logger } from 'pino';
 import { authenticateSignalRequest } from '../auth/authenticate-signal-request.js';
+import { principalToken } from '../auth/principal-token.js';
 import type { IngressEnv } from '../http/ingress-env.js';
 import { decodeJsonBody } from '../http/json-body.js';
 import { checkMediaType, DEFAULT_CONTENT_TYPES } from '../http/media-type.js';
@@ -12,14 +13,16 @@ import { INTERNAL_ERROR_DETAIL, ProblemError, RejectReason, retryAfter } from '.
 import { readLimitedBody } from '../http/read-limited-body.js';
 import { checkReplayWindow } from '../http/replay-window.js';
 import type { IngressMetrics } from '../metrics/ingress-metrics.js';
-import type { QueueDepth } from '../queue/queue-depth.js';
+import type { Backpressure, QueueDepth } from '../queue/queue-depth.js';
 import type { SignalQueue } from '../queue/signal-queue.js';
 import type { Clock } from '../runtime/clock.js';
 import type { IdGenerators } from '../runtime/ids.js';
 import type { IngressSettings, SourceInstance } from '../settings/ingress-settings.js';
+import { readClusterHeader } from '../signals/cluster-header.js';
 import { resolveClusterId } from '../signals/cluster-id.js';
 import { completeSignal } from '../signals/complete-signal.js';
-import type { RateLimiter } from '../signals/rate-limiter.js';
+import { rateLimitRequest } from '../signals/rate-limit-request.js';
+import type { RateLimitDecision, RateLimiter, RateLimitRequest } from '../signals/rate-limiter.js';
 
 export interface SignalRouteDeps {
   settings(): IngressSettings;
@@ -35,6 +38,11 @@ export interface SignalRouteDeps {
 /** Redis errors answer with a longer delay than overload: a reconnect takes seconds, not a queue drain. */
 export const REDIS_UNAVAILABLE_RETRY_AFTER_SECONDS = 10;
 export const IN_FLIGHT_RETRY_AFTER_SECONDS = 1;
+
+const BACKPRESSURE_DETAIL: Record<Backpressure, string> = {
+  queue: 'Signal queue is above its high-water mark; retry after the Retry-After delay',
+  audit: 'Audit backlog is above audit.maxBacklog; retry after the Retry-After delay',
+};
 
 interface AcceptedBody {
   status: 'accepted';
@@ -137,16 +145,12 @@ async function processDelivery(
   });
 
   // Before the body is read, so an overloaded gateway spends nothing on requests it will refuse.
-  // Seam: the audit backlog limit (SPEC §10.2) joins this check when the audit stream exists.
-  if (deps.queueDepth.backpressureActive()) {
-    throw new ProblemError(
-      'queue-full',
-      'Signal queue is above its high-water mark; retry after the Retry-After delay',
-      {
-        headers: retryAfter(settings.queue.retryAfterSeconds),
-        reason: RejectReason.queueFull,
-      },
-    );
+  const backpressure = deps.queueDepth.backpressure();
+  if (backpressure !== undefined) {
+    throw new ProblemError('queue-full', BACKPRESSURE_DETAIL[backpressure], {
+      headers: retryAfter(settings.queue.retryAfterSeconds),
+      reason: RejectReason.queueFull,
+    });
   }
 
   const limitBytes = settings.server.bodyLimitBytes;
@@ -216,15 +220,22 @@ async function processDelivery(
 
   const receivedTime = formatTimestamp(receivedAt);
   const delivery = { requestId, receivedTime, principal, clientIp: c.get('clientIp'), configHash: settings.configHash };
+  const token = principalToken(settings, principal);
+  const clusterContext = {
+    multiCluster: settings.multiCluster,
+    boundClusterId: token?.clusterId,
+    headerClusterId: readClusterHeader(settings, token, c.req.header('x-cluster-id')),
+  };
   const rejected: RejectedItem[] = [...result.rejected];
   const signals: NormalizedSignal[] = [];
   for (const draft of result.signals) {
-    const cluster = resolveClusterId(draft, settings.multiCluster);
+    const cluster = resolveClusterId(draft, clusterContext);
     if (!cluster.ok) {
       rejected.push({ index: draft.index, pointer: '', message: cluster.message });
       deps.metrics.signalsRejected.inc({ source_type: definition.signalSource, reason: 'invalid_cluster_id' });
       continue;
     }
+    if (cluster.conflict) deps.metrics.clusterIdConflicts.inc({ source_type: definition.signalSource });
     const signal = completeSignal(draft, delivery, deps.ids.signalId(), cluster.clusterId);
     const checked = NormalizedSignalSchema.safeParse(signal);
     if (!checked.success) {
@@ -251,18 +262,13 @@ async function processDelivery(
   }
 
   if (signals.length > 0) {
-    const decision = await deps.rateLimiter.admit({
-      source,
-      principal,
-      clientIp: c.get('clientIp'),
-      cost: signals.length,
-    });
-    if (!decision.allowed) {
-      throw new ProblemError('rate-limited', 'Rate limit exceeded for this source; retry after the Retry-After delay', {
-        status: source.rateLimitStatus,
-        headers: retryAfter(decision.retryAfterSeconds),
-        reason: RejectReason.rateLimited,
-      });
+    if (settings.rateLimits.enabled) {
+      await admitRate(
+        deps,
+        c,
+        rateLimitRequest(settings, source, principal, c.get('clientIp'), signals.length),
+        source,
+      );
     }
     await enqueue(deps, c, signals);
   }
@@ -282,6 +288,31 @@ async function processDelivery(
     }));
   }
   return c.json(response, 202);
+}
+
+async function admitRate(
+  deps: SignalRouteDeps,
+  c: Context<IngressEnv>,
+  request: RateLimitRequest,
+  source: SourceInstance,
+): Promise<void> {
+  let decision: RateLimitDecision;
+  try {
+    decision = await deps.rateLimiter.admit(request);
+  } catch (error) {
+    deps.logger.error({ err: error, requestId: c.get('requestId') }, 'rate limit check failed');
+    throw new ProblemError('service-unavailable', 'Rate limiter is unavailable; retry after the Retry-After delay', {
+      headers: retryAfter(REDIS_UNAVAILABLE_RETRY_AFTER_SECONDS),
+      reason: RejectReason.redisUnavailable,
+    });
+  }
+  if (!decision.allowed) {
+    throw new ProblemError('rate-limited', 'Rate limit exceeded for this source; retry after the Retry-After delay', {
+      status: source.rateLimitStatus,
+      headers: retryAfter(decision.retryAfterSeconds),
+      reason: RejectReason.rateLimited,
+    });
+  }
 }
 
 async function enqueue(deps: SignalRouteDeps, c: Context<IngressEnv>, signals: NormalizedSignal[]): Promise<void> {

@@ -1,3 +1,4 @@
+import type { GatewayConfig, RateLimit } from '@gateway/config';
 import type { SourceType } from '@gateway/contracts';
 import type { AuthMode, CommonSourceSettings, SourceDefinition } from '@gateway/sources';
 import type { TrustedProxies } from '../http/client-ip.js';
@@ -13,6 +14,12 @@ export interface TokenCredential {
   scopes: readonly TokenScope[];
   /** Source instance names this token may post to, or `*` for every source. */
   sources: '*' | readonly string[];
+  /** Every signal this token sends belongs to this cluster, whatever the payload says (SPEC §12.1). */
+  clusterId?: string;
+  /** Whether this sender may name the cluster with `X-Cluster-ID`. */
+  allowClusterHeader: boolean;
+  /** Overrides `rateLimits.perToken` for this token. */
+  rateLimit?: RateLimit;
 }
 
 export interface SourceInstance {
@@ -34,6 +41,8 @@ export interface SourceInstance {
    * (SPEC §5.0). Queue and Redis overload always answer 503.
    */
   rateLimitStatus: 429 | 503;
+  /** Overrides `rateLimits.perSource` for this source. */
+  rateLimit?: RateLimit;
   deliveryDedup: boolean;
 }
 
@@ -57,12 +66,26 @@ export interface IngressSettings {
     lowWaterMark: number;
     retryAfterSeconds: number;
   };
+  rateLimits: {
+    enabled: boolean;
+    perToken: RateLimit;
+    perSource: RateLimit;
+  };
+  audit: {
+    /** Stream entries at which ingress refuses signals rather than lose audit (SPEC §11.4). */
+    maxBacklog: number;
+    maxBacklogBytes: number;
+  };
   multiCluster: {
     enabled: boolean;
     clusterLabel: string;
     defaultClusterId: string;
+    /** Set when items for clusters outside this list are rejected (`routing: per-cluster`, `unknownCluster: reject`). */
+    knownClusterIds?: readonly string[];
   };
   /** 12 hex characters identifying the configuration that parsed a signal. */
   configHash: string;
+  /** What `GET /admin/config` shows: the effective configuration, secrets already redacted. */
+  redactedConfig: GatewayConfig;
   sources: readonly SourceInstance[];
 }

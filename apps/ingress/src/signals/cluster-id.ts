@@ -1,27 +1,58 @@
+import { CLUSTER_ID_PATTERN } from '@gateway/config';
 import type { SignalDraft } from '@gateway/contracts';
 import type { IngressSettings } from '../settings/ingress-settings.js';
 
-const CLUSTER_ID = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+export interface ClusterIdContext {
+  multiCluster: IngressSettings['multiCluster'];
+  /** The sending token's `clusterId` binding. */
+  boundClusterId: string | undefined;
+  /** `X-Cluster-ID`, already validated and allowed for the sending token. */
+  headerClusterId: string | undefined;
+}
 
-export type ClusterIdResolution = { ok: true; clusterId: string } | { ok: false; message: string };
+export type ClusterIdResolution =
+  | { ok: true; clusterId: string /** The payload named another cluster than the token binding. */; conflict: boolean }
+  | { ok: false; message: string };
 
-/**
- * SPEC §12.1 steps 3–4: the adapter's candidate, else `multiCluster.defaultClusterId`. Disabled multi-cluster
- * derives nothing: every signal is local (`""`).
- * Seam: token `clusterId` bindings and the `X-Cluster-ID` header (steps 1–2) are not resolved yet.
- */
-export function resolveClusterId(
-  draft: SignalDraft,
-  multiCluster: IngressSettings['multiCluster'],
-): ClusterIdResolution {
-  if (!multiCluster.enabled) return { ok: true, clusterId: '' };
+export function isValidClusterId(value: string): boolean {
+  return CLUSTER_ID_PATTERN.test(value);
+}
+
+function chooseClusterId(draft: SignalDraft, context: ClusterIdContext): ClusterIdResolution {
+  const { boundClusterId, headerClusterId, multiCluster } = context;
+  if (boundClusterId !== undefined) {
+    return {
+      ok: true,
+      clusterId: boundClusterId,
+      conflict: draft.clusterId !== '' && draft.clusterId !== boundClusterId,
+    };
+  }
+  if (headerClusterId !== undefined) return { ok: true, clusterId: headerClusterId, conflict: false };
   const candidate = draft.clusterId;
-  if (candidate === '') return { ok: true, clusterId: multiCluster.defaultClusterId };
-  if (!CLUSTER_ID.test(candidate)) {
+  if (candidate === '') return { ok: true, clusterId: multiCluster.defaultClusterId, conflict: false };
+  if (!isValidClusterId(candidate)) {
     return {
       ok: false,
       message: `cluster id is not a valid DNS-1123 subdomain; fix the ${multiCluster.clusterLabel} label`,
     };
   }
-  return { ok: true, clusterId: candidate };
+  return { ok: true, clusterId: candidate, conflict: false };
+}
+
+/**
+ * SPEC §12.1, first applicable wins: token binding, `X-Cluster-ID`, the adapter's candidate,
+ * `multiCluster.defaultClusterId`. Disabled multi-cluster derives nothing: every signal is local (`""`).
+ */
+export function resolveClusterId(draft: SignalDraft, context: ClusterIdContext): ClusterIdResolution {
+  if (!context.multiCluster.enabled) return { ok: true, clusterId: '', conflict: false };
+  const resolved = chooseClusterId(draft, context);
+  const known = context.multiCluster.knownClusterIds;
+  if (resolved.ok && resolved.clusterId !== '' && known !== undefined && !known.includes(resolved.clusterId)) {
+    return {
+      ok: false,
+      message:
+        'cluster id is not listed in multiCluster.clusters; add it there or set multiCluster.unknownCluster: hub',
+    };
+  }
+  return resolved;
 }

@@ -1,22 +1,21 @@
-import type { Principal } from '@gateway/contracts';
-import type { SourceInstance } from '../settings/ingress-settings.js';
+import type { RateLimit } from '@gateway/config';
+
+/** One token bucket to debit: `id` names it among all buckets of this gateway. */
+export interface BucketCharge {
+  id: string;
+  limit: RateLimit;
+}
 
 export interface RateLimitRequest {
-  source: SourceInstance;
-  principal: Principal;
-  clientIp: string;
-  /** Signals to enqueue; ignored items cost nothing (SPEC §10.3). */
+  /** Debited together or not at all: the per-principal bucket, then the per-source bucket (SPEC §10.3). */
+  buckets: readonly [BucketCharge, BucketCharge];
+  /** Signals to enqueue; ignored items cost nothing. */
   cost: number;
 }
 
 export type RateLimitDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
-/** Pipeline step 13 (SPEC §10.3). Token buckets in Redis plug in here. */
+/** Pipeline step 13 (SPEC §10.3). Throws GatewayError when its store is unreachable. */
 export interface RateLimiter {
   admit(request: RateLimitRequest): Promise<RateLimitDecision>;
 }
-
-/** Used until the Redis token buckets exist: rate limits are not enforced. */
-export const unlimitedRateLimiter: RateLimiter = {
-  admit: async () => ({ allowed: true }),
-};

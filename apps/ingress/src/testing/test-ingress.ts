@@ -1,25 +1,27 @@
+import type { GatewayConfigInput } from '@gateway/config';
+import { GatewayConfigSchema, readEnvTokens } from '@gateway/config';
 import { SIGNAL_QUEUE_NAME } from '@gateway/contracts';
-import { defineSource } from '@gateway/sources';
+import { builtinSources, defineSource } from '@gateway/sources';
 import { createTestRedis, deleteKeysWithPrefix, uniquePrefix } from '@gateway/testkit';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { createApp } from '../app.js';
-import { tokenDigest } from '../auth/token-digest.js';
 import { createRedisHealth } from '../health/redis-health.js';
 import { createLifecycle } from '../lifecycle/lifecycle.js';
 import { createIngressMetrics } from '../metrics/ingress-metrics.js';
 import { bullMqQueueCounts } from '../queue/bullmq-queue-counts.js';
 import { createQueueDepthSampler } from '../queue/queue-depth.js';
+import { redisAuditBacklog } from '../queue/redis-audit-backlog.js';
 import { createBullMqSignalQueue, DEFAULT_SIGNAL_QUEUE_OPTIONS } from '../queue/signal-queue.js';
 import { systemClock } from '../runtime/clock.js';
 import { uuidV7Ids } from '../runtime/ids.js';
 import type { IngressSettingsInput, SourceInstanceInput } from '../settings/build-ingress-settings.js';
 import { buildIngressSettings } from '../settings/build-ingress-settings.js';
-import { builtinSourceInputs } from '../settings/builtin-source-inputs.js';
 import type { IngressSettings } from '../settings/ingress-settings.js';
-import { unlimitedRateLimiter } from '../signals/rate-limiter.js';
+import { ingressSettingsInputFromConfig } from '../settings/ingress-settings-from-config.js';
+import { createRedisRateLimiter } from '../signals/redis-rate-limiter.js';
 
 /** Tokens every test ingress knows; long enough to pass the length rules. */
 export const TEST_TOKENS = {
@@ -74,9 +76,22 @@ export const testSources: SourceInstanceInput[] = [
   },
 ];
 
+/** The configuration every test ingress starts from; `config` options are merged over it section by section. */
+export const TEST_CONFIG = {
+  auth: {
+    tokens: [
+      { id: 'admin', token: TEST_TOKENS.admin, scopes: ['admin'] },
+      { id: 'kube-only', token: TEST_TOKENS.kubernetesOnly, sources: ['kubernetes-event'] },
+    ],
+  },
+} satisfies Partial<GatewayConfigInput>;
+
 export interface TestIngressOptions {
   /** Redis connection for the producer; defaults to the shared test Redis. */
   connection?: Redis;
+  /** Configuration sections replacing those of TEST_CONFIG, validated by the real schema. */
+  config?: Partial<GatewayConfigInput>;
+  /** Replaces parts of what the configuration produced, for values outside the schema's bounds (tiny marks). */
   settings?: Partial<Omit<IngressSettingsInput, 'configHash' | 'sources'>>;
   /** Added to the built-in and shared test sources. */
   extraSources?: SourceInstanceInput[];
@@ -105,20 +120,20 @@ export function createTestIngress(options: TestIngressOptions = {}): TestIngress
   const queue = new Queue(SIGNAL_QUEUE_NAME, { connection: producer, prefix });
   queue.on('error', () => undefined);
   const reader = new Queue(SIGNAL_QUEUE_NAME, { connection: own, prefix });
-  const { settings } = buildIngressSettings({
-    authMode: 'token',
-    envTokens: [TEST_TOKENS.signals],
-    configTokens: [
-      { id: 'admin', sha256: tokenDigest(TEST_TOKENS.admin).toString('hex'), scopes: ['admin'], sources: '*' },
-      {
-        id: 'kube-only',
-        sha256: tokenDigest(TEST_TOKENS.kubernetesOnly).toString('hex'),
-        scopes: ['signals'],
-        sources: ['kubernetes-event'],
-      },
-    ],
-    configHash: 'abcdef012345',
-    sources: [...builtinSourceInputs(), ...testSources, ...(options.extraSources ?? [])],
+  const config = GatewayConfigSchema.parse({ ...TEST_CONFIG, ...options.config });
+  const input = ingressSettingsInputFromConfig(
+    config,
+    readEnvTokens({ GATEWAY_AUTH_TOKENS: TEST_TOKENS.signals }),
+    'abcdef012345',
+    builtinSources,
+    () => {
+      throw new Error('test configurations use inline tokens');
+    },
+    [],
+  );
+  const settings = buildIngressSettings({
+    ...input,
+    sources: [...input.sources, ...testSources, ...(options.extraSources ?? [])],
     ...options.settings,
   });
   const logLines: string[] = [];
@@ -127,7 +142,8 @@ export function createTestIngress(options: TestIngressOptions = {}): TestIngress
   const lifecycle = createLifecycle();
   const sampler = createQueueDepthSampler({
     counts: bullMqQueueCounts(queue),
-    waterMarks: () => settings.queue,
+    auditBacklog: redisAuditBacklog(producer, prefix),
+    limits: () => ({ queue: settings.queue, audit: settings.audit }),
     metrics,
     logger,
   });
@@ -139,7 +155,7 @@ export function createTestIngress(options: TestIngressOptions = {}): TestIngress
     }),
     queueDepth: sampler,
     redisHealth: createRedisHealth({ ping: () => producer.ping(), nowMs: () => Date.now(), cacheMs: 0 }),
-    rateLimiter: unlimitedRateLimiter,
+    rateLimiter: createRedisRateLimiter(producer, prefix),
     lifecycle,
     clock: systemClock,
     ids: uuidV7Ids,

@@ -1,0 +1,203 @@
+import type { GatewayConfig } from '@gateway/config';
+import { loadConfig } from '@gateway/config';
+import { builtinSources, defineSource } from '@gateway/sources';
+import { describe, expect, it } from 'vitest';
+import { tokenDigest } from '../auth/token-digest.js';
+import { IngressSettingsError } from './ingress-settings-error.js';
+import type { SourceDefinitions } from './ingress-settings-from-config.js';
+import { ingressSettingsFromConfig } from './ingress-settings-from-config.js';
+
+const HASH = '0123456789ab';
+const SECRET = 'inline-secret-token-0123456789abcdef';
+const FILE_SECRET = 'file-secret-token-0123456789abcdef0';
+const ENV_SECRET = 'env-secret-token-0123456789abcdef012';
+const files: Record<string, string> = {
+  '/etc/gateway/config.yaml': '',
+  '/run/secrets/ops-token': `${FILE_SECRET}\n`,
+  '/run/secrets/short': 'short-token\n',
+};
+
+function readFile(path: string): string {
+  const text = files[path];
+  if (text === undefined) throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
+  return text;
+}
+
+function load(yaml: string, env: Record<string, string> = {}) {
+  files['/etc/gateway/config.yaml'] = yaml;
+  const loaded = loadConfig({ env: { GATEWAY_CONFIG: '/etc/gateway/config.yaml', ...env }, readFile });
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
+  return loaded;
+}
+
+function fromConfig(config: GatewayConfig, definitions: SourceDefinitions = builtinSources) {
+  return ingressSettingsFromConfig(config, [], HASH, definitions, readFile);
+}
+
+describe('ingress-settings-from-config', () => {
+  it('applies the documented defaults to the built-in sources and the global limits', () => {
+    const { settings } = fromConfig(load('{}').config);
+    expect(settings.server).toMatchObject({
+      bodyLimitBytes: 262_144,
+      maxInFlightRequests: 512,
+      requestTimeoutMs: 10_000,
+    });
+    expect(settings.queue).toEqual({ highWaterMark: 50_000, lowWaterMark: 40_000, retryAfterSeconds: 5 });
+    expect(settings.rateLimits).toEqual({
+      enabled: true,
+      perToken: { ratePerSecond: 2000, burst: 5000 },
+      perSource: { ratePerSecond: 5000, burst: 10_000 },
+    });
+    expect(settings.audit).toEqual({ maxBacklog: 2_000_000, maxBacklogBytes: 1024 ** 3 });
+    expect(settings.multiCluster).toEqual({ enabled: false, clusterLabel: 'cluster', defaultClusterId: '' });
+    expect(settings.configHash).toBe(HASH);
+    const prometheus = settings.sources.find((source) => source.name === 'prometheus');
+    expect(prometheus).toMatchObject({
+      route: '/api/v1/signals/prometheus',
+      enabled: true,
+      sourceType: 'alertmanager',
+      authMode: 'token',
+      allowQueryToken: false,
+      requireTimestamp: false,
+      rateLimitStatus: 503,
+      deliveryDedup: true,
+      settings: { severityMap: {}, defaultSeverity: 'unknown', unresolvedTarget: 'accept', clusterLabel: 'cluster' },
+    });
+    expect(prometheus?.options).toMatchObject({ resourceLabels: expect.any(Array) });
+    expect(settings.sources.find((source) => source.name === 'kubernetes-event')?.rateLimitStatus).toBe(429);
+  });
+
+  it('leaves out disabled sources whose type has no adapter in this build', () => {
+    const definitions = {
+      alertmanager: builtinSources.alertmanager,
+      'kubernetes-event': builtinSources['kubernetes-event'],
+    };
+    const { settings } = fromConfig(load('{}').config, definitions);
+    expect(settings.sources.map((source) => source.name).sort()).toEqual(['kubernetes-event', 'prometheus']);
+  });
+
+  it('refuses to start with an enabled source that has no adapter, naming the source', () => {
+    const config = load('sources: {acme: {type: plugin, plugin: acme-alerts, enabled: true}}').config;
+    expect(() => fromConfig(config)).toThrow(IngressSettingsError);
+    expect(() => fromConfig(config)).toThrow(/sources\.acme is enabled .*"acme-alerts"/);
+  });
+
+  it('passes each source its own settings and type-specific options', () => {
+    const config = load(
+      [
+        'sources:',
+        '  kubernetes-event:',
+        '    maxEventsPerRequest: 7',
+        '    overloadStatus: 503',
+        '    rateLimit: {ratePerSecond: 3, burst: 9}',
+        '    severityMap: {Warning: high}',
+        '    defaultSeverity: low',
+        '    unresolvedTarget: reject',
+        '    deliveryDedup: false',
+        '    requireTimestamp: true',
+        '    route: /api/v1/signals/k8s',
+        '  prometheus: {enabled: false}',
+      ].join('\n'),
+    ).config;
+    const { settings } = fromConfig(config);
+    const kube = settings.sources.find((source) => source.name === 'kubernetes-event');
+    expect(kube).toMatchObject({
+      route: '/api/v1/signals/k8s',
+      requireTimestamp: true,
+      rateLimitStatus: 503,
+      rateLimit: { ratePerSecond: 3, burst: 9 },
+      deliveryDedup: false,
+      settings: { severityMap: { Warning: 'high' }, defaultSeverity: 'low', unresolvedTarget: 'reject' },
+      options: { maxEventsPerRequest: 7 },
+    });
+    expect(settings.sources.find((source) => source.name === 'prometheus')?.enabled).toBe(false);
+  });
+
+  it('finds plugin adapters by the type they declare and gives them their options block', () => {
+    const plugin = defineSource({
+      apiVersion: 1,
+      type: 'acme-alerts',
+      signalSource: 'acme',
+      parse: async () => ({ signals: [], ignored: [], rejected: [] }),
+    });
+    const config = load(
+      'sources: {acme: {type: plugin, plugin: acme-alerts, enabled: true, options: {region: eu}}}',
+    ).config;
+    const { settings } = fromConfig(config, { ...builtinSources, 'acme-alerts': plugin });
+    expect(settings.sources.find((source) => source.name === 'acme')).toMatchObject({
+      sourceType: 'plugin',
+      rateLimitStatus: 429,
+      options: { region: 'eu' },
+    });
+  });
+
+  it('keeps only digests of env, inline, sha256 and file tokens, with their bindings', () => {
+    const digest = tokenDigest('precomputed-token-0123456789abcdef').toString('hex');
+    const loaded = load(
+      [
+        'auth:',
+        '  tokens:',
+        `    - {id: inline, token: ${SECRET}, scopes: [signals, admin], clusterId: prod-east}`,
+        `    - {id: hashed, tokenSha256: ${digest}, sources: [prometheus], allowClusterHeader: true}`,
+        '    - {id: filed, tokenFile: /run/secrets/ops-token, rateLimit: {ratePerSecond: 1, burst: 2}}',
+      ].join('\n'),
+      { GATEWAY_AUTH_TOKENS: ` ,${ENV_SECRET}` },
+    );
+    const { settings } = ingressSettingsFromConfig(loaded.config, loaded.envTokens, HASH, builtinSources, readFile);
+    expect(settings.auth.tokens).toEqual([
+      {
+        id: 'env-1',
+        sha256: tokenDigest(ENV_SECRET).toString('hex'),
+        scopes: ['signals'],
+        sources: '*',
+        allowClusterHeader: false,
+      },
+      {
+        id: 'inline',
+        sha256: tokenDigest(SECRET).toString('hex'),
+        scopes: ['signals', 'admin'],
+        sources: '*',
+        clusterId: 'prod-east',
+        allowClusterHeader: false,
+      },
+      { id: 'hashed', sha256: digest, scopes: ['signals'], sources: ['prometheus'], allowClusterHeader: true },
+      {
+        id: 'filed',
+        sha256: tokenDigest(FILE_SECRET).toString('hex'),
+        scopes: ['signals'],
+        sources: '*',
+        allowClusterHeader: false,
+        rateLimit: { ratePerSecond: 1, burst: 2 },
+      },
+    ]);
+    const serialized = JSON.stringify(settings);
+    for (const secret of [SECRET, FILE_SECRET, ENV_SECRET]) expect(serialized).not.toContain(secret);
+  });
+
+  it('refuses unreadable and too short token files without printing their content', () => {
+    const missing = load('auth: {tokens: [{id: gone, tokenFile: /run/secrets/missing}]}').config;
+    expect(() => fromConfig(missing)).toThrow(
+      /auth\.tokens gone: cannot read tokenFile \/run\/secrets\/missing \(ENOENT\)/,
+    );
+    const short = load('auth: {tokens: [{id: tiny, tokenFile: /run/secrets/short}]}').config;
+    expect(() => fromConfig(short)).toThrow(IngressSettingsError);
+    expect(() => fromConfig(short)).not.toThrow(/short-token/);
+  });
+
+  it('lists known clusters only where unknown ones are rejected', () => {
+    const perCluster = load(
+      'multiCluster: {enabled: true, routing: per-cluster, clusters: [{id: east, context: ctx-east}]}',
+    ).config;
+    expect(fromConfig(perCluster).settings.multiCluster.knownClusterIds).toEqual(['east']);
+    const hub = load(
+      'multiCluster: {enabled: true, routing: per-cluster, unknownCluster: hub, clusters: [{id: east, context: c}]}',
+    ).config;
+    expect(fromConfig(hub).settings.multiCluster.knownClusterIds).toBeUndefined();
+  });
+
+  it('keeps the effective configuration for /admin/config with every secret redacted', () => {
+    const { settings } = fromConfig(load(`auth: {tokens: [{id: inline, token: ${SECRET}, scopes: [admin]}]}`).config);
+    expect(settings.redactedConfig.auth.tokens[0]).toMatchObject({ id: 'inline', token: '<redacted>' });
+    expect(JSON.stringify(settings.redactedConfig)).not.toContain(SECRET);
+  });
+});
