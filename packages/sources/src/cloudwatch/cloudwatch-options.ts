@@ -1,0 +1,30 @@
+import { z } from 'zod';
+
+export const DEFAULT_CERT_HOST_PATTERN = '^sns\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?$';
+
+const HOUR_MS = 3_600_000;
+
+const RegexSource = z.string().refine(
+  (value) => {
+    try {
+      new RegExp(value);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be a valid regular expression' },
+);
+
+/** SPEC §5.3 and §13.3; `caFile` and `resolve` let tests serve SNS certificates from loopback. */
+export const CloudwatchOptionsSchema = z.object({
+  topicArns: z.array(z.string().min(1)).default(() => []),
+  autoConfirmSubscriptions: z.boolean().default(true),
+  /** Milliseconds; SNS gives up on a message after at most an hour of retries. */
+  maxMessageAge: z.number().int().min(60_000).max(HOUR_MS).default(HOUR_MS),
+  certHostPattern: RegexSource.default(DEFAULT_CERT_HOST_PATTERN),
+  insufficientData: z.enum(['ignore', 'firing', 'resolved']).default('ignore'),
+  caFile: z.string().min(1).optional(),
+  resolve: z.record(z.string(), z.string().min(1)).optional(),
+});
+export type CloudwatchOptions = z.infer<typeof CloudwatchOptionsSchema>;

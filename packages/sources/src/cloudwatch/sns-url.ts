@@ -1,0 +1,26 @@
+export type SnsUrlCheck = { ok: true; url: URL } | { ok: false; detail: string };
+
+/**
+ * SSRF guard for URLs taken from an SNS message (SPEC §5.3): https, no credentials, a host matching
+ * `certHostPattern`, and for certificates a path ending in `.pem`.
+ */
+export function checkSnsUrl(
+  value: unknown,
+  field: 'SigningCertURL' | 'SubscribeURL',
+  hostPattern: string,
+  requirePem: boolean,
+): SnsUrlCheck {
+  const refuse = (why: string): SnsUrlCheck => ({ ok: false, detail: `${field} ${why}` });
+  if (typeof value !== 'string') return refuse('is missing');
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return refuse('is not a URL');
+  }
+  if (url.protocol !== 'https:') return refuse('must use https');
+  if (url.username !== '' || url.password !== '') return refuse('must not carry credentials');
+  if (!new RegExp(hostPattern).test(url.hostname)) return refuse('host does not match certHostPattern');
+  if (requirePem && !url.pathname.endsWith('.pem')) return refuse('path must end in .pem');
+  return { ok: true, url };
+}
