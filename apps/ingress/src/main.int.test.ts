@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { loadConfig } from '@gateway/config';
 import { SIGNAL_QUEUE_NAME, SignalJobSchema } from '@gateway/contracts';
 import type { ManagedProcess } from '@gateway/testkit';
 import {
@@ -51,6 +52,11 @@ describe.skipIf(!hasDist)('ingress main (built dist/main.js; run `pnpm exec tsc 
       readyTimeoutMs: 15_000,
     });
     await child.waitReady();
+    // The hash comes from the shared configuration loader, so ingress and worker replicas report the same one.
+    const loaded = loadConfig({ env: { GATEWAY_CFG__SHUTDOWN__DRAIN_DELAY: `${DRAIN_DELAY_MS}ms` } });
+    expect(loaded.ok && (await (await fetch(`${base}/readyz`)).json())).toMatchObject({
+      configHash: loaded.ok ? loaded.configHash : 'invalid',
+    });
 
     const post = () =>
       fetch(`${base}/api/v1/signals/prometheus`, {
@@ -125,5 +131,39 @@ describe.skipIf(!hasDist)('ingress main (built dist/main.js; run `pnpm exec tsc 
     } finally {
       expect(await tokenless.stop('SIGTERM', 5_000)).toEqual({ code: 0, signal: null });
     }
+  });
+
+  it('exits 78 with every configuration problem on stderr', async () => {
+    const invalid = startManagedProcess({
+      name: 'ingress-invalid',
+      args: [distMain],
+      env: {
+        ...baseChildEnv(),
+        REDIS_URL: testRedisUrl(),
+        GATEWAY_CFG__QUEUE__LOW_WATER_MARK: '60000',
+        GATEWAY_CFG__SERVER__BODY_LIMIT: '1',
+      },
+    });
+    expect(await invalid.exited()).toEqual({ code: 78, signal: null });
+    const stderr = invalid.output().filter((line) => line.startsWith('!'));
+    expect(stderr.join('\n')).toContain('config rejected (2 problems)');
+    expect(stderr.join('\n')).toContain('queue.lowWaterMark: got 60000; rule: must be below queue.highWaterMark');
+    expect(stderr.join('\n')).toContain('server.bodyLimit: got 1; rule: unknown key');
+  });
+
+  it('exits 78 naming an enabled source whose type has no adapter', async () => {
+    const unsupported = startManagedProcess({
+      name: 'ingress-unsupported-source',
+      args: [distMain],
+      env: {
+        ...baseChildEnv(),
+        REDIS_URL: testRedisUrl(),
+        GATEWAY_CFG__SOURCES__ACME_ALERTS__TYPE: 'plugin',
+        GATEWAY_CFG__SOURCES__ACME_ALERTS__PLUGIN: 'acme',
+        GATEWAY_CFG__SOURCES__ACME_ALERTS__ENABLED: 'true',
+      },
+    });
+    expect(await unsupported.exited()).toEqual({ code: 78, signal: null });
+    expect(unsupported.output().join('\n')).toMatch(/sources\.acme-alerts is enabled .*"acme"/);
   });
 });

@@ -97,6 +97,34 @@ describe('admin queues', () => {
   });
 });
 
+describe('admin config', () => {
+  it('shows the effective configuration with secrets redacted and its hash to an admin token', async () => {
+    const response = await ingress.app.request('/admin/config', { headers: bearer(TEST_TOKENS.admin) });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { configHash: string; config: { auth: { tokens: { token: string }[] } } };
+    expect(body.configHash).toBe('abcdef012345');
+    expect(body.config.auth.tokens.map((token) => token.token)).toEqual(['<redacted>', '<redacted>']);
+    expect(JSON.stringify(body)).not.toContain(TEST_TOKENS.admin);
+    expect(body.config).toHaveProperty('sources.prometheus.route', '/api/v1/signals/prometheus');
+  });
+
+  it('challenges without credentials and refuses a signals token', async () => {
+    const anonymous = await ingress.app.request('/admin/config');
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toBe('Basic realm="gateway-admin"');
+    expect((await ingress.app.request('/admin/config', { headers: bearer(TEST_TOKENS.signals) })).status).toBe(403);
+  });
+
+  it('does not exist when no admin token is configured', async () => {
+    const bare = createTestIngress({ config: { auth: { tokens: [] } } });
+    try {
+      expect((await bare.app.request('/admin/config', { headers: bearer(TEST_TOKENS.admin) })).status).toBe(404);
+    } finally {
+      await bare.close();
+    }
+  });
+});
+
 describe('authentication disabled', () => {
   it('accepts unauthenticated signals as anonymous and reports gateway_auth_disabled 1', async () => {
     const open = createTestIngress({ config: { auth: { ...TEST_CONFIG.auth, mode: 'none' } } });
