@@ -143,6 +143,7 @@ const app = createApp({
   dashboardQueue: queue,
 });
 
+const nodeRequestTimeoutMs = settings.server.requestTimeoutMs + NODE_REQUEST_TIMEOUT_MARGIN_MS;
 const server = serve(
   {
     fetch: app.fetch,
@@ -150,8 +151,9 @@ const server = serve(
     hostname: '0.0.0.0',
     // The app answers 503 at server.requestTimeout; Node's own limit is a backstop for bodies that never end.
     serverOptions: {
-      requestTimeout: settings.server.requestTimeoutMs + NODE_REQUEST_TIMEOUT_MARGIN_MS,
-      headersTimeout: config.server.headersTimeout,
+      requestTimeout: nodeRequestTimeoutMs,
+      // Node refuses to start with headersTimeout above requestTimeout; a slower header phase cannot finish anyway.
+      headersTimeout: Math.min(config.server.headersTimeout, nodeRequestTimeoutMs),
       keepAliveTimeout: config.server.keepAliveTimeout,
     },
   },
