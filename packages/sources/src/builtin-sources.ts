@@ -1,4 +1,6 @@
 import { alertmanagerSource } from './alertmanager/alertmanager-source.js';
+import { azureMonitorSource } from './azure-monitor/azure-monitor-source.js';
+import { cloudwatchSource } from './cloudwatch/cloudwatch-source.js';
 import { kubernetesEventSource } from './kubernetes-event/kubernetes-event-source.js';
 import type { SourceDefinition } from './source-definition.js';
 
@@ -10,6 +12,8 @@ import type { SourceDefinition } from './source-definition.js';
 export const builtinSources: Record<string, SourceDefinition<any>> = {
   [alertmanagerSource.type]: alertmanagerSource,
   [kubernetesEventSource.type]: kubernetesEventSource,
+  [cloudwatchSource.type]: cloudwatchSource,
+  [azureMonitorSource.type]: azureMonitorSource,
 };
 
 export interface BuiltinSourceInstance {
