@@ -1,9 +1,4 @@
-import {
-  createTestRedis,
-  type DataStorageStub,
-  startDataStorageStub,
-  waitFor,
-} from '@gateway/testkit';
+import { createTestRedis, type DataStorageStub, startDataStorageStub, waitFor } from '@gateway/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertmanagerWebhook, type PodAlert, podFingerprint, postWebhook } from '../support/alerts.js';
 import { type GatewayFixture, startGatewayFixture } from '../support/gateway-fixture.js';
@@ -39,7 +34,11 @@ function deliveredIds(stub: DataStorageStub, fingerprints: readonly string[]): M
   return ids;
 }
 
-async function expectAllDelivered(stub: DataStorageStub, fingerprints: readonly string[], timeoutMs: number): Promise<void> {
+async function expectAllDelivered(
+  stub: DataStorageStub,
+  fingerprints: readonly string[],
+  timeoutMs: number,
+): Promise<void> {
   const expected = fingerprints.length * EXPECTED_TYPES.length;
   await waitFor(
     () => {
@@ -52,7 +51,12 @@ async function expectAllDelivered(stub: DataStorageStub, fingerprints: readonly 
   const ids = deliveredIds(stub, fingerprints);
   const unstable = [...ids].filter(([, set]) => set.size !== 1 || set.has('(no event_id)'));
   expect(unstable.slice(0, 5).map(([key, set]) => `${key}: ${[...set].join(', ')}`)).toEqual([]);
-  expect(stub.invalid().map((r) => r.reason).slice(0, 5)).toEqual([]);
+  expect(
+    stub
+      .invalid()
+      .map((r) => r.reason)
+      .slice(0, 5),
+  ).toEqual([]);
 }
 
 describe('audit delivery through Data Storage faults', () => {
@@ -71,7 +75,9 @@ describe('audit delivery through Data Storage faults', () => {
 
   const auditKey = (): string => `${fx.stack.queuePrefix}:audit`;
 
-  it('delivers every created and received event of 500 new alerts after a 10 s Data Storage outage', async ({ onTestFailed }) => {
+  it('delivers every created and received event of 500 new alerts after a 10 s Data Storage outage', async ({
+    onTestFailed,
+  }) => {
     onTestFailed(() => console.error(fx.stack.logs()));
     const redis = createTestRedis();
     try {
@@ -122,7 +128,9 @@ describe('audit delivery through Data Storage faults', () => {
     }
   });
 
-  it('delivers a batch that was in flight to a stalled Data Storage when the shipping worker is killed', async ({ onTestFailed }) => {
+  it('delivers a batch that was in flight to a stalled Data Storage when the shipping worker is killed', async ({
+    onTestFailed,
+  }) => {
     onTestFailed(() => console.error(fx.stack.logs()));
     const redis = createTestRedis();
     const STALL_MS = 45_000;

@@ -30,7 +30,9 @@ describe('corrupted Alertmanager payloads', () => {
     }
   });
 
-  it('answers every corrupted payload with a 4xx problem+json or 202, never 5xx, and stays ready', async ({ onTestFailed }) => {
+  it('answers every corrupted payload with a 4xx problem+json or 202, never 5xx, and stays ready', async ({
+    onTestFailed,
+  }) => {
     onTestFailed(() => console.error(stack.logs()));
     const seed = Number(process.env.CHAOS_SEED ?? DEFAULT_SEED);
     const cases = fuzzCases(seed).filter((c) => !isKnownDeepNestingBug(c));

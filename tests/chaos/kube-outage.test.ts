@@ -27,22 +27,27 @@ describe('Kubernetes API outage', () => {
   /** 10 fingerprints × 3 occurrences posted while `fault` is active for at least `outageMs`. */
   const outageScenario = async (label: string, fault: FaultSettings, outageMs: number): Promise<void> => {
     const base = '2026-11-27T08:00:00.000Z';
-    const pods = Array.from({ length: 10 }, (_, i) => ({ alertname: 'KubePodNotReady', namespace: 'chaos', pod: `${label}-${i}` }));
+    const pods = Array.from({ length: 10 }, (_, i) => ({
+      alertname: 'KubePodNotReady',
+      namespace: 'chaos',
+      pod: `${label}-${i}`,
+    }));
     const retriesBefore = await metricValue(fx.stack.workerUrl, 'gateway_retry_attempts_total');
 
     fx.sandbox.faults.set(fault);
     const outageStart = Date.now();
     try {
       await Promise.all(
-        pods.flatMap((pod) =>
-          [0, 1, 2].map((n) => post(alertmanagerWebhook([{ ...pod, startsAt: at(base, n) }]))),
-        ),
+        pods.flatMap((pod) => [0, 1, 2].map((n) => post(alertmanagerWebhook([{ ...pod, startsAt: at(base, n) }])))),
       );
       // The worker must be hitting the outage (retrying), not idling through it.
-      await waitFor(async () => (await metricValue(fx.stack.workerUrl, 'gateway_retry_attempts_total')) > retriesBefore, {
-        timeoutMs: 10_000,
-        description: 'the worker to retry against the failing API',
-      });
+      await waitFor(
+        async () => (await metricValue(fx.stack.workerUrl, 'gateway_retry_attempts_total')) > retriesBefore,
+        {
+          timeoutMs: 10_000,
+          description: 'the worker to retry against the failing API',
+        },
+      );
       // Nothing can have been created through a failing API.
       expect(pods.flatMap((p) => rrNamesFor(fx.rrs(), podFingerprint(p.alertname, p.namespace, p.pod)))).toEqual([]);
       // The outage lasts its full length (scenario duration, not a wait for an outcome).
@@ -64,17 +69,23 @@ describe('Kubernetes API outage', () => {
     expect(await metricValue(fx.stack.workerUrl, 'gateway_retry_attempts_total')).toBeGreaterThan(retriesBefore);
   };
 
-  it('ends with one RR per fingerprint and occurrenceCount 3 when the API answers 503 to everything for 5 s', async ({ onTestFailed }) => {
+  it('ends with one RR per fingerprint and occurrenceCount 3 when the API answers 503 to everything for 5 s', async ({
+    onTestFailed,
+  }) => {
     onTestFailed(() => console.error(fx.stack.logs()));
     await outageScenario('svc503', { errorStatus: 503 }, 5000);
   });
 
-  it('ends with one RR per fingerprint and occurrenceCount 3 when the API resets every connection for 5 s', async ({ onTestFailed }) => {
+  it('ends with one RR per fingerprint and occurrenceCount 3 when the API resets every connection for 5 s', async ({
+    onTestFailed,
+  }) => {
     onTestFailed(() => console.error(fx.stack.logs()));
     await outageScenario('reset', { outage: true }, 5000);
   });
 
-  it('relists after an API restart so a later completion still closes the window and the next alert creates seq 2', async ({ onTestFailed }) => {
+  it('relists after an API restart so a later completion still closes the window and the next alert creates seq 2', async ({
+    onTestFailed,
+  }) => {
     onTestFailed(() => console.error(fx.stack.logs()));
     const alert = { alertname: 'KubeJobFailed', namespace: 'chaos', pod: 'restart-0' };
     const base = '2026-11-27T10:00:00.000Z';
@@ -92,7 +103,10 @@ describe('Kubernetes API outage', () => {
     await fx.waitForCount(first, 2, 30_000);
 
     // The restart dropped the watch: the worker must watch again to see the completion.
-    await waitFor(() => fx.sandbox.openWatchCount() > 0, { timeoutMs: 20_000, description: 'the informer to watch again' });
+    await waitFor(() => fx.sandbox.openWatchCount() > 0, {
+      timeoutMs: 20_000,
+      description: 'the informer to watch again',
+    });
     await createOrchestratorDriver(fx.kubeconfig, RR_NAMESPACE).setPhase(first, 'Completed');
     let sent = 0;
     await waitFor(
@@ -109,6 +123,8 @@ describe('Kubernetes API outage', () => {
     await waitForQuiet(fx.stack.queuePrefix, 30_000, () => fx.stack.logs());
     // Every send after the completion went to one of the two windows; none was lost.
     expect((fx.occurrenceCount(first) ?? 0) + (fx.occurrenceCount(second) ?? 0)).toBe(2 + sent);
-    expect(rrNamesFor(fx.rrs(), podFingerprint(alert.alertname, alert.namespace, alert.pod))).toEqual([first, second].sort());
+    expect(rrNamesFor(fx.rrs(), podFingerprint(alert.alertname, alert.namespace, alert.pod))).toEqual(
+      [first, second].sort(),
+    );
   });
 });

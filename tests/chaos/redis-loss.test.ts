@@ -38,7 +38,9 @@ describe('Redis loss', () => {
     expect(res.status, await res.clone().text()).toBe(202);
   };
 
-  it('adopts the open RR and continues its count when the dedup keys under the prefix are deleted', async ({ onTestFailed }) => {
+  it('adopts the open RR and continues its count when the dedup keys under the prefix are deleted', async ({
+    onTestFailed,
+  }) => {
     const fx = await startGatewayFixture({ stack: { env: { worker: FAST_WORKER_ENV } } });
     fixtures.push(fx);
     onTestFailed(() => console.error(fx.stack.logs()));
@@ -64,7 +66,9 @@ describe('Redis loss', () => {
     expect(rrNamesFor(fx.rrs(), fingerprint)).toEqual([name]);
   });
 
-  it('answers 503 with Retry-After while its Redis is dead and adopts the open RR after Redis restarts empty', async ({ onTestFailed }) => {
+  it('answers 503 with Retry-After while its Redis is dead and adopts the open RR after Redis restarts empty', async ({
+    onTestFailed,
+  }) => {
     const redis = await startPrivateRedis();
     redisServers.push(redis);
     const fx = await startGatewayFixture({ stack: { redisUrl: redis.url, env: { worker: FAST_WORKER_ENV } } });

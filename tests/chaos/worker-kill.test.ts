@@ -29,7 +29,9 @@ describe('worker killed with SIGKILL', () => {
     expect(res.status, await res.clone().text()).toBe(202);
   };
 
-  it('creates exactly one RR with occurrenceCount 1 when the worker dies while its create call is in flight', async ({ onTestFailed }) => {
+  it('creates exactly one RR with occurrenceCount 1 when the worker dies while its create call is in flight', async ({
+    onTestFailed,
+  }) => {
     onTestFailed(() => console.error(fx.stack.logs()));
     const alert = { alertname: 'KubePodCrashLooping', namespace: 'chaos', pod: 'kill-create-0' };
     const base = '2026-11-27T08:00:00.000Z';
@@ -62,7 +64,9 @@ describe('worker killed with SIGKILL', () => {
     expect(rrNamesFor(fx.rrs(), fingerprint)).toEqual([name]);
   });
 
-  it('keeps the count exact when the worker dies while 100 duplicates are being processed', async ({ onTestFailed }) => {
+  it('keeps the count exact when the worker dies while 100 duplicates are being processed', async ({
+    onTestFailed,
+  }) => {
     onTestFailed(() => console.error(fx.stack.logs()));
     const alert = { alertname: 'KubePodCrashLooping', namespace: 'chaos', pod: 'kill-dups-0' };
     const base = '2026-11-27T09:00:00.000Z';

@@ -1,14 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { connect } from 'node:net';
-import {
-  createTestRedis,
-  freePort,
-  type KubeObject,
-  scrapeMetrics,
-  sumMetric,
-  waitFor,
-} from '@gateway/testkit';
+import { createTestRedis, freePort, type KubeObject, scrapeMetrics, sumMetric, waitFor } from '@gateway/testkit';
 
 /**
  * Worker settings that make recovery observable within a test's budget: a stalled job re-runs 5 to 10 s after
@@ -60,7 +53,9 @@ export async function waitForQuiet(prefix: string, timeoutMs = 30_000, logs: () 
           redis.zcard(`${prefix}:dedup:dirty`),
         ]);
         if (wait + active + delayed + prioritized + dirty === 0) return true;
-        throw new Error(`wait ${wait}, active ${active}, delayed ${delayed}, prioritized ${prioritized}, dirty ${dirty}`);
+        throw new Error(
+          `wait ${wait}, active ${active}, delayed ${delayed}, prioritized ${prioritized}, dirty ${dirty}`,
+        );
       },
       { timeoutMs, intervalMs: 100, description: `queue ${prefix} to drain` },
     ).catch((err: Error) => {
@@ -122,7 +117,18 @@ export async function startPrivateRedis(binary = '/usr/bin/redis-server'): Promi
   const start = async (): Promise<void> => {
     const proc = spawn(
       binary,
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--maxmemory-policy',
+        'noeviction',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     proc.stdout?.on('data', (chunk: Buffer) => {
@@ -132,11 +138,14 @@ export async function startPrivateRedis(binary = '/usr/bin/redis-server'): Promi
       output = (output + chunk.toString()).slice(-4000);
     });
     child = proc;
-    await waitFor(() => (proc.exitCode !== null ? Promise.reject(new Error(`redis-server exited: ${output}`)) : ping(port)), {
-      timeoutMs: 10_000,
-      intervalMs: 50,
-      description: `private redis-server on ${port}`,
-    });
+    await waitFor(
+      () => (proc.exitCode !== null ? Promise.reject(new Error(`redis-server exited: ${output}`)) : ping(port)),
+      {
+        timeoutMs: 10_000,
+        intervalMs: 50,
+        description: `private redis-server on ${port}`,
+      },
+    );
   };
   const kill = async (): Promise<void> => {
     const proc = child;

@@ -75,8 +75,14 @@ export function fuzzCases(seed: number): FuzzCase[] {
     cases.push({ name: `nested arrays ${depth} at top`, body: Buffer.from(nested(depth, '[', ']')) });
     cases.push({ name: `nested objects ${depth} at top`, body: Buffer.from(nested(depth, '{"a":', '}')) });
     for (const path of ['alerts', 'labels', 'annotations', 'extra'] as const) {
-      cases.push({ name: `nested arrays ${depth} in ${path}`, body: Buffer.from(withRaw(path, nested(depth, '[', ']'))) });
-      cases.push({ name: `nested objects ${depth} in ${path}`, body: Buffer.from(withRaw(path, nested(depth, '{"a":', '}'))) });
+      cases.push({
+        name: `nested arrays ${depth} in ${path}`,
+        body: Buffer.from(withRaw(path, nested(depth, '[', ']'))),
+      });
+      cases.push({
+        name: `nested objects ${depth} in ${path}`,
+        body: Buffer.from(withRaw(path, nested(depth, '{"a":', '}'))),
+      });
     }
     // Unterminated: the parser must give up without recursing to the end.
     cases.push({ name: `unterminated arrays ${depth}`, body: Buffer.from('['.repeat(depth)) });
@@ -84,17 +90,18 @@ export function fuzzCases(seed: number): FuzzCase[] {
   return cases;
 }
 
-const STACK_TRACE = /\bat (?:async )?\S*?[\w/.-]+\.(?:[cm]?js|ts):\d+|\bat [\w.<>$]+ \(|node:internal|\/work\/|\/home\/|\/usr\//;
+const STACK_TRACE =
+  /\bat (?:async )?\S*?[\w/.-]+\.(?:[cm]?js|ts):\d+|\bat [\w.<>$]+ \(|node:internal|\/work\/|\/home\/|\/usr\//;
 const IPV4 = /\b(?:\d{1,3}\.){3}\d{1,3}\b/;
 const IPV6 = /\b(?:[0-9a-f]{1,4}:){2,7}[0-9a-f]{1,4}\b|::ffff:|\[::1?\]/i;
-
 
 export const DEFAULT_SEED = 20261127;
 
 /** What is wrong with one answer (empty when it is acceptable). */
 export function answerProblems(label: string, status: number, contentType: string, text: string): string[] {
   const problems: string[] = [];
-  if (status !== 202 && !(status >= 400 && status < 500)) problems.push(`${label}: status ${status} ${text.slice(0, 300)}`);
+  if (status !== 202 && !(status >= 400 && status < 500))
+    problems.push(`${label}: status ${status} ${text.slice(0, 300)}`);
   if (status >= 400 && !contentType.startsWith('application/problem+json')) {
     problems.push(`${label}: ${status} with content-type ${contentType}`);
   }
