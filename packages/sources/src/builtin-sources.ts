@@ -1,6 +1,8 @@
 import { alertmanagerSource } from './alertmanager/alertmanager-source.js';
 import { azureMonitorSource } from './azure-monitor/azure-monitor-source.js';
 import { cloudwatchSource } from './cloudwatch/cloudwatch-source.js';
+import { datadogSource } from './datadog/datadog-source.js';
+import { grafanaSource } from './grafana/grafana-source.js';
 import { kubernetesEventSource } from './kubernetes-event/kubernetes-event-source.js';
 import type { SourceDefinition } from './source-definition.js';
 
@@ -14,6 +16,8 @@ export const builtinSources: Record<string, SourceDefinition<any>> = {
   [kubernetesEventSource.type]: kubernetesEventSource,
   [cloudwatchSource.type]: cloudwatchSource,
   [azureMonitorSource.type]: azureMonitorSource,
+  [datadogSource.type]: datadogSource,
+  [grafanaSource.type]: grafanaSource,
 };
 
 export interface BuiltinSourceInstance {
