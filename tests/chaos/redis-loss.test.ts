@@ -86,11 +86,13 @@ describe('Redis loss', () => {
     // Nothing can be stored: every POST must be refused with a retry hint, never acknowledged.
     const statuses: number[] = [];
     for (let i = 0; i < 10; i += 1) {
-      const res = await postWebhook(
-        fx.stack.ingressUrl,
-        fx.stack.token,
-        alertmanagerWebhook([{ ...alert, startsAt: at(base, 100 + i) }]),
-      );
+      // A raw POST, never retried: the answer itself is under test.
+      const res = await fetch(`${fx.stack.ingressUrl}/api/v1/signals/prometheus`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${fx.stack.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(alertmanagerWebhook([{ ...alert, startsAt: at(base, 100 + i) }])),
+        signal: AbortSignal.timeout(15_000),
+      });
       const body = await res.text();
       statuses.push(res.status);
       expect(res.status, body).toBe(503);
