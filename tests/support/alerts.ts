@@ -42,10 +42,29 @@ export function podRrName(alertname: string, namespace: string, pod: string, seq
   return remediationRequestName(podFingerprint(alertname, namespace, pod), seq);
 }
 
-export async function postWebhook(ingressUrl: string, token: string, body: unknown): Promise<Response> {
-  return fetch(`${ingressUrl}/api/v1/signals/prometheus`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
+export interface PostOptions {
+  /**
+   * Retry `503` answers as Alertmanager does (default true). A loaded CI machine can stall the ingress past
+   * its 1 s Redis command timeout; a 503 then is the contract working, and a sender retries it. Retries are
+   * quicker than the advertised Retry-After to keep suites short. Tests of the 503 itself pass false.
+   */
+  retryUnavailable?: boolean;
+}
+
+const UNAVAILABLE_RETRIES = 20;
+
+export async function postWebhook(ingressUrl: string, token: string, body: unknown, options: PostOptions = {}): Promise<Response> {
+  const send = () =>
+    fetch(`${ingressUrl}/api/v1/signals/prometheus`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  let response = await send();
+  for (let retry = 0; options.retryUnavailable !== false && response.status === 503 && retry < UNAVAILABLE_RETRIES; retry++) {
+    await response.arrayBuffer();
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    response = await send();
+  }
+  return response;
 }
