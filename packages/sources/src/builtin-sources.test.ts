@@ -16,6 +16,10 @@ describe('builtinSources', () => {
     ).toEqual([
       ['alertmanager', 'alertmanager', 'prometheus', 'token', 503, 503],
       ['kubernetes-event', 'kubernetes-event', 'kubernetes-events', 'token', 429, 503],
+      ['cloudwatch', 'cloudwatch', 'aws-cloudwatch', 'signature', 503, 503],
+      ['azure-monitor', 'azure-monitor', 'azure-monitor', 'token', 429, 503],
+      ['datadog', 'datadog', 'datadog', 'token', 503, 503],
+      ['grafana', 'grafana', 'grafana', 'token', 503, 503],
     ]);
   });
 
