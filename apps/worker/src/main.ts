@@ -133,6 +133,7 @@ const pipeline: PipelineDeps = {
     },
   }),
   now: () => new Date(),
+  observeAdmission: (seconds) => metrics.decisionDuration.observe(seconds),
 };
 
 const processor = createSignalProcessor({
@@ -140,9 +141,8 @@ const processor = createSignalProcessor({
   retry: () => ({ initialDelayMs: config.queue.jobRetry.initialDelay, maxDelayMs: config.queue.jobRetry.maxDelay }),
   logger,
   metrics: {
-    decided: (result, job, durationMs) => {
+    decided: (result, job) => {
       const sourceType = job.signal.signalSource;
-      metrics.decisionDuration.observe(durationMs / 1000);
       metrics.fingerprints.inc({ strategy: config.fingerprint.strategy });
       const received = Date.parse(job.signal.receivedTime);
       if (!Number.isNaN(received)) metrics.signalLatency.observe({ outcome: result.outcome }, Math.max(0, Date.now() - received) / 1000);

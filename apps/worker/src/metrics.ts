@@ -15,7 +15,7 @@ export function createWorkerMetrics() {
     resolved: new Counter({ name: 'gateway_signals_resolved_total', help: 'Resolved signals audited', labelNames: ['source_type'], registers: [registry] }),
     redelivered: new Counter({ name: 'gateway_signals_redelivered_total', help: 'Redeliveries not counted', labelNames: ['source_type'], registers: [registry] }),
     signalLatency: new Histogram({ name: 'gateway_signal_latency_seconds', help: 'receivedTime to decision', labelNames: ['outcome'], buckets: LATENCY_BUCKETS, registers: [registry] }),
-    decisionDuration: new Histogram({ name: 'gateway_dedup_decision_duration_seconds', help: 'Job processing time per decision', buckets: DECISION_BUCKETS, registers: [registry] }),
+    decisionDuration: new Histogram({ name: 'gateway_dedup_decision_duration_seconds', help: 'Atomic admission step (redelivery, duplicate or claim) per firing signal', buckets: DECISION_BUCKETS, registers: [registry] }),
     windowsOpen: new Gauge({ name: 'gateway_dedup_windows_open', help: 'Open dedup windows', registers: [registry] }),
     windowsRebuilt: new Counter({ name: 'gateway_dedup_windows_rebuilt_total', help: 'Windows rebuilt from the API after Redis lost them', registers: [registry] }),
     statusWrites: new Counter({ name: 'gateway_dedup_status_writes_total', help: 'status.deduplication writes', labelNames: ['result'], registers: [registry] }),

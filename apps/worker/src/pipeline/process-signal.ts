@@ -28,6 +28,8 @@ export interface PipelineDeps {
   buildRemediationRequest(input: BuildRemediationRequestInput): RemediationRequestObject;
   settings(): PipelineSettings;
   now(): Date;
+  /** `gateway_dedup_decision_duration_seconds`: the atomic admission step alone (SPEC §7.3). */
+  observeAdmission?(seconds: number): void;
 }
 
 export const Outcome = {
@@ -121,6 +123,7 @@ async function processFiring(
 ): Promise<ProcessResult> {
   const known = deps.index.byFingerprint(fingerprint);
   const now = deps.now();
+  const admissionStarted = performance.now();
   const admission = await deps.store.admit({
     fingerprint,
     signalId: signal.signalId,
@@ -133,6 +136,7 @@ async function processFiring(
     nowMs: now.getTime(),
     duplicateAuditEvent: deps.audit.deduplicated(signal, fingerprint),
   });
+  deps.observeAdmission?.((performance.now() - admissionStarted) / 1000);
   switch (admission.decision) {
     case 'redelivery':
       return { outcome: Outcome.redelivered, fingerprint };
