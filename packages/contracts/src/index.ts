@@ -6,3 +6,4 @@ export * from './problem.js';
 export * from './queue.js';
 export * from './remediation-request.js';
 export * from './time.js';
+export * from './resource-labels.js';

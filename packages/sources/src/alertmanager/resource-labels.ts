@@ -1,3 +1,4 @@
+import { DEFAULT_RESOURCE_LABELS } from '@gateway/contracts';
 import { z } from 'zod';
 
 export const ResourceLabelSchema = z.object({
@@ -6,18 +7,4 @@ export const ResourceLabelSchema = z.object({
 });
 export type ResourceLabel = z.infer<typeof ResourceLabelSchema>;
 
-/** SPEC §5.1: the first of these labels that names a valid object decides the target. Order matters. */
-export const DEFAULT_RESOURCE_LABELS: readonly ResourceLabel[] = [
-  { label: 'pod', kind: 'Pod' },
-  { label: 'deployment', kind: 'Deployment' },
-  { label: 'statefulset', kind: 'StatefulSet' },
-  { label: 'daemonset', kind: 'DaemonSet' },
-  { label: 'replicaset', kind: 'ReplicaSet' },
-  { label: 'job_name', kind: 'Job' },
-  { label: 'cronjob', kind: 'CronJob' },
-  { label: 'persistentvolumeclaim', kind: 'PersistentVolumeClaim' },
-  { label: 'horizontalpodautoscaler', kind: 'HorizontalPodAutoscaler' },
-  { label: 'node', kind: 'Node' },
-  { label: 'persistentvolume', kind: 'PersistentVolume' },
-  { label: 'service', kind: 'Service' },
-];
+export { DEFAULT_RESOURCE_LABELS };
