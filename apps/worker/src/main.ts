@@ -17,7 +17,13 @@ import { createRedisWindowStore } from './dedup/index.js';
 import { createStatusFlusher } from './flush/status-flusher.js';
 import { createWorkerApp } from './http/app.js';
 import { createSignalProcessor } from './jobs/signal-processor.js';
-import { BreakerState, createCircuitBreaker, createRemediationClient, createRemediationIndex } from './kube/index.js';
+import {
+  BreakerState,
+  createCircuitBreaker,
+  createRemediationClient,
+  createRemediationIndex,
+  reuseKubeDispatchers,
+} from './kube/index.js';
 import { createWorkerMetrics } from './metrics.js';
 import type { PipelineDeps } from './pipeline/process-signal.js';
 import { createRedisReconcilerLock } from './reconcile/redis-lock.js';
@@ -60,6 +66,7 @@ for (const connection of [commands, queueConnection, auditConnection]) {
 
 const kubeConfig = new KubeConfig();
 kubeConfig.loadFromDefault();
+reuseKubeDispatchers(kubeConfig);
 const namespace = config.kubernetes.remediationNamespace;
 const store = createRedisWindowStore(commands, { prefix });
 

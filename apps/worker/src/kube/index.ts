@@ -18,3 +18,4 @@ export {
 } from './remediation-index.js';
 export { backoffDelayMs, DEFAULT_RETRY_POLICY, type RetryHooks, type RetryPolicy, withRetry } from './retry-policy.js';
 export { isWindowClosed } from './window-closed.js';
+export { reuseKubeDispatchers } from './reuse-dispatchers.js';
