@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeJsonBody } from './json-body.js';
+import { decodeJsonBody, MAX_JSON_DEPTH } from './json-body.js';
 import { findJsonErrorOffset } from './json-error-offset.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -50,5 +50,35 @@ describe('json-body', () => {
       ['[1.]', 3],
     ];
     for (const [text, offset] of cases) expect(findJsonErrorOffset(bytes(text)), text).toBe(offset);
+  });
+
+  it('locates errors in input nested far deeper than the call stack allows', () => {
+    expect(findJsonErrorOffset(bytes('['.repeat(100_000)))).toBe(100_000);
+    expect(findJsonErrorOffset(bytes(`${'{"a":'.repeat(50_000)}1x`))).toBe(250_001);
+    expect(findJsonErrorOffset(bytes(`${'['.repeat(50_000)}1${']'.repeat(50_000)}]`))).toBe(100_001);
+    expect(decodeJsonBody(bytes('['.repeat(10_000)))).toEqual({
+      ok: false,
+      detail: expect.stringContaining('ends unexpectedly'),
+    });
+  });
+
+  it('finds no error in valid nested documents', () => {
+    for (const text of [
+      '[[],{},[{}]]',
+      '{"a":{"b":[1,{"c":null}]},"d":"e"}',
+      ` ${'['.repeat(5000)}${']'.repeat(5000)} `,
+    ]) {
+      expect(findJsonErrorOffset(bytes(text)), text).toBe(text.length);
+    }
+  });
+
+  it(`accepts ${MAX_JSON_DEPTH} levels of nesting and refuses one more, naming the limit`, () => {
+    const nested = (depth: number) => bytes(`{"extra":${'['.repeat(depth - 1)}1${']'.repeat(depth - 1)}}`);
+    expect(decodeJsonBody(nested(MAX_JSON_DEPTH))).toMatchObject({ ok: true });
+    expect(decodeJsonBody(nested(MAX_JSON_DEPTH + 1))).toEqual({
+      ok: false,
+      detail: expect.stringContaining(`limit of ${MAX_JSON_DEPTH} levels`),
+    });
+    expect(decodeJsonBody(nested(10_000))).toMatchObject({ ok: false });
   });
 });

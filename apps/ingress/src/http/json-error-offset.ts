@@ -1,12 +1,22 @@
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+
 /**
  * Byte offset of the first JSON syntax error in `bytes` (RFC 8259), or the length when the input ends early.
  * V8's JSON.parse messages give a UTF-16 position only for some errors and quote the body for others, so
  * the offset that goes into a problem `detail` is computed here from the bytes themselves.
- * Only called after JSON.parse failed, so it never runs on the fast path.
+ * Only called after JSON.parse failed, so it never runs on the fast path. Nesting is tracked in an explicit
+ * stack of closing brackets rather than by recursion: hostile bodies nest deeper than the call stack allows.
  */
 export function findJsonErrorOffset(bytes: Uint8Array): number {
   let pos = 0;
   const length = bytes.length;
+  const closers: number[] = [];
 
   const fail = (): never => {
     throw new JsonSyntaxAt(pos);
@@ -30,11 +40,11 @@ export function findJsonErrorOffset(bytes: Uint8Array): number {
     for (let i = 0; i < text.length; i++) expectByte(text.charCodeAt(i));
   };
   const string = () => {
-    expectByte(0x22);
+    expectByte(QUOTE);
     for (;;) {
       const b = bytes[pos];
       if (b === undefined || b < 0x20) fail();
-      if (b === 0x22) {
+      if (b === QUOTE) {
         pos++;
         return;
       }
@@ -74,49 +84,57 @@ export function findJsonErrorOffset(bytes: Uint8Array): number {
       while (isDigit(bytes[pos])) pos++;
     }
   };
-  const value = (depth: number): void => {
+  const memberName = () => {
+    skipWhitespace();
+    string();
+    skipWhitespace();
+    expectByte(COLON);
+  };
+  /** Consumes a scalar or an empty container; returns false after opening a non-empty container. */
+  const valueStart = (): boolean => {
     skipWhitespace();
     const b = bytes[pos];
-    if (b === 0x7b) container(0x7d, true, depth);
-    else if (b === 0x5b) container(0x5d, false, depth);
-    else if (b === 0x22) string();
+    if (b === OPEN_OBJECT || b === OPEN_ARRAY) {
+      const close = b === OPEN_OBJECT ? CLOSE_OBJECT : CLOSE_ARRAY;
+      pos++;
+      skipWhitespace();
+      if (bytes[pos] === close) {
+        pos++;
+        return true;
+      }
+      closers.push(close);
+      if (close === CLOSE_OBJECT) memberName();
+      return false;
+    }
+    if (b === QUOTE) string();
     else if (b === 0x74) literal('true');
     else if (b === 0x66) literal('false');
     else if (b === 0x6e) literal('null');
     else if (b === 0x2d || isDigit(b)) number();
     else fail();
-    skipWhitespace();
-  };
-  const container = (close: number, isObject: boolean, depth: number) => {
-    // An iterative parser would need its own stack; a depth cap keeps recursion safe on hostile nesting.
-    if (depth > 10_000) fail();
-    pos++;
-    skipWhitespace();
-    if (bytes[pos] === close) {
-      pos++;
-      return;
-    }
-    for (;;) {
-      if (isObject) {
-        skipWhitespace();
-        string();
-        skipWhitespace();
-        expectByte(0x3a);
-      }
-      value(depth + 1);
-      if (bytes[pos] === 0x2c) {
-        pos++;
-        continue;
-      }
-      expectByte(close);
-      return;
-    }
+    return true;
   };
 
   try {
-    value(0);
-    if (pos < length) fail();
-    return length;
+    for (;;) {
+      if (!valueStart()) continue;
+      // A value is complete: close finished containers until one takes another member, or the document ends.
+      for (;;) {
+        skipWhitespace();
+        const close = closers.at(-1);
+        if (close === undefined) {
+          if (pos < length) fail();
+          return length;
+        }
+        if (bytes[pos] === COMMA) {
+          pos++;
+          if (close === CLOSE_OBJECT) memberName();
+          break;
+        }
+        expectByte(close);
+        closers.pop();
+      }
+    }
   } catch (error) {
     if (error instanceof JsonSyntaxAt) return error.offset;
     throw error;

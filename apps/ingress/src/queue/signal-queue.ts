@@ -2,7 +2,10 @@ import type { SignalJob } from '@gateway/contracts';
 import { ErrorCode, GatewayError } from '@gateway/contracts';
 import type { Queue } from 'bullmq';
 
-/** Puts every signal of one delivery into Redis, all or nothing; resolves only once Redis has them. */
+/**
+ * Puts every signal of one delivery into Redis, all or nothing; resolves only once Redis has them. Rejects with a
+ * `GatewayError` coded `redisUnavailable` when Redis cannot be reached in time, with the original error otherwise.
+ */
 export interface SignalQueue {
   enqueue(jobs: SignalJob[]): Promise<void>;
 }
@@ -22,6 +25,20 @@ export const DEFAULT_SIGNAL_QUEUE_OPTIONS: BullMqSignalQueueOptions = {
   completedRetention: { ageSeconds: 3_600, count: 10_000 },
   failedRetentionSeconds: 7 * 24 * 3_600,
 };
+
+/**
+ * The built-in error types are faults in the data or the code (BullMQ's job serialisation overflowing the stack
+ * is a RangeError), which a retry cannot fix; whatever else addBulk rejects with comes from the connection or
+ * from Redis itself, and the timeout above is raised as a plain Error too.
+ */
+function isProgrammingFault(error: unknown): boolean {
+  return (
+    error instanceof RangeError ||
+    error instanceof TypeError ||
+    error instanceof SyntaxError ||
+    error instanceof ReferenceError
+  );
+}
 
 function redisUnavailable(cause: unknown): GatewayError {
   return new GatewayError({
@@ -66,7 +83,7 @@ export function createBullMqSignalQueue(
       try {
         await Promise.race([added, timeout]);
       } catch (error) {
-        throw redisUnavailable(error);
+        throw isProgrammingFault(error) ? error : redisUnavailable(error);
       } finally {
         clearTimeout(timer);
       }

@@ -1,5 +1,5 @@
 import type { NormalizedSignal, Principal, SignalJob } from '@gateway/contracts';
-import { formatTimestamp, NormalizedSignalSchema, problemType } from '@gateway/contracts';
+import { ErrorCode, formatTimestamp, GatewayError, NormalizedSignalSchema, problemType } from '@gateway/contracts';
 import type { ParseResult, RawRequest, RejectedItem, SourceContext } from '@gateway/sources';
 import { SourceInputError } from '@gateway/sources';
 import type { Context, Handler } from 'hono';
@@ -323,6 +323,10 @@ async function enqueue(deps: SignalRouteDeps, c: Context<IngressEnv>, signals: N
     await deps.queue.enqueue(jobs);
   } catch (error) {
     deps.logger.error({ err: error, requestId: c.get('requestId'), signals: signals.length }, 'enqueue failed');
+    // Only an outage is worth the sender's retry; any other fault would fail the same way every time.
+    if (!(error instanceof GatewayError && error.code === ErrorCode.redisUnavailable)) {
+      throw new ProblemError('internal-error', INTERNAL_ERROR_DETAIL);
+    }
     throw new ProblemError('service-unavailable', 'Signal queue is unavailable; retry after the Retry-After delay', {
       headers: retryAfter(REDIS_UNAVAILABLE_RETRY_AFTER_SECONDS),
       reason: RejectReason.redisUnavailable,

@@ -14,6 +14,7 @@ import { createIngressMetrics } from '../metrics/ingress-metrics.js';
 import { bullMqQueueCounts } from '../queue/bullmq-queue-counts.js';
 import { createQueueDepthSampler } from '../queue/queue-depth.js';
 import { redisAuditBacklog } from '../queue/redis-audit-backlog.js';
+import type { SignalQueue } from '../queue/signal-queue.js';
 import { createBullMqSignalQueue, DEFAULT_SIGNAL_QUEUE_OPTIONS } from '../queue/signal-queue.js';
 import { systemClock } from '../runtime/clock.js';
 import { uuidV7Ids } from '../runtime/ids.js';
@@ -96,6 +97,8 @@ export interface TestIngressOptions {
   /** Added to the built-in and shared test sources. */
   extraSources?: SourceInstanceInput[];
   enqueueTimeoutMs?: number;
+  /** Wraps the BullMQ-backed queue, to make enqueue fail in ways a healthy Redis never does. */
+  wrapQueue?: (queue: SignalQueue) => SignalQueue;
   withDashboard?: boolean;
 }
 
@@ -147,12 +150,13 @@ export function createTestIngress(options: TestIngressOptions = {}): TestIngress
     metrics,
     logger,
   });
+  const signalQueue = createBullMqSignalQueue(queue, {
+    ...DEFAULT_SIGNAL_QUEUE_OPTIONS,
+    enqueueTimeoutMs: options.enqueueTimeoutMs ?? DEFAULT_SIGNAL_QUEUE_OPTIONS.enqueueTimeoutMs,
+  });
   const app = createApp({
     settings: () => settings,
-    queue: createBullMqSignalQueue(queue, {
-      ...DEFAULT_SIGNAL_QUEUE_OPTIONS,
-      enqueueTimeoutMs: options.enqueueTimeoutMs ?? DEFAULT_SIGNAL_QUEUE_OPTIONS.enqueueTimeoutMs,
-    }),
+    queue: options.wrapQueue?.(signalQueue) ?? signalQueue,
     queueDepth: sampler,
     redisHealth: createRedisHealth({ ping: () => producer.ping(), nowMs: () => Date.now(), cacheMs: 0 }),
     rateLimiter: createRedisRateLimiter(producer, prefix),
