@@ -66,7 +66,7 @@ export function createApp(deps: IngressDeps): Hono<IngressEnv> {
       const source = c.get('source');
       if (error.options.reason !== undefined && source !== undefined) {
         deps.metrics.requestsRejected.inc({
-          source_type: source.definition.signalSource,
+          source_type: source.signalSource,
           reason: error.options.reason,
         });
       }

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { dirname, resolve } from 'node:path';
 import { formatProblems, loadConfig } from '@gateway/config';
 import { SIGNAL_QUEUE_NAME } from '@gateway/contracts';
-import { builtinSources } from '@gateway/sources';
+import type { LoadedSourcePlugin } from '@gateway/sources';
+import { builtinSources, loadSourcePlugins, SourcePluginLoadError } from '@gateway/sources';
 import { serve } from '@hono/node-server';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -12,6 +14,7 @@ import { createApp } from './app.js';
 import { createRedisHealth } from './health/redis-health.js';
 import { createLifecycle } from './lifecycle/lifecycle.js';
 import { createIngressMetrics } from './metrics/ingress-metrics.js';
+import { pluginParseHooks } from './metrics/plugin-parse-hooks.js';
 import { bullMqQueueCounts } from './queue/bullmq-queue-counts.js';
 import { createQueueDepthSampler } from './queue/queue-depth.js';
 import { redisAuditBacklog } from './queue/redis-audit-backlog.js';
@@ -20,6 +23,7 @@ import { producerRedisOptions } from './redis/producer-redis-options.js';
 import { authDisabled } from './routes/metrics-route.js';
 import { systemClock } from './runtime/clock.js';
 import { uuidV7Ids } from './runtime/ids.js';
+import { formatSettingsProblems } from './settings/format-settings-problems.js';
 import { IngressSettingsError } from './settings/ingress-settings-error.js';
 import type { BuiltIngressSettings } from './settings/ingress-settings-from-config.js';
 import { ingressSettingsFromConfig } from './settings/ingress-settings-from-config.js';
@@ -67,8 +71,8 @@ const logger = pino({
 for (const warning of loaded.warnings) logger.warn({ path: warning.path }, warning.message);
 
 /** Startup problems the schema cannot see (files, adapters): the same stderr line and exit code as invalid config. */
-function failConfig(message: string): never {
-  process.stderr.write(`config rejected: ${message}\n`);
+function failConfig(message: string, report = `config rejected: ${message}`): never {
+  process.stderr.write(`${report}\n`);
   logger.fatal(message);
   process.exit(EXIT_CONFIG);
 }
@@ -78,13 +82,41 @@ if (config.server.tls !== undefined) {
   failConfig('server.tls is not supported by the ingress yet; terminate TLS in front of it and remove server.tls');
 }
 
+// Plugins are code: imported once here, from where the configuration file lives, never on reload (SPEC §5.8).
+const configPath = process.env.GATEWAY_CONFIG;
+let plugins: Map<string, LoadedSourcePlugin>;
+try {
+  plugins = await loadSourcePlugins(config.plugins, {
+    baseDir: configPath ? dirname(resolve(configPath)) : process.cwd(),
+  });
+} catch (error) {
+  if (error instanceof SourcePluginLoadError) failConfig(error.message);
+  throw error;
+}
+const definitions = {
+  ...builtinSources,
+  ...Object.fromEntries([...plugins].map(([type, plugin]) => [type, plugin.definition])),
+};
+
+const registry = new Registry();
+collectDefaultMetrics({ register: registry });
+const metrics = createIngressMetrics(registry);
+
 let built: BuiltIngressSettings;
 try {
-  built = ingressSettingsFromConfig(config, loaded.envTokens, loaded.configHash, builtinSources, (path) =>
-    readFileSync(path, 'utf8'),
-  );
+  built = ingressSettingsFromConfig(config, loaded.envTokens, loaded.configHash, {
+    definitions,
+    readFile: (path) => readFileSync(path, 'utf8'),
+    now: () => systemClock.now(),
+    pluginHooks: pluginParseHooks(metrics, logger),
+  });
 } catch (error) {
-  if (error instanceof IngressSettingsError) failConfig(error.message);
+  if (error instanceof IngressSettingsError) {
+    failConfig(
+      error.message,
+      error.problems.length > 0 ? formatSettingsProblems(error.problems, configPath) : undefined,
+    );
+  }
   throw error;
 }
 const settings = built.settings;
@@ -116,9 +148,6 @@ redis.on('error', (error) => {
 const queue = new Queue(SIGNAL_QUEUE_NAME, { connection: redis, prefix });
 queue.on('error', (error) => logger.debug({ err: error }, 'signal queue error'));
 
-const registry = new Registry();
-collectDefaultMetrics({ register: registry });
-const metrics = createIngressMetrics(registry);
 const lifecycle = createLifecycle();
 const queueDepth = createQueueDepthSampler({
   counts: bullMqQueueCounts(queue),

@@ -17,18 +17,27 @@ function tokenMayPostTo(token: TokenCredential, sourceName: string): boolean {
   return token.scopes.includes('signals') && (token.sources === '*' || token.sources.includes(sourceName));
 }
 
+export interface TokenPolicy {
+  required: boolean;
+  allowQueryToken: boolean;
+}
+
+/** A delivery its sender cannot sign (SNS raw delivery): a token stands in for the signature, in any form. */
+export const UNSIGNED_DELIVERY_POLICY: TokenPolicy = { required: true, allowQueryToken: true };
+
 /**
  * SPEC §3.1 for a signal route: throws 401/403 problems, returns who sent the request. When the source does
  * not require a token, a valid one still names the principal, and an invalid one is ignored rather than
- * refused, since nothing was asked for.
+ * refused, since nothing was asked for. The policy defaults to the source's own.
  */
 export function authenticateSignalRequest(
   settings: IngressSettings,
   source: SourceInstance,
   presented: Omit<CredentialSources, 'allowQueryToken'>,
+  policy: TokenPolicy = { required: sourceRequiresToken(settings, source), allowQueryToken: source.allowQueryToken },
 ): Principal {
-  const required = sourceRequiresToken(settings, source);
-  const credential = readPresentedCredential({ ...presented, allowQueryToken: source.allowQueryToken });
+  const required = policy.required;
+  const credential = readPresentedCredential({ ...presented, allowQueryToken: policy.allowQueryToken });
   if (credential.kind !== 'token') {
     if (!required) return ANONYMOUS_PRINCIPAL;
     const detail = {

@@ -20,6 +20,7 @@ export interface IngressMetrics {
   authDisabled: Gauge;
   configInfo: Gauge<'hash'>;
   sourceErrors: Counter<'source_type'>;
+  sourceParseSlow: Counter<'source_type'>;
   clusterIdConflicts: Counter<'source_type'>;
   severityLabel(rawSeverity: string): string;
 }
@@ -107,6 +108,12 @@ export function createIngressMetrics(registry: Registry): IngressMetrics {
     sourceErrors: new Counter({
       name: 'gateway_source_errors_total',
       help: 'Exceptions thrown by source adapters',
+      labelNames: ['source_type'],
+      registers,
+    }),
+    sourceParseSlow: new Counter({
+      name: 'gateway_source_parse_slow_total',
+      help: 'Plugin parse calls that took longer than their 50 ms budget',
       labelNames: ['source_type'],
       registers,
     }),

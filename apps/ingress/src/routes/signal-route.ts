@@ -1,14 +1,15 @@
 import type { NormalizedSignal, Principal, SignalJob } from '@gateway/contracts';
 import { ErrorCode, formatTimestamp, GatewayError, NormalizedSignalSchema, problemType } from '@gateway/contracts';
-import type { ParseResult, RawRequest, RejectedItem, SourceContext } from '@gateway/sources';
-import { SourceInputError } from '@gateway/sources';
+import type { HttpReply, ParseResult, RawRequest, RejectedItem, SourceContext } from '@gateway/sources';
+import { SourceInputError, SourcePluginError } from '@gateway/sources';
 import type { Context, Handler } from 'hono';
 import type { Logger } from 'pino';
-import { authenticateSignalRequest } from '../auth/authenticate-signal-request.js';
+import { authenticateSignalRequest, UNSIGNED_DELIVERY_POLICY } from '../auth/authenticate-signal-request.js';
 import { principalToken } from '../auth/principal-token.js';
+import { signatureProblem } from '../auth/signature-problem.js';
 import type { IngressEnv } from '../http/ingress-env.js';
 import { decodeJsonBody } from '../http/json-body.js';
-import { checkMediaType, DEFAULT_CONTENT_TYPES } from '../http/media-type.js';
+import { checkMediaType } from '../http/media-type.js';
 import { INTERNAL_ERROR_DETAIL, ProblemError, RejectReason, retryAfter } from '../http/problem.js';
 import { readLimitedBody } from '../http/read-limited-body.js';
 import { checkReplayWindow } from '../http/replay-window.js';
@@ -130,7 +131,7 @@ async function processDelivery(
   source: SourceInstance,
 ): Promise<Response> {
   const definition = source.definition;
-  const contentTypes = definition.contentTypes ?? DEFAULT_CONTENT_TYPES;
+  const contentTypes = source.contentTypes;
   const media = checkMediaType(c.req.header('content-type'), c.req.header('content-encoding'), contentTypes);
   if (!media.ok) {
     throw new ProblemError(media.slug, media.detail, {
@@ -139,10 +140,8 @@ async function processDelivery(
     });
   }
 
-  let principal: Principal = authenticateSignalRequest(settings, source, {
-    authorization: c.req.header('authorization'),
-    queryToken: c.req.query('token'),
-  });
+  const presented = { authorization: c.req.header('authorization'), queryToken: c.req.query('token') };
+  let principal: Principal = authenticateSignalRequest(settings, source, presented);
 
   // Before the body is read, so an overloaded gateway spends nothing on requests it will refuse.
   const backpressure = deps.queueDepth.backpressure();
@@ -174,30 +173,26 @@ async function processDelivery(
   const context: SourceContext<unknown> = {
     name: source.name,
     sourceType: source.sourceType,
-    signalSource: definition.signalSource,
+    signalSource: source.signalSource,
     options: source.options,
     settings: source.settings,
     now: () => deps.clock.now(),
+    ...source.capabilities,
   };
   const runAdapter = adapterRunner(deps, c, source);
 
-  if ((source.authMode === 'signature' || source.authMode === 'token-and-signature') && definition.verify) {
+  const isUnsignedDelivery = definition.isUnsignedDelivery?.bind(definition);
+  if (isUnsignedDelivery !== undefined && (await runAdapter(async () => isUnsignedDelivery(raw)))) {
+    // Nothing to verify (SNS raw delivery, SPEC §5.3), so the token is what authenticates the sender.
+    principal = authenticateSignalRequest(settings, source, presented, UNSIGNED_DELIVERY_POLICY);
+  } else if (definition.verify) {
+    // Every auth mode: a configured signature is checked even where a token already passed (SPEC §3.1).
     const verify = definition.verify.bind(definition);
     const verdict = await runAdapter(() => verify(raw, context));
-    if (!verdict.ok) {
-      const slug =
-        verdict.status === 401 ? 'signature-invalid' : verdict.status === 403 ? 'forbidden' : 'service-unavailable';
-      throw new ProblemError(slug, verdict.detail, {
-        reason:
-          verdict.status === 401
-            ? RejectReason.signatureInvalid
-            : verdict.status === 403
-              ? RejectReason.forbidden
-              : undefined,
-        ...(verdict.status === 503 ? { headers: retryAfter(settings.queue.retryAfterSeconds) } : {}),
-      });
+    if (!verdict.ok) throw signatureProblem(verdict, settings.queue.retryAfterSeconds);
+    if (verdict.principal !== undefined && (source.authMode === 'signature' || principal.type === 'anonymous')) {
+      principal = verdict.principal;
     }
-    if (verdict.principal !== undefined && principal.type === 'anonymous') principal = verdict.principal;
   }
 
   const replay = checkReplayWindow(c.req.header('x-timestamp'), receivedAt.getTime(), source.requireTimestamp);
@@ -211,7 +206,7 @@ async function processDelivery(
   if (definition.handshake) {
     const handshake = definition.handshake.bind(definition);
     const reply = await runAdapter(() => handshake(raw, context));
-    if (reply !== undefined) return c.json({ ...reply.body, requestId }, reply.status as 200);
+    if (reply !== undefined) return handshakeResponse(deps, c, source, reply, settings.queue.retryAfterSeconds);
   }
 
   const parse = definition.parse.bind(definition);
@@ -232,10 +227,10 @@ async function processDelivery(
     const cluster = resolveClusterId(draft, clusterContext);
     if (!cluster.ok) {
       rejected.push({ index: draft.index, pointer: '', message: cluster.message });
-      deps.metrics.signalsRejected.inc({ source_type: definition.signalSource, reason: 'invalid_cluster_id' });
+      deps.metrics.signalsRejected.inc({ source_type: source.signalSource, reason: 'invalid_cluster_id' });
       continue;
     }
-    if (cluster.conflict) deps.metrics.clusterIdConflicts.inc({ source_type: definition.signalSource });
+    if (cluster.conflict) deps.metrics.clusterIdConflicts.inc({ source_type: source.signalSource });
     const signal = completeSignal(draft, delivery, deps.ids.signalId(), cluster.clusterId);
     const checked = NormalizedSignalSchema.safeParse(signal);
     if (!checked.success) {
@@ -343,7 +338,7 @@ async function enqueue(deps: SignalRouteDeps, c: Context<IngressEnv>, signals: N
 }
 
 function recordParseStats(deps: SignalRouteDeps, source: SourceInstance, result: ParseResult): void {
-  const sourceType = source.definition.signalSource;
+  const sourceType = source.signalSource;
   for (const item of result.ignored) deps.metrics.signalsIgnored.inc({ source_type: sourceType, reason: item.reason });
   if (result.rejected.length > 0) {
     deps.metrics.signalsRejected.inc({ source_type: sourceType, reason: 'invalid' }, result.rejected.length);
@@ -360,20 +355,44 @@ function recordParseStats(deps: SignalRouteDeps, source: SourceInstance, result:
   if (unresolved > 0) deps.metrics.unresolvedTargets.inc({ source_type: sourceType }, unresolved);
 }
 
+/**
+ * A handshake's own answer (SNS confirmations, SPEC §2.4) goes back with the request id; its 503 (confirmation
+ * failed, so the sender should retry) becomes a problem like every other 503. Other error statuses have no
+ * meaning in the contract, so they are adapter faults.
+ */
+function handshakeResponse(
+  deps: SignalRouteDeps,
+  c: Context<IngressEnv>,
+  source: SourceInstance,
+  reply: HttpReply,
+  retryAfterSeconds: number,
+): Response {
+  if (reply.status === 503) {
+    const detail = typeof reply.body.detail === 'string' ? reply.body.detail : 'Source handshake failed; retry later';
+    throw new ProblemError('service-unavailable', detail, { headers: retryAfter(retryAfterSeconds) });
+  }
+  if (reply.status < 200 || reply.status > 299) {
+    throw adapterFault(deps, c, source, new Error(`source handshake answered HTTP ${reply.status}`));
+  }
+  deps.logger.info({ source: source.name, handshake: reply.body.status }, 'source handshake answered the delivery');
+  return c.json({ ...reply.body, requestId: c.get('requestId') }, reply.status as 200);
+}
+
 function adapterFault(
   deps: SignalRouteDeps,
   c: Context<IngressEnv>,
   source: SourceInstance,
   error: unknown,
 ): ProblemError {
-  deps.metrics.sourceErrors.inc({ source_type: source.definition.signalSource });
+  deps.metrics.sourceErrors.inc({ source_type: source.signalSource });
   deps.logger.error({ err: error, requestId: c.get('requestId'), source: source.name }, 'source adapter failed');
   return new ProblemError('internal-error', INTERNAL_ERROR_DETAIL);
 }
 
 /**
  * Runs adapter code: a SourceInputError is the sender's fault (400 naming the field); anything else is a
- * fault in the adapter (500, counted, logged), never a crash.
+ * fault in the adapter (500, counted, logged), never a crash. A plugin's fault was counted and logged by its
+ * parse guard already.
  */
 function adapterRunner(deps: SignalRouteDeps, c: Context<IngressEnv>, source: SourceInstance) {
   return async <T>(call: () => Promise<T>): Promise<T> => {
@@ -386,6 +405,7 @@ function adapterRunner(deps: SignalRouteDeps, c: Context<IngressEnv>, source: So
           errors: [{ pointer: error.pointer, message: error.message }],
         });
       }
+      if (error instanceof SourcePluginError) throw new ProblemError('internal-error', INTERNAL_ERROR_DETAIL);
       throw adapterFault(deps, c, source, error);
     }
   };

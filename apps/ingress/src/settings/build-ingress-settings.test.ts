@@ -9,8 +9,7 @@ const base: IngressSettingsInput = ingressSettingsInputFromConfig(
   GatewayConfigSchema.parse({}),
   [],
   '0123456789ab',
-  builtinSources,
-  () => '',
+  { definitions: builtinSources, readFile: () => '', now: () => new Date() },
   [],
 );
 const plain = defineSource({
@@ -68,5 +67,32 @@ describe('build-ingress-settings', () => {
     expect(() =>
       buildIngressSettings({ ...base, sources: [{ name: 'x', definition: plain, authMode: 'signature' }] }),
     ).toThrow(/verifies signatures/);
+  });
+
+  it('takes allowQueryToken, signalSource and contentTypes from the definition unless the instance sets them', () => {
+    const queryTokens = defineSource({
+      ...plain,
+      type: 'query',
+      defaultAllowQueryToken: true,
+      contentTypes: ['text/csv'],
+    });
+    const settings = buildIngressSettings({
+      ...base,
+      sources: [
+        { name: 'defaults', definition: queryTokens },
+        {
+          name: 'overridden',
+          definition: queryTokens,
+          allowQueryToken: false,
+          signalSource: 'acme',
+          contentTypes: ['text/plain'],
+        },
+        { name: 'bare', definition: plain },
+      ],
+    });
+    const [defaults, overridden, bare] = settings.sources;
+    expect(defaults).toMatchObject({ allowQueryToken: true, signalSource: 'plain', contentTypes: ['text/csv'] });
+    expect(overridden).toMatchObject({ allowQueryToken: false, signalSource: 'acme', contentTypes: ['text/plain'] });
+    expect(bare).toMatchObject({ allowQueryToken: false, contentTypes: ['application/json'], capabilities: {} });
   });
 });

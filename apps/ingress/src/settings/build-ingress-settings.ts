@@ -4,7 +4,8 @@ import { SOURCE_TYPES } from '@gateway/contracts';
 import type { AuthMode, CommonSourceSettings, SourceDefinition } from '@gateway/sources';
 import { parseOptions } from '@gateway/sources';
 import { compileTrustedProxies } from '../http/client-ip.js';
-import type { IngressSettings, SourceInstance, TokenCredential } from './ingress-settings.js';
+import { DEFAULT_CONTENT_TYPES } from '../http/media-type.js';
+import type { IngressSettings, SourceCapabilities, SourceInstance, TokenCredential } from './ingress-settings.js';
 import { IngressSettingsError } from './ingress-settings-error.js';
 
 export const SIGNAL_ROUTE_PREFIX = '/api/v1/signals/';
@@ -24,6 +25,11 @@ export interface SourceInstanceInput {
   overloadStatus?: 429 | 503;
   rateLimit?: RateLimit;
   deliveryDedup?: boolean;
+  /** Replaces the definition's `signalSource` (custom and plugin instances). */
+  signalSource?: string;
+  /** Replaces the definition's `contentTypes` (plugin instances). */
+  contentTypes?: readonly string[];
+  capabilities?: SourceCapabilities;
 }
 
 /** Everything the snapshot is built from; the configuration file maps onto it in `ingressSettingsFromConfig`. */
@@ -78,8 +84,10 @@ function buildSourceInstance(input: SourceInstanceInput, clusterLabel: string): 
     enabled: input.enabled ?? true,
     definition,
     sourceType: sourceTypeOf(definition),
+    signalSource: input.signalSource ?? definition.signalSource,
+    contentTypes: input.contentTypes ?? definition.contentTypes ?? DEFAULT_CONTENT_TYPES,
     authMode,
-    allowQueryToken: input.allowQueryToken ?? false,
+    allowQueryToken: input.allowQueryToken ?? definition.defaultAllowQueryToken ?? false,
     requireTimestamp: input.requireTimestamp ?? false,
     settings: {
       severityMap: input.settings?.severityMap ?? {},
@@ -88,6 +96,7 @@ function buildSourceInstance(input: SourceInstanceInput, clusterLabel: string): 
       clusterLabel,
     },
     options,
+    capabilities: input.capabilities ?? {},
     rateLimitStatus: input.overloadStatus ?? definition.rateLimitStatus ?? definition.defaultOverloadStatus ?? 429,
     ...(input.rateLimit === undefined ? {} : { rateLimit: input.rateLimit }),
     deliveryDedup: input.deliveryDedup ?? true,

@@ -1,6 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { GatewayConfig } from '@gateway/config';
 import { loadConfig } from '@gateway/config';
-import { builtinSources, defineSource } from '@gateway/sources';
+import { builtinSources, defineSource, SourcePluginError } from '@gateway/sources';
 import { describe, expect, it } from 'vitest';
 import { tokenDigest } from '../auth/token-digest.js';
 import { IngressSettingsError } from './ingress-settings-error.js';
@@ -31,7 +34,7 @@ function load(yaml: string, env: Record<string, string> = {}) {
 }
 
 function fromConfig(config: GatewayConfig, definitions: SourceDefinitions = builtinSources) {
-  return ingressSettingsFromConfig(config, [], HASH, definitions, readFile);
+  return ingressSettingsFromConfig(config, [], HASH, { definitions, readFile, now: () => new Date() });
 }
 
 describe('ingress-settings-from-config', () => {
@@ -143,7 +146,11 @@ describe('ingress-settings-from-config', () => {
       ].join('\n'),
       { GATEWAY_AUTH_TOKENS: ` ,${ENV_SECRET}` },
     );
-    const { settings } = ingressSettingsFromConfig(loaded.config, loaded.envTokens, HASH, builtinSources, readFile);
+    const { settings } = ingressSettingsFromConfig(loaded.config, loaded.envTokens, HASH, {
+      definitions: builtinSources,
+      readFile,
+      now: () => new Date(),
+    });
     expect(settings.auth.tokens).toEqual([
       {
         id: 'env-1',
@@ -199,5 +206,150 @@ describe('ingress-settings-from-config', () => {
     const { settings } = fromConfig(load(`auth: {tokens: [{id: inline, token: ${SECRET}, scopes: [admin]}]}`).config);
     expect(settings.redactedConfig.auth.tokens[0]).toMatchObject({ id: 'inline', token: '<redacted>' });
     expect(JSON.stringify(settings.redactedConfig)).not.toContain(SECRET);
+  });
+
+  describe('source adapters', () => {
+    const ARN = 'arn:aws:sns:eu-west-1:123456789012:alarms';
+
+    it('gives Grafana its options with the HMAC secret read from secretFile, without the file path', () => {
+      files['/run/secrets/grafana-hmac'] = 'grafana-hmac-key\n';
+      const config = load(
+        [
+          'sources:',
+          '  grafana:',
+          '    enabled: true',
+          '    ignoreTestNotifications: false',
+          '    hmac: {secretFile: /run/secrets/grafana-hmac, timestampHeader: X-Grafana-Alerting-Timestamp}',
+        ].join('\n'),
+      ).config;
+      const grafana = fromConfig(config).settings.sources.find((source) => source.name === 'grafana');
+      expect(grafana?.options).toMatchObject({
+        ignoreTestNotifications: false,
+        hmac: {
+          secret: 'grafana-hmac-key',
+          header: 'X-Grafana-Alerting-Signature',
+          algorithm: 'sha256',
+          timestampHeader: 'X-Grafana-Alerting-Timestamp',
+        },
+      });
+      expect(JSON.stringify(grafana?.options)).not.toContain('/run/secrets');
+      const missing = load('sources: {grafana: {hmac: {secretFile: /run/secrets/none}}}').config;
+      expect(() => fromConfig(missing)).toThrow(/sources\.grafana\.hmac: cannot read secretFile \/run\/secrets\/none/);
+    });
+
+    it('passes Datadog and Azure their defaults: noData ignore, query tokens allowed on Azure only', () => {
+      const config = load('sources: {datadog: {enabled: true, noData: firing}, azure-monitor: {enabled: true}}').config;
+      const { sources } = fromConfig(config).settings;
+      expect(sources.find((source) => source.name === 'datadog')).toMatchObject({
+        allowQueryToken: false,
+        options: { noData: 'firing' },
+        rateLimitStatus: 503,
+      });
+      expect(sources.find((source) => source.name === 'azure-monitor')).toMatchObject({
+        allowQueryToken: true,
+        rateLimitStatus: 429,
+      });
+    });
+
+    it('builds the SNS fetch capabilities for enabled CloudWatch instances and refuses an unreadable caFile', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'ingress-ca-'));
+      try {
+        const caFile = join(dir, 'ca.pem');
+        writeFileSync(caFile, 'not parsed until a certificate is fetched');
+        const config = load(
+          `sources: {cloudwatch: {enabled: true, topicArns: [${ARN}], caFile: ${caFile}, maxMessageAge: 5m}}`,
+        ).config;
+        const cloudwatch = fromConfig(config).settings.sources.find((source) => source.name === 'cloudwatch');
+        expect(cloudwatch).toMatchObject({
+          authMode: 'signature',
+          contentTypes: ['application/json', 'text/plain'],
+          options: { topicArns: [ARN], maxMessageAge: 300_000, autoConfirmSubscriptions: true, caFile },
+        });
+        expect(cloudwatch?.capabilities.httpsGet).toBeTypeOf('function');
+        expect(cloudwatch?.capabilities.fetchCertificate).toBeTypeOf('function');
+        const missing = load(
+          `sources: {cloudwatch: {enabled: true, topicArns: [${ARN}], caFile: ${join(dir, 'gone.pem')}}}`,
+        ).config;
+        expect(() => fromConfig(missing)).toThrow(/sources\.cloudwatch\.caFile: cannot read .*gone\.pem \(ENOENT\)/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      const disabled = fromConfig(load('{}').config).settings.sources.find((source) => source.name === 'cloudwatch');
+      expect(disabled?.capabilities).toEqual({});
+    });
+
+    it('compiles custom sources with their signalSource, contentTypes and overloadStatus', () => {
+      const config = load(
+        [
+          'sources:',
+          '  pagerduty:',
+          '    type: custom',
+          '    enabled: true',
+          '    signalSource: pagerduty-events',
+          '    contentTypes: [application/vnd.pagerduty+json, text/plain]',
+          '    overloadStatus: 503',
+          '    mapping: {signalName: "payload.summary"}',
+        ].join('\n'),
+      ).config;
+      const pagerduty = fromConfig(config).settings.sources.find((source) => source.name === 'pagerduty');
+      expect(pagerduty).toMatchObject({
+        sourceType: 'custom',
+        signalSource: 'pagerduty-events',
+        contentTypes: ['application/vnd.pagerduty+json', 'text/plain'],
+        rateLimitStatus: 503,
+        route: '/api/v1/signals/pagerduty',
+      });
+    });
+
+    it('refuses a custom mapping that does not compile with one problem per key', () => {
+      const config = load(
+        [
+          'sources:',
+          '  broken:',
+          '    type: custom',
+          '    enabled: true',
+          '    signalSource: broken',
+          '    mapping: {signalName: "payload.(", severity: "$$$eval(x)"}',
+        ].join('\n'),
+      ).config;
+      let refused: unknown;
+      try {
+        fromConfig(config);
+      } catch (error) {
+        refused = error;
+      }
+      expect(refused).toBeInstanceOf(IngressSettingsError);
+      const problems = (refused as IngressSettingsError).problems;
+      expect(problems.map((problem) => problem.path)).toContain('sources.broken.mapping.signalName');
+      for (const problem of problems) expect(problem.message.startsWith(`${problem.path}: `)).toBe(true);
+    });
+
+    it('guards plugin parses with the hooks of the instance, under its configured signalSource', async () => {
+      const plugin = defineSource({
+        apiVersion: 1,
+        type: 'acme-alerts',
+        signalSource: 'acme',
+        parse: async () => {
+          throw new Error('plugin bug');
+        },
+      });
+      const seen: string[] = [];
+      const config = load(
+        'sources: {acme: {type: plugin, plugin: acme-alerts, enabled: true, signalSource: acme-eu}}',
+      ).config;
+      const { settings } = ingressSettingsFromConfig(config, [], HASH, {
+        definitions: { ...builtinSources, 'acme-alerts': plugin },
+        readFile,
+        now: () => new Date(),
+        pluginHooks: ({ name, signalSource }) => ({
+          onSlow: () => undefined,
+          onError: () => seen.push(`${name}/${signalSource}`),
+        }),
+      });
+      const acme = settings.sources.find((source) => source.name === 'acme');
+      expect(acme).toMatchObject({ sourceType: 'plugin', signalSource: 'acme-eu' });
+      await expect(acme?.definition.parse({} as never, {} as never)).rejects.toBeInstanceOf(SourcePluginError);
+      expect(seen).toEqual(['acme/acme-eu']);
+    });
   });
 });

@@ -1,15 +1,34 @@
-import type { AuthToken, GatewayConfig, SourceConfig } from '@gateway/config';
+import type {
+  AuthToken,
+  CloudWatchSourceConfig,
+  CustomSourceConfig,
+  GatewayConfig,
+  SourceConfig,
+} from '@gateway/config';
 import { redactConfig } from '@gateway/config';
-import type { SourceDefinition } from '@gateway/sources';
+import type { PluginParseHooks, SourceDefinition } from '@gateway/sources';
+import { compileCustomSource, createCloudwatchCapabilities, guardPluginParse } from '@gateway/sources';
 import type { IngressSettingsInput, SourceInstanceInput } from './build-ingress-settings.js';
 import { buildIngressSettings } from './build-ingress-settings.js';
-import type { IngressSettings } from './ingress-settings.js';
+import { hmacWithSecret } from './hmac-secret.js';
+import type { IngressSettings, SourceCapabilities } from './ingress-settings.js';
 import { IngressSettingsError } from './ingress-settings-error.js';
 import type { ReadTextFile } from './token-credential.js';
 import { tokenCredential } from './token-credential.js';
 
 /** Source adapters by type (`builtinSources`), plus plugins by the type they declare. */
 export type SourceDefinitions = Readonly<Record<string, SourceDefinition<unknown> | undefined>>;
+
+/** What turning `sources.<name>` into adapters needs besides the configuration itself. */
+export interface SourceEnvironment {
+  definitions: SourceDefinitions;
+  /** Token files and HMAC secret files. */
+  readFile: ReadTextFile;
+  /** Clock of the SNS certificate caches (SPEC §5.3). */
+  now(): Date;
+  /** Hooks around one plugin instance's parse (SPEC §5.8); without them slow parses and faults go unrecorded. */
+  pluginHooks?(instance: { name: string; signalSource: string }): PluginParseHooks;
+}
 
 export interface BuiltIngressSettings {
   settings: IngressSettings;
@@ -33,9 +52,47 @@ const COMMON_SOURCE_KEYS = new Set([
   'deliveryDedup',
 ]);
 
-function adapterOptions(source: SourceConfig): unknown {
+const UNRECORDED_PLUGIN_HOOKS: PluginParseHooks = { onSlow: () => undefined, onError: () => undefined };
+
+function adapterOptions(name: string, source: SourceConfig, readFile: ReadTextFile): unknown {
   if (source.type === 'plugin') return source.options;
-  return Object.fromEntries(Object.entries(source).filter(([key]) => !COMMON_SOURCE_KEYS.has(key)));
+  const options = Object.fromEntries(Object.entries(source).filter(([key]) => !COMMON_SOURCE_KEYS.has(key)));
+  if (source.type === 'grafana' && source.hmac !== undefined) {
+    options.hmac = hmacWithSecret(`sources.${name}.hmac`, source.hmac, readFile);
+  }
+  return options;
+}
+
+function customDefinition(name: string, source: CustomSourceConfig, readFile: ReadTextFile): SourceDefinition {
+  const hmac = source.hmac === undefined ? undefined : hmacWithSecret(`sources.${name}.hmac`, source.hmac, readFile);
+  const compiled = compileCustomSource(name, { ...source, hmac });
+  if ('problems' in compiled) {
+    throw new IngressSettingsError(compiled.problems.map((problem) => problem.message).join('; '), compiled.problems);
+  }
+  return compiled.definition;
+}
+
+/**
+ * SNS certificates and confirmations go through a client built from `caFile` and `resolve`; built here, per
+ * snapshot, so the certificate cache serves every request and a missing `caFile` stops startup.
+ */
+function cloudwatchCapabilities(name: string, source: CloudWatchSourceConfig, now: () => Date): SourceCapabilities {
+  try {
+    return createCloudwatchCapabilities(source, now);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new IngressSettingsError(`sources.${name}.caFile: cannot read ${source.caFile} (${code})`);
+  }
+}
+
+/** The adapter of one instance, or undefined when this build has none for its type. */
+function definitionFor(name: string, source: SourceConfig, env: SourceEnvironment): SourceDefinition | undefined {
+  if (source.type === 'custom') return customDefinition(name, source, env.readFile);
+  const adapterType = source.type === 'plugin' ? source.plugin : source.type;
+  const definition = Object.hasOwn(env.definitions, adapterType) ? env.definitions[adapterType] : undefined;
+  if (definition === undefined || source.type !== 'plugin') return definition;
+  const signalSource = source.signalSource ?? definition.signalSource;
+  return guardPluginParse(definition, env.pluginHooks?.({ name, signalSource }) ?? UNRECORDED_PLUGIN_HOOKS);
 }
 
 /**
@@ -44,19 +101,20 @@ function adapterOptions(source: SourceConfig): unknown {
  */
 export function sourceInputsFromConfig(
   sources: GatewayConfig['sources'],
-  definitions: SourceDefinitions,
+  env: SourceEnvironment,
 ): SourceInstanceInput[] {
   const inputs: SourceInstanceInput[] = [];
   for (const [name, source] of Object.entries(sources)) {
-    const adapterType = source.type === 'plugin' ? source.plugin : source.type;
-    const definition = Object.hasOwn(definitions, adapterType) ? definitions[adapterType] : undefined;
+    const definition = definitionFor(name, source, env);
     if (definition === undefined) {
       if (!source.enabled) continue;
+      const adapterType = source.type === 'plugin' ? source.plugin : source.type;
       throw new IngressSettingsError(
         `sources.${name} is enabled but this build has no adapter for source type "${adapterType}"; ` +
           `set sources.${name}.enabled: false or use a supported type`,
       );
     }
+    const configured = source.type === 'custom' || source.type === 'plugin' ? source : undefined;
     inputs.push({
       name,
       definition,
@@ -70,10 +128,15 @@ export function sourceInputsFromConfig(
         defaultSeverity: source.defaultSeverity,
         unresolvedTarget: source.unresolvedTarget,
       },
-      options: adapterOptions(source),
+      options: adapterOptions(name, source, env.readFile),
       overloadStatus: source.overloadStatus,
       ...(source.rateLimit === undefined ? {} : { rateLimit: source.rateLimit }),
       deliveryDedup: source.deliveryDedup,
+      ...(configured?.signalSource === undefined ? {} : { signalSource: configured.signalSource }),
+      ...(configured?.contentTypes === undefined ? {} : { contentTypes: configured.contentTypes }),
+      ...(source.type === 'cloudwatch' && source.enabled
+        ? { capabilities: cloudwatchCapabilities(name, source, env.now) }
+        : {}),
     });
   }
   return inputs;
@@ -84,8 +147,7 @@ export function ingressSettingsInputFromConfig(
   config: GatewayConfig,
   envTokens: readonly AuthToken[],
   configHash: string,
-  definitions: SourceDefinitions,
-  readFile: ReadTextFile,
+  env: SourceEnvironment,
   warnings: string[],
 ): IngressSettingsInput {
   const { multiCluster } = config;
@@ -93,9 +155,9 @@ export function ingressSettingsInputFromConfig(
     multiCluster.enabled && multiCluster.routing === 'per-cluster' && multiCluster.unknownCluster === 'reject';
   return {
     authMode: config.auth.mode,
-    tokens: [...envTokens, ...config.auth.tokens].map((token) => tokenCredential(token, readFile, warnings)),
+    tokens: [...envTokens, ...config.auth.tokens].map((token) => tokenCredential(token, env.readFile, warnings)),
     configHash,
-    sources: sourceInputsFromConfig(config.sources, definitions),
+    sources: sourceInputsFromConfig(config.sources, env),
     server: {
       bodyLimitBytes: config.server.bodyLimitBytes,
       maxInFlightRequests: config.server.maxInFlightRequests,
@@ -121,17 +183,16 @@ export function ingressSettingsInputFromConfig(
 
 /**
  * The ingress snapshot of a configuration `loadConfig` validated, with `configHash` from `loadConfig` so ingress
- * and worker replicas report the same hash. Throws IngressSettingsError when it cannot run (unreadable token
- * file, enabled source without adapter, options its adapter refuses).
+ * and worker replicas report the same hash. Throws IngressSettingsError when it cannot run (unreadable token or
+ * secret file, enabled source without adapter, options its adapter refuses, a custom mapping that does not compile).
  */
 export function ingressSettingsFromConfig(
   config: GatewayConfig,
   envTokens: readonly AuthToken[],
   configHash: string,
-  definitions: SourceDefinitions,
-  readFile: ReadTextFile,
+  env: SourceEnvironment,
 ): BuiltIngressSettings {
   const warnings: string[] = [];
-  const input = ingressSettingsInputFromConfig(config, envTokens, configHash, definitions, readFile, warnings);
+  const input = ingressSettingsInputFromConfig(config, envTokens, configHash, env, warnings);
   return { settings: buildIngressSettings(input), warnings };
 }

@@ -1,6 +1,6 @@
 import type { GatewayConfig, RateLimit } from '@gateway/config';
 import type { SourceType } from '@gateway/contracts';
-import type { AuthMode, CommonSourceSettings, SourceDefinition } from '@gateway/sources';
+import type { AuthMode, CommonSourceSettings, SourceContext, SourceDefinition } from '@gateway/sources';
 import type { TrustedProxies } from '../http/client-ip.js';
 
 export const TOKEN_SCOPES = ['signals', 'admin'] as const;
@@ -22,6 +22,8 @@ export interface TokenCredential {
   rateLimit?: RateLimit;
 }
 
+export type SourceCapabilities = Pick<SourceContext, 'httpsGet' | 'fetchCertificate'>;
+
 export interface SourceInstance {
   name: string;
   /** Path under `/api/v1/signals/`. */
@@ -30,12 +32,18 @@ export interface SourceInstance {
   definition: SourceDefinition<unknown>;
   /** The adapter family; definitions whose type is not built in are plugins. */
   sourceType: SourceType;
+  /** `signalSource` of the signals and the `source_type` metric label: configured (custom, plugin) or the adapter's. */
+  signalSource: string;
+  /** Media types this instance accepts besides JSON (SPEC §2.3). */
+  contentTypes: readonly string[];
   authMode: AuthMode;
   allowQueryToken: boolean;
   requireTimestamp: boolean;
   settings: CommonSourceSettings;
   /** Already validated by the definition's `optionsSchema`. */
   options: unknown;
+  /** Outbound calls the adapter makes, built once per snapshot so their caches outlive requests (SNS, SPEC §5.3). */
+  capabilities: SourceCapabilities;
   /**
    * `sources.<name>.overloadStatus`: the status of a rate-limit answer, chosen by what this sender retries
    * (SPEC §5.0). Queue and Redis overload always answer 503.

@@ -14,7 +14,11 @@ const config = GatewayConfigSchema.parse({
   },
   sources: { 'kubernetes-event': { rateLimit: { ratePerSecond: 5, burst: 6 } } },
 });
-const { settings } = ingressSettingsFromConfig(config, [], '0123456789ab', builtinSources, () => '');
+const { settings } = ingressSettingsFromConfig(config, [], '0123456789ab', {
+  definitions: builtinSources,
+  readFile: () => '',
+  now: () => new Date(),
+});
 const prometheus = settings.sources.find((source) => source.name === 'prometheus')!;
 const kube = settings.sources.find((source) => source.name === 'kubernetes-event')!;
 

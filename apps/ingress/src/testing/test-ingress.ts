@@ -1,4 +1,4 @@
-import type { GatewayConfigInput } from '@gateway/config';
+import type { AuthToken, GatewayConfig, GatewayConfigInput } from '@gateway/config';
 import { GatewayConfigSchema, readEnvTokens } from '@gateway/config';
 import { SIGNAL_QUEUE_NAME } from '@gateway/contracts';
 import { builtinSources, defineSource } from '@gateway/sources';
@@ -11,6 +11,7 @@ import { createApp } from '../app.js';
 import { createRedisHealth } from '../health/redis-health.js';
 import { createLifecycle } from '../lifecycle/lifecycle.js';
 import { createIngressMetrics } from '../metrics/ingress-metrics.js';
+import { pluginParseHooks } from '../metrics/plugin-parse-hooks.js';
 import { bullMqQueueCounts } from '../queue/bullmq-queue-counts.js';
 import { createQueueDepthSampler } from '../queue/queue-depth.js';
 import { redisAuditBacklog } from '../queue/redis-audit-backlog.js';
@@ -21,7 +22,9 @@ import { uuidV7Ids } from '../runtime/ids.js';
 import type { IngressSettingsInput, SourceInstanceInput } from '../settings/build-ingress-settings.js';
 import { buildIngressSettings } from '../settings/build-ingress-settings.js';
 import type { IngressSettings } from '../settings/ingress-settings.js';
-import { ingressSettingsInputFromConfig } from '../settings/ingress-settings-from-config.js';
+import type { SourceDefinitions, SourceEnvironment } from '../settings/ingress-settings-from-config.js';
+import { ingressSettingsFromConfig, ingressSettingsInputFromConfig } from '../settings/ingress-settings-from-config.js';
+import type { ReadTextFile } from '../settings/token-credential.js';
 import { createRedisRateLimiter } from '../signals/redis-rate-limiter.js';
 
 /** Tokens every test ingress knows; long enough to pass the length rules. */
@@ -87,7 +90,23 @@ export const TEST_CONFIG = {
   },
 } satisfies Partial<GatewayConfigInput>;
 
+/** A configuration file as `loadConfig` returned it. */
+export interface LoadedTestConfig {
+  config: GatewayConfig;
+  envTokens: readonly AuthToken[];
+  configHash: string;
+}
+
 export interface TestIngressOptions {
+  /**
+   * Builds the settings from this loaded file with `ingressSettingsFromConfig`, exactly as main.ts does, instead
+   * of from TEST_CONFIG with the shared test sources.
+   */
+  loaded?: LoadedTestConfig;
+  /** Adapters by type; plugins go here by the type they declare. Default: the built-in ones. */
+  definitions?: SourceDefinitions;
+  /** Token and secret files; default: none exist. */
+  readFile?: ReadTextFile;
   /** Redis connection for the producer; defaults to the shared test Redis. */
   connection?: Redis;
   /** Configuration sections replacing those of TEST_CONFIG, validated by the real schema. */
@@ -115,6 +134,17 @@ export interface TestIngress {
   close(): Promise<void>;
 }
 
+function settingsFromTestConfig(options: TestIngressOptions, env: SourceEnvironment): IngressSettings {
+  const config = GatewayConfigSchema.parse({ ...TEST_CONFIG, ...options.config });
+  const tokens = readEnvTokens({ GATEWAY_AUTH_TOKENS: TEST_TOKENS.signals });
+  const input = ingressSettingsInputFromConfig(config, tokens, 'abcdef012345', env, []);
+  return buildIngressSettings({
+    ...input,
+    sources: [...input.sources, ...testSources, ...(options.extraSources ?? [])],
+    ...options.settings,
+  });
+}
+
 /** The real app over real Redis under a unique prefix, wired as main.ts wires it. */
 export function createTestIngress(options: TestIngressOptions = {}): TestIngress {
   const prefix = uniquePrefix('ingress');
@@ -123,25 +153,23 @@ export function createTestIngress(options: TestIngressOptions = {}): TestIngress
   const queue = new Queue(SIGNAL_QUEUE_NAME, { connection: producer, prefix });
   queue.on('error', () => undefined);
   const reader = new Queue(SIGNAL_QUEUE_NAME, { connection: own, prefix });
-  const config = GatewayConfigSchema.parse({ ...TEST_CONFIG, ...options.config });
-  const input = ingressSettingsInputFromConfig(
-    config,
-    readEnvTokens({ GATEWAY_AUTH_TOKENS: TEST_TOKENS.signals }),
-    'abcdef012345',
-    builtinSources,
-    () => {
-      throw new Error('test configurations use inline tokens');
-    },
-    [],
-  );
-  const settings = buildIngressSettings({
-    ...input,
-    sources: [...input.sources, ...testSources, ...(options.extraSources ?? [])],
-    ...options.settings,
-  });
   const logLines: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => logLines.push(line) });
   const metrics = createIngressMetrics(new Registry());
+  const env: SourceEnvironment = {
+    definitions: options.definitions ?? builtinSources,
+    readFile:
+      options.readFile ??
+      ((path) => {
+        throw Object.assign(new Error(`no test file ${path}`), { code: 'ENOENT' });
+      }),
+    now: () => systemClock.now(),
+    pluginHooks: pluginParseHooks(metrics, logger),
+  };
+  const settings = options.loaded
+    ? ingressSettingsFromConfig(options.loaded.config, options.loaded.envTokens, options.loaded.configHash, env)
+        .settings
+    : settingsFromTestConfig(options, env);
   const lifecycle = createLifecycle();
   const sampler = createQueueDepthSampler({
     counts: bullMqQueueCounts(queue),

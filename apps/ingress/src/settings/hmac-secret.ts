@@ -1,0 +1,24 @@
+import type { HmacConfig } from '@gateway/config';
+import type { HmacSettings } from '@gateway/sources';
+import { IngressSettingsError } from './ingress-settings-error.js';
+import type { ReadTextFile } from './token-credential.js';
+
+/**
+ * `hmac` as the source verifies it: `secretFile` is read here, once per settings build, so no request ever waits
+ * on the filesystem and an unreadable secret stops startup instead of failing every delivery with 401.
+ */
+export function hmacWithSecret(path: string, hmac: HmacConfig, readFile: ReadTextFile): HmacSettings {
+  const { secret, secretFile, ...rest } = hmac;
+  if (secretFile === undefined) return { ...rest, secret: secret ?? '' };
+  let text: string;
+  try {
+    text = readFile(secretFile);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'read error';
+    throw new IngressSettingsError(`${path}: cannot read secretFile ${secretFile} (${code})`);
+  }
+  // Secrets mounted from Kubernetes or written by `echo` end with a newline that is not part of the key.
+  const value = text.trim();
+  if (value === '') throw new IngressSettingsError(`${path}: secretFile ${secretFile} is empty`);
+  return { ...rest, secret: value };
+}
