@@ -355,16 +355,16 @@ export async function startSnsSigner(): Promise<SnsSigner> {
 
 /** How SNS posts an envelope: `text/plain` and the message-type header (SPEC §5.3, fixtures SOURCES.md). */
 export function snsPostOptions(envelope: SnsEnvelope): PostOptions {
-  return {
-    token: false,
-    contentType: 'text/plain; charset=UTF-8',
-    headers: {
-      'x-amz-sns-message-type': String(envelope.Type),
-      'x-amz-sns-message-id': String(envelope.MessageId),
-      'x-amz-sns-topic-arn': String(envelope.TopicArn),
-      'user-agent': 'Amazon Simple Notification Service Agent',
-    },
+  const headers: Record<string, string> = { 'user-agent': 'Amazon Simple Notification Service Agent' };
+  // SNS copies these from the envelope; values that are not short strings (fuzzed envelopes) are left out, since
+  // no SNS request carries them and Node refuses oversized headers before the gateway sees the request.
+  const copy = (header: string, value: unknown) => {
+    if (typeof value === 'string' && value.length <= 256 && /^[\x20-\x7e]*$/.test(value)) headers[header] = value;
   };
+  copy('x-amz-sns-message-type', envelope.Type);
+  copy('x-amz-sns-message-id', envelope.MessageId);
+  copy('x-amz-sns-topic-arn', envelope.TopicArn);
+  return { token: false, contentType: 'text/plain; charset=UTF-8', headers };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
