@@ -1,4 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@gateway/config';
 import { SIGNAL_QUEUE_NAME, SignalJobSchema } from '@gateway/contracts';
@@ -165,5 +167,50 @@ describe.skipIf(!hasDist)('ingress main (built dist/main.js; run `pnpm exec tsc 
     });
     expect(await unsupported.exited()).toEqual({ code: 78, signal: null });
     expect(unsupported.output().join('\n')).toMatch(/sources\.acme-alerts is enabled .*"acme"/);
+  });
+
+  it('exits 78 with one line per broken key of a custom mapping, and naming a plugin that cannot load', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ingress-main-config-'));
+    try {
+      const configFile = join(dir, 'gateway.yaml');
+      writeFileSync(
+        configFile,
+        [
+          'sources:',
+          '  broken:',
+          '    type: custom',
+          '    enabled: true',
+          '    signalSource: broken',
+          '    mapping: {signalName: "payload.(", severity: "[1,"}',
+        ].join('\n'),
+      );
+      const custom = startManagedProcess({
+        name: 'ingress-broken-mapping',
+        args: [distMain],
+        env: { ...baseChildEnv(), REDIS_URL: testRedisUrl(), GATEWAY_CONFIG: configFile },
+      });
+      expect(await custom.exited()).toEqual({ code: 78, signal: null });
+      const stderr = custom
+        .output()
+        .filter((line) => line.startsWith('!'))
+        .join('\n');
+      expect(stderr).toContain(`config rejected (2 problems) in ${configFile}`);
+      expect(stderr).toMatch(/\n.* {2}sources\.broken\.mapping\.signalName: /);
+      expect(stderr).toMatch(/\n.* {2}sources\.broken\.mapping\.severity: /);
+
+      const plugin = fileURLToPath(
+        new URL('../../../packages/sources/test-plugins/wrong-api-version', import.meta.url),
+      );
+      writeFileSync(configFile, `plugins: [{module: ${plugin}}]\n`);
+      const badPlugin = startManagedProcess({
+        name: 'ingress-bad-plugin',
+        args: [distMain],
+        env: { ...baseChildEnv(), REDIS_URL: testRedisUrl(), GATEWAY_CONFIG: configFile },
+      });
+      expect(await badPlugin.exited()).toEqual({ code: 78, signal: null });
+      expect(badPlugin.output().join('\n')).toContain(`config rejected: plugin ${JSON.stringify(plugin)}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
