@@ -41,7 +41,7 @@ export function buildRemediationRequest(input: BuildRemediationRequestInput): Re
     signalType: 'alert',
     signalSource: signal.signalSource,
     targetType: target.type,
-    targetResource: targetResource(target),
+    targetResource: targetResource(target, signal.namespace),
     firingTime: normalizeTime(signal.firingTime, new Date(receivedTime)),
     receivedTime,
     signalLabels: { ...signal.labels },
@@ -72,10 +72,15 @@ function unknownTarget(namespace: string): Target {
   return { type: 'kubernetes', kind: 'Unknown', name: 'unknown', namespace, scope: namespace };
 }
 
-function targetResource(target: Target): RemediationRequestSpec['targetResource'] {
+/**
+ * The signal's namespace stands in when the target has none: the Unknown placeholder of an alert without
+ * resource labels still belongs to the alert's namespace (SPEC §5.1 example: `namespace: default`).
+ */
+function targetResource(target: Target, signalNamespace: string): RemediationRequestSpec['targetResource'] {
   const resource: RemediationRequestSpec['targetResource'] = { kind: target.kind, name: target.name };
-  if (target.type === 'kubernetes' && target.namespace && !isClusterScopedKind(target.kind)) {
-    resource.namespace = target.namespace;
+  const namespace = target.namespace || signalNamespace;
+  if (target.type === 'kubernetes' && namespace && !isClusterScopedKind(target.kind)) {
+    resource.namespace = namespace;
   }
   if (target.apiVersion) resource.apiVersion = target.apiVersion;
   return resource;

@@ -15,7 +15,7 @@ import { commonSourceShape } from './source-common.js';
 export const DEFAULT_CERT_HOST_PATTERN = '^sns\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?$';
 
 const TopicArnSchema = stringMatching(
-  /^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$/,
+  /^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]+:[A-Za-z0-9_.-]{1,256}$/,
   'must be an SNS topic ARN',
   'write it like arn:aws:sns:eu-west-1:123456789012:alarms',
 );

@@ -2,12 +2,6 @@ import { readFixture } from '@gateway/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { expectAccepted, rrSpec, rrValidator, type SourceStack, startSourceStack } from '../../support/sources.js';
 
-// PARKED (rename to .test.ts when fixed). SPEC §5.1 worked example: the RR of an alert without resource labels
-// has `targetResource: {kind: Unknown, name: unknown, namespace: default}`. The gateway writes
-// `{kind: Unknown, name: unknown}`: the Unknown placeholder target built by the sources
-// (packages/sources/src/normalize/unresolved-target.ts `unknownKubernetesTarget`) has `scope: default` but no
-// `namespace`, and the worker's targetResource (apps/worker/src/remediation/build-remediation-request.ts) only
-// copies `target.namespace`. Same for Grafana (§5.6 uses the §5.1 item model).
 
 describe('unresolved target placeholder', () => {
   let gw: SourceStack;

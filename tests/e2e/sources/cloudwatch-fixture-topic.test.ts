@@ -11,12 +11,6 @@ import {
   startSourceStack,
 } from '../../support/sources.js';
 
-// PARKED (rename to .test.ts when fixed). SPEC §5.3's worked example is `sns_notification_cloudwatch_alarm.json`,
-// whose TopicArn is `arn:aws:sns:eu-west-1:1234567890:alerta-test` (10-digit account). `topicArns` MUST list
-// the TopicArn, but the config schema (packages/config/src/schema/source-types.ts `TopicArnSchema`,
-// `[0-9]{12}`) refuses that ARN, so the gateway exits 78 ("sources.cloudwatch.topicArns[0]: must be an SNS
-// topic ARN") and the worked example cannot be configured verbatim. tests/e2e/sources/cloudwatch.test.ts works
-// around it with a 12-digit account in the same region, which leaves the fingerprint unchanged.
 
 const FIXTURE_TOPIC = 'arn:aws:sns:eu-west-1:1234567890:alerta-test';
 
