@@ -68,7 +68,13 @@ const kubeConfig = new KubeConfig();
 kubeConfig.loadFromDefault();
 reuseKubeDispatchers(kubeConfig);
 const namespace = config.kubernetes.remediationNamespace;
-const store = createRedisWindowStore(commands, { prefix });
+// A flush taken by a worker that then dies stays leased this long before another worker writes it: one
+// status write's timeout plus slack. Longer leases delay the count on the RR after a crash; a lease that
+// lapses under a slow write only costs a repeated, idempotent write (absolute values).
+const store = createRedisWindowStore(commands, {
+  prefix,
+  flushLeaseMs: config.kubernetes.requestTimeout + 2 * config.dedup.flushInterval,
+});
 
 const breaker = createCircuitBreaker({
   name: 'k8s-api',
