@@ -1,5 +1,5 @@
 // Prints the closing line CI reads. A skipped end-to-end test hides a missing dependency, so skips under
-// tests/e2e count as failures; a failed build counts as one failure.
+// tests/e2e count as failures; a failed build or lint counts as one failure.
 import { readFileSync } from 'node:fs';
 
 const [reportPath, buildFailed = '0'] = process.argv.slice(2);

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrchestratorDriver, waitFor } from '@gateway/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertmanagerWebhook, podFingerprint, podRrName, postWebhook } from '../support/alerts.js';
 import { type GatewayFixture, RR_NAMESPACE, startGatewayFixture } from '../support/gateway-fixture.js';
 
@@ -26,14 +26,26 @@ describe('one RemediationRequest per open window', () => {
 
     const name = podRrName(alert.alertname, alert.namespace, alert.pod);
     await fx.waitForCount(name, 200, 30_000);
-    const rrs = fx.rrs().filter((rr) => (rr.spec as { signalFingerprint: string }).signalFingerprint === podFingerprint(alert.alertname, alert.namespace, alert.pod));
+    const rrs = fx
+      .rrs()
+      .filter(
+        (rr) =>
+          (rr.spec as { signalFingerprint: string }).signalFingerprint ===
+          podFingerprint(alert.alertname, alert.namespace, alert.pod),
+      );
     expect(rrs.map((rr) => rr.metadata.name)).toEqual([name]);
 
     // Byte-identical redeliveries (Alertmanager HA peers, sender retries) share the delivery key: not counted.
-    const redeliveries = await Promise.all(payloads.slice(0, 50).map((body) => postWebhook(fx.stack.ingressUrl, fx.stack.token, body)));
+    const redeliveries = await Promise.all(
+      payloads.slice(0, 50).map((body) => postWebhook(fx.stack.ingressUrl, fx.stack.token, body)),
+    );
     expect(redeliveries.every((r) => r.status === 202)).toBe(true);
     // A fresh occurrence after the redeliveries proves they were processed before it was counted.
-    await postWebhook(fx.stack.ingressUrl, fx.stack.token, alertmanagerWebhook([{ ...alert, startsAt: new Date(start + 999_000).toISOString() }]));
+    await postWebhook(
+      fx.stack.ingressUrl,
+      fx.stack.token,
+      alertmanagerWebhook([{ ...alert, startsAt: new Date(start + 999_000).toISOString() }]),
+    );
     await fx.waitForCount(name, 201, 30_000);
     expect(fx.rrs().filter((rr) => rr.metadata.name.startsWith(name.slice(0, 15)))).toHaveLength(1);
   });
@@ -42,12 +54,20 @@ describe('one RemediationRequest per open window', () => {
     const alert = { alertname: 'KubeJobFailed', namespace: 'batch', pod: 'nightly-0' };
     const first = podRrName(alert.alertname, alert.namespace, alert.pod, 1);
     const second = podRrName(alert.alertname, alert.namespace, alert.pod, 2);
-    await postWebhook(fx.stack.ingressUrl, fx.stack.token, alertmanagerWebhook([{ ...alert, startsAt: '2026-11-27T09:00:00.000Z' }]));
+    await postWebhook(
+      fx.stack.ingressUrl,
+      fx.stack.token,
+      alertmanagerWebhook([{ ...alert, startsAt: '2026-11-27T09:00:00.000Z' }]),
+    );
     await fx.waitForCount(first, 1);
 
     const driver = createOrchestratorDriver(fx.kubeconfig, RR_NAMESPACE);
     await driver.setPhase(first, 'Processing');
-    await postWebhook(fx.stack.ingressUrl, fx.stack.token, alertmanagerWebhook([{ ...alert, startsAt: '2026-11-27T09:01:00.000Z' }]));
+    await postWebhook(
+      fx.stack.ingressUrl,
+      fx.stack.token,
+      alertmanagerWebhook([{ ...alert, startsAt: '2026-11-27T09:01:00.000Z' }]),
+    );
     await fx.waitForCount(first, 2);
 
     await driver.setPhase(first, 'Completed');
@@ -56,7 +76,13 @@ describe('one RemediationRequest per open window', () => {
     await waitFor(
       async () => {
         sent += 1;
-        await postWebhook(fx.stack.ingressUrl, fx.stack.token, alertmanagerWebhook([{ ...alert, startsAt: new Date(Date.parse('2026-11-27T10:00:00.000Z') + sent * 1000).toISOString() }]));
+        await postWebhook(
+          fx.stack.ingressUrl,
+          fx.stack.token,
+          alertmanagerWebhook([
+            { ...alert, startsAt: new Date(Date.parse('2026-11-27T10:00:00.000Z') + sent * 1000).toISOString() },
+          ]),
+        );
         return fx.sandbox.object(RR_NAMESPACE, second) !== undefined;
       },
       { timeoutMs: 20_000, intervalMs: 500, description: `${second} to be created` },

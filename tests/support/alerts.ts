@@ -53,7 +53,12 @@ export interface PostOptions {
 
 const UNAVAILABLE_RETRIES = 20;
 
-export async function postWebhook(ingressUrl: string, token: string, body: unknown, options: PostOptions = {}): Promise<Response> {
+export async function postWebhook(
+  ingressUrl: string,
+  token: string,
+  body: unknown,
+  options: PostOptions = {},
+): Promise<Response> {
   const send = () =>
     fetch(`${ingressUrl}/api/v1/signals/prometheus`, {
       method: 'POST',
@@ -61,7 +66,11 @@ export async function postWebhook(ingressUrl: string, token: string, body: unkno
       body: JSON.stringify(body),
     });
   let response = await send();
-  for (let retry = 0; options.retryUnavailable !== false && response.status === 503 && retry < UNAVAILABLE_RETRIES; retry++) {
+  for (
+    let retry = 0;
+    options.retryUnavailable !== false && response.status === 503 && retry < UNAVAILABLE_RETRIES;
+    retry++
+  ) {
     await response.arrayBuffer();
     await new Promise((resolve) => setTimeout(resolve, 250));
     response = await send();

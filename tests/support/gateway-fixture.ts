@@ -41,7 +41,9 @@ export async function startGatewayFixture(
     ),
   );
   const occurrenceCount = (name: string): number | undefined => {
-    const status = sandbox.object(RR_NAMESPACE, name)?.status as { deduplication?: { occurrenceCount?: number } } | undefined;
+    const status = sandbox.object(RR_NAMESPACE, name)?.status as
+      | { deduplication?: { occurrenceCount?: number } }
+      | undefined;
     return status?.deduplication?.occurrenceCount;
   };
   return {

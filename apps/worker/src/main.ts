@@ -117,7 +117,9 @@ const index = createRemediationIndex(kubeConfig, {
     store
       .close(fingerprint, rrName, !deleted, Date.now())
       .then((closed) => closed && logger.info({ fingerprint, rr: rrName, deleted }, 'dedup window closed'))
-      .catch((err: unknown) => logger.error({ err, fingerprint, rr: rrName }, 'closing a dedup window failed; the next signal closes it'));
+      .catch((err: unknown) =>
+        logger.error({ err, fingerprint, rr: rrName }, 'closing a dedup window failed; the next signal closes it'),
+      );
   },
   logger,
 });
@@ -158,9 +160,11 @@ const processor = createSignalProcessor({
       const sourceType = job.signal.signalSource;
       metrics.fingerprints.inc({ strategy: config.fingerprint.strategy });
       const received = Date.parse(job.signal.receivedTime);
-      if (!Number.isNaN(received)) metrics.signalLatency.observe({ outcome: result.outcome }, Math.max(0, Date.now() - received) / 1000);
+      if (!Number.isNaN(received))
+        metrics.signalLatency.observe({ outcome: result.outcome }, Math.max(0, Date.now() - received) / 1000);
       if (result.outcome === 'created') metrics.created.inc({ source_type: sourceType, status: 'created' });
-      if (result.outcome === 'deduplicated' || result.outcome === 'adopted') metrics.deduplicated.inc({ source_type: sourceType });
+      if (result.outcome === 'deduplicated' || result.outcome === 'adopted')
+        metrics.deduplicated.inc({ source_type: sourceType });
       if (result.outcome === 'adopted') metrics.windowsRebuilt.inc();
       if (result.outcome === 'resolved') metrics.resolved.inc({ source_type: sourceType });
       if (result.outcome === 'redelivered') metrics.redelivered.inc({ source_type: sourceType });
@@ -202,7 +206,10 @@ const flusher = createStatusFlusher({
 
 const dataStorageUrl = config.audit.dataStorageUrl;
 if (!dataStorageUrl) {
-  logger.warn({ path: config.audit.file.path }, 'DATA_STORAGE_URL is unset: audit events go to a local JSON-lines file');
+  logger.warn(
+    { path: config.audit.file.path },
+    'DATA_STORAGE_URL is unset: audit events go to a local JSON-lines file',
+  );
 }
 const shipper = createAuditShipper({
   redis: auditConnection,
@@ -214,7 +221,11 @@ const shipper = createAuditShipper({
         requestTimeoutMs: config.audit.requestTimeout,
         tokenFile: config.audit.tokenFile ?? DEFAULT_SERVICE_ACCOUNT_TOKEN_FILE,
       })
-    : createJsonlFileSink({ path: config.audit.file.path, maxBytes: config.audit.file.maxBytes, maxFiles: config.audit.file.maxFiles }),
+    : createJsonlFileSink({
+        path: config.audit.file.path,
+        maxBytes: config.audit.file.maxBytes,
+        maxFiles: config.audit.file.maxFiles,
+      }),
   batchSize: config.audit.batchSize,
   flushIntervalMs: config.audit.flushInterval,
   retry: { initialBackoffMs: config.audit.retry.initialBackoff, maxBackoffMs: config.audit.retry.maxBackoff },
@@ -244,7 +255,10 @@ const reconciler = createWindowReconciler({
     return state !== 'completed' && state !== 'failed' && state !== 'unknown';
   },
   lock: createRedisReconcilerLock(commands, `${prefix}:reconcile:lock`, podName),
-  settings: () => ({ intervalMs: config.dedup.reconcileInterval, pendingClaimTimeoutMs: config.dedup.pendingClaimTimeout }),
+  settings: () => ({
+    intervalMs: config.dedup.reconcileInterval,
+    pendingClaimTimeoutMs: config.dedup.pendingClaimTimeout,
+  }),
   now: () => Date.now(),
   onError: (err) => logger.error({ err }, 'window reconciliation failed; it runs again next interval'),
 });
@@ -261,7 +275,10 @@ const app = createWorkerApp({
     kubernetesDegraded: () => breaker.state() !== BreakerState.closed,
     redisOk: async () => {
       try {
-        await Promise.race([commands.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 250))]);
+        await Promise.race([
+          commands.ping(),
+          new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 250)),
+        ]);
         redisReady = true;
       } catch {
         redisReady = false;

@@ -9,7 +9,9 @@ describe('config-table', () => {
     if (!loaded.ok) throw new Error('defaults must validate');
     const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
     const match = /<!-- config-table:start -->\n([\s\S]*?)\n<!-- config-table:end -->/.exec(readme);
-    expect(match?.[1], 'run: pnpm build && node scripts/lib/update-readme-config.mjs').toBe(renderConfigTable(loaded.config));
+    expect(match?.[1], 'run: pnpm build && node scripts/lib/update-readme-config.mjs').toBe(
+      renderConfigTable(loaded.config),
+    );
   });
 
   it('renders durations readably and strings quoted', () => {

@@ -17,9 +17,11 @@ function renderValue(path: string, value: unknown): string {
 export function renderConfigTable(defaults: GatewayConfig): string {
   const rows: string[] = ['| key | default |', '|---|---|'];
   const walk = (value: unknown, path: string): void => {
-    const isSection = value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length > 0;
+    const isSection =
+      value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length > 0;
     if (isSection && !/^sources\.[^.]+\.(severityMap|resourceLabels)$/.test(path)) {
-      for (const [key, child] of Object.entries(value as Record<string, unknown>)) walk(child, path ? `${path}.${key}` : key);
+      for (const [key, child] of Object.entries(value as Record<string, unknown>))
+        walk(child, path ? `${path}.${key}` : key);
       return;
     }
     rows.push(`| \`${path}\` | ${renderValue(path, value).replaceAll('|', '\\|')} |`);

@@ -1,5 +1,6 @@
 export * from './changed-sections.js';
 export * from './config-hash.js';
+export * from './config-table.js';
 export * from './duration.js';
 export * from './env-overrides.js';
 export * from './load-config.js';
@@ -26,4 +27,3 @@ export * from './schema/source-common.js';
 export * from './schema/source-types.js';
 export * from './schema/sources.js';
 export { isSecretKey, REDACTED } from './secrets.js';
-export * from './config-table.js';

@@ -58,8 +58,12 @@ export class GatewayError extends Error {
   readonly cluster: string | undefined;
 
   constructor(fields: GatewayErrorFields) {
-    const attempts = fields.attempt !== undefined ? ` after ${fields.attempt}/${fields.maxAttempts ?? fields.attempt} attempts` : '';
-    const http = fields.httpStatus !== undefined ? `HTTP ${fields.httpStatus}${fields.k8sReason ? ` ${fields.k8sReason}` : ''}, ` : '';
+    const attempts =
+      fields.attempt !== undefined ? ` after ${fields.attempt}/${fields.maxAttempts ?? fields.attempt} attempts` : '';
+    const http =
+      fields.httpStatus !== undefined
+        ? `HTTP ${fields.httpStatus}${fields.k8sReason ? ` ${fields.k8sReason}` : ''}, `
+        : '';
     const kind = fields.retryable ? 'retryable' : 'not retryable';
     super(
       `${fields.operation} failed${attempts} (${http}${kind}) [fingerprint=${shortId(fields.fingerprint)}, request=${shortId(fields.requestId)}, correlation=${shortId(fields.correlationId)}]`,
@@ -81,7 +85,12 @@ export class GatewayError extends Error {
   }
 
   /** Same error with the signal's identifiers attached, for logs and audit. */
-  withContext(context: Pick<GatewayErrorFields, 'requestId' | 'correlationId' | 'fingerprint' | 'rrName' | 'attempt' | 'maxAttempts'>): GatewayError {
+  withContext(
+    context: Pick<
+      GatewayErrorFields,
+      'requestId' | 'correlationId' | 'fingerprint' | 'rrName' | 'attempt' | 'maxAttempts'
+    >,
+  ): GatewayError {
     return new GatewayError({ ...this.fields(), ...context });
   }
 

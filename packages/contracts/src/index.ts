@@ -5,5 +5,5 @@ export * from './normalized-signal.js';
 export * from './problem.js';
 export * from './queue.js';
 export * from './remediation-request.js';
-export * from './time.js';
 export * from './resource-labels.js';
+export * from './time.js';

@@ -11,7 +11,6 @@ import {
   startSourceStack,
 } from '../../support/sources.js';
 
-
 const FIXTURE_TOPIC = 'arn:aws:sns:eu-west-1:1234567890:alerta-test';
 
 describe('cloudwatch source with the fixture topic', () => {

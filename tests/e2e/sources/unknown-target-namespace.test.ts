@@ -2,7 +2,6 @@ import { readFixture } from '@gateway/testkit';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { expectAccepted, rrSpec, rrValidator, type SourceStack, startSourceStack } from '../../support/sources.js';
 
-
 describe('unresolved target placeholder', () => {
   let gw: SourceStack;
 

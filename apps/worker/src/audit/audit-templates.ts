@@ -61,14 +61,28 @@ export function createAuditTemplates(settings: () => AuditTemplateSettings, now:
         }),
       ),
     created: (signal, fingerprint, rrName, namespace, createdAt) => [
-      serialise(crdCreatedEvent({ ...common(signal, fingerprint), now: createdAt, rrName, rrNamespace: namespace, occurrenceCount: COUNT_SENTINEL })),
-      serialise(signalReceivedEvent({ ...common(signal, fingerprint), now: createdAt, rrName, rrNamespace: namespace })),
+      serialise(
+        crdCreatedEvent({
+          ...common(signal, fingerprint),
+          now: createdAt,
+          rrName,
+          rrNamespace: namespace,
+          occurrenceCount: COUNT_SENTINEL,
+        }),
+      ),
+      serialise(
+        signalReceivedEvent({ ...common(signal, fingerprint), now: createdAt, rrName, rrNamespace: namespace }),
+      ),
     ],
     resolved: (signal, fingerprint, withOpenRr) =>
       withOpenRr
         ? withRefPlaceholder(
             serialise(
-              signalResolvedEvent({ ...common(signal, fingerprint), rrName: AUDIT_SENTINEL.rrName, rrNamespace: NAMESPACE_SENTINEL }),
+              signalResolvedEvent({
+                ...common(signal, fingerprint),
+                rrName: AUDIT_SENTINEL.rrName,
+                rrNamespace: NAMESPACE_SENTINEL,
+              }),
             ),
           )
         : serialise(signalResolvedEvent(common(signal, fingerprint))),

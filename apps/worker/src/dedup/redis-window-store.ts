@@ -7,8 +7,8 @@ import type {
   FlushTask,
   ResolvedAdmission,
   ResolvedAdmitRequest,
-  WindowSnapshot,
   WindowRecord,
+  WindowSnapshot,
   WindowStore,
 } from '../pipeline/window-store.js';
 import { ADMIT_RESOLVED_SCRIPT } from './admit-resolved-script.js';
@@ -240,7 +240,15 @@ export function createRedisWindowStore(redis: Redis, options: RedisWindowStoreOp
           if (err || !Array.isArray(fields)) continue;
           const [state, rr, rrNs, seq, owner, first] = fields as (string | null)[];
           if ((state !== 'pending' && state !== 'open') || !rr) continue;
-          yield { fingerprint: fp, state, rr, namespace: rrNs ?? '', seq: Number(seq ?? 0), owner: owner ?? '', firstMs: Number(first ?? 0) };
+          yield {
+            fingerprint: fp,
+            state,
+            rr,
+            namespace: rrNs ?? '',
+            seq: Number(seq ?? 0),
+            owner: owner ?? '',
+            firstMs: Number(first ?? 0),
+          };
         }
       } while (cursor !== '0');
     },

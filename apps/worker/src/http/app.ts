@@ -53,10 +53,19 @@ export function createWorkerApp(deps: WorkerAppDeps): Hono {
       { 'Content-Type': PROBLEM_CONTENT_TYPE },
     );
   });
-  app.get('/metrics', async (c) => c.body(await deps.registry.metrics(), 200, { 'Content-Type': deps.registry.contentType }));
+  app.get('/metrics', async (c) =>
+    c.body(await deps.registry.metrics(), 200, { 'Content-Type': deps.registry.contentType }),
+  );
   app.notFound((c) =>
     c.body(
-      JSON.stringify({ type: problemType('not-found'), title: 'Not Found', status: 404, detail: 'Only /healthz, /readyz and /metrics are served here', instance: c.req.path, request_id: '' }),
+      JSON.stringify({
+        type: problemType('not-found'),
+        title: 'Not Found',
+        status: 404,
+        detail: 'Only /healthz, /readyz and /metrics are served here',
+        instance: c.req.path,
+        request_id: '',
+      }),
       404,
       { 'Content-Type': PROBLEM_CONTENT_TYPE },
     ),

@@ -22,7 +22,11 @@ export interface SignalProcessorDeps {
 }
 
 /** SPEC §10.1: retryable failures re-run with capped exponential delay ±10 %, without an attempt limit. */
-export function jobRetryDelayMs(attempt: number, settings: JobRetrySettings, random: () => number = Math.random): number {
+export function jobRetryDelayMs(
+  attempt: number,
+  settings: JobRetrySettings,
+  random: () => number = Math.random,
+): number {
   const base = Math.min(settings.maxDelayMs, settings.initialDelayMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(base * (1 + (random() * 2 - 1) * 0.1));
 }
@@ -36,7 +40,9 @@ export function createSignalProcessor(deps: SignalProcessorDeps) {
     const parsed = SignalJobSchema.safeParse(job.data);
     if (!parsed.success) {
       deps.metrics?.failed('invalid_job');
-      throw new UnrecoverableError(`job ${job.id} does not hold a valid signal: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+      throw new UnrecoverableError(
+        `job ${job.id} does not hold a valid signal: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+      );
     }
     const data = parsed.data;
     const attempt = Math.max(1, job.attemptsStarted);
@@ -51,7 +57,13 @@ export function createSignalProcessor(deps: SignalProcessorDeps) {
       const error =
         err instanceof GatewayError
           ? err
-          : new GatewayError({ code: ErrorCode.unknown, operation: 'job.process', errorType: 'unknown', retryable: true, cause: err });
+          : new GatewayError({
+              code: ErrorCode.unknown,
+              operation: 'job.process',
+              errorType: 'unknown',
+              retryable: true,
+              cause: err,
+            });
       if (!error.retryable) {
         deps.metrics?.failed(error.errorType);
         log.error({ err: error, fingerprint: error.fingerprint }, 'signal failed permanently');

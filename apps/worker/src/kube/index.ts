@@ -17,5 +17,5 @@ export {
   type RemediationIndexOptions,
 } from './remediation-index.js';
 export { backoffDelayMs, DEFAULT_RETRY_POLICY, type RetryHooks, type RetryPolicy, withRetry } from './retry-policy.js';
-export { isWindowClosed } from './window-closed.js';
 export { reuseKubeDispatchers } from './reuse-dispatchers.js';
+export { isWindowClosed } from './window-closed.js';

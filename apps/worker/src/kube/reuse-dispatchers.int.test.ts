@@ -16,7 +16,9 @@ describe('reuse-dispatchers', () => {
   beforeAll(async () => {
     server = createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ apiVersion: 'kubernaut.ai/v1alpha1', kind: 'RemediationRequest', metadata: { name: 'x' } }));
+      res.end(
+        JSON.stringify({ apiVersion: 'kubernaut.ai/v1alpha1', kind: 'RemediationRequest', metadata: { name: 'x' } }),
+      );
     });
     server.on('connection', () => {
       connections += 1;
@@ -51,7 +53,13 @@ describe('reuse-dispatchers', () => {
     const api = kubeConfig.makeApiClient(CustomObjectsApi);
     const before = connections;
     for (let i = 0; i < 20; i += 1) {
-      await api.getNamespacedCustomObject({ group: 'kubernaut.ai', version: 'v1alpha1', namespace: 'ns', plural: 'remediationrequests', name: 'x' });
+      await api.getNamespacedCustomObject({
+        group: 'kubernaut.ai',
+        version: 'v1alpha1',
+        namespace: 'ns',
+        plural: 'remediationrequests',
+        name: 'x',
+      });
     }
     return connections - before;
   }

@@ -19,7 +19,10 @@ export interface SignalFingerprint {
 }
 
 function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const body = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${body}$`);
 }
 
@@ -42,5 +45,8 @@ export function fingerprintSignal(signal: NormalizedSignal, settings: Fingerprin
   let base = signal.fingerprintInput ?? `${signal.signalName}:${target.scope}:${target.kind}:${target.name}`;
   for (const label of rule?.extraLabels ?? []) base += `:${label}=${signal.labels[label] ?? ''}`;
   const clusterPrefix = settings.clusterScoped && signal.clusterId ? signal.clusterId : undefined;
-  return { fingerprint: computeFingerprint({ signalName: signal.signalName, fingerprintInput: base, clusterPrefix }), strategy };
+  return {
+    fingerprint: computeFingerprint({ signalName: signal.signalName, fingerprintInput: base, clusterPrefix }),
+    strategy,
+  };
 }

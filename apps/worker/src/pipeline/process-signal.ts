@@ -1,7 +1,7 @@
 import {
   ErrorCode,
-  GatewayError,
   formatTimestamp,
+  GatewayError,
   isTerminalPhase,
   type NormalizedSignal,
   type RemediationRequestObject,
@@ -66,7 +66,8 @@ function epochMs(value: string | undefined): number | undefined {
 /** Redis and unknown faults are retryable (SPEC §9.2 "anything else"); GatewayErrors keep their verdict. */
 function asGatewayError(err: unknown, operation: string): GatewayError {
   if (err instanceof GatewayError) return err;
-  const redis = err instanceof Error && /redis|connection|ECONN|ETIMEDOUT|Command timed out/i.test(`${err.name} ${err.message}`);
+  const redis =
+    err instanceof Error && /redis|connection|ECONN|ETIMEDOUT|Command timed out/i.test(`${err.name} ${err.message}`);
   return new GatewayError({
     code: redis ? ErrorCode.redisUnavailable : ErrorCode.unknown,
     operation,
@@ -80,7 +81,11 @@ function asGatewayError(err: unknown, operation: string): GatewayError {
  * One signal through SPEC §7.3–7.4 and §7.9. Every step is idempotent for the signal's id, so a job re-run
  * after a crash at any point neither creates a second RR nor counts or audits twice.
  */
-export async function processSignal(signal: NormalizedSignal, attempt: number, deps: PipelineDeps): Promise<ProcessResult> {
+export async function processSignal(
+  signal: NormalizedSignal,
+  attempt: number,
+  deps: PipelineDeps,
+): Promise<ProcessResult> {
   const settings = deps.settings();
   const { fingerprint, strategy } = fingerprintSignal(signal, settings.fingerprint);
   try {
@@ -170,7 +175,8 @@ async function createForWindow(
 
   // Redis lost the window while its RR is still open: adopt it instead of creating a second one.
   const live = known.find((k) => !k.terminal && k.name !== rr);
-  if (live) return adopt(signal, fingerprint, live.name, live.seq, live.occurrenceCount, live.firstSeenAt, deps, settings);
+  if (live)
+    return adopt(signal, fingerprint, live.name, live.seq, live.occurrenceCount, live.firstSeenAt, deps, settings);
 
   for (let advances = 0; advances <= MAX_NAME_ADVANCES; advances += 1) {
     const object = deps.buildRemediationRequest({ signal, fingerprint, seq, namespace, strategy, now: deps.now() });
@@ -184,7 +190,8 @@ async function createForWindow(
     if (created === 'already-exists') {
       const existing = await deps.client.get(namespace, rr);
       if (!existing) continue;
-      const sameWindow = existing.spec.signalFingerprint === fingerprint && !isTerminalPhase(existing.status?.overallPhase);
+      const sameWindow =
+        existing.spec.signalFingerprint === fingerprint && !isTerminalPhase(existing.status?.overallPhase);
       if (!sameWindow) {
         const moved = await deps.store.advanceSeq(fingerprint, signal.signalId, seq);
         if (!moved) return { outcome: Outcome.alreadyDone, fingerprint };

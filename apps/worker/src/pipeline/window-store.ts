@@ -111,7 +111,13 @@ export interface WindowStore {
   /** §7.4 step 3: pending → open for the owner, audit appended. Null when not pending-and-ours. */
   markOpen(fingerprint: string, signalId: string, auditEvents: string[], nowMs: number): Promise<WindowSnapshot | null>;
   /** After the initial status write: `flushed = count`, `lastFlushAt = nowMs`; reschedules if more arrived. */
-  recordInitialWrite(fingerprint: string, seq: number, countWritten: number, nowMs: number, flushIntervalMs: number): Promise<void>;
+  recordInitialWrite(
+    fingerprint: string,
+    seq: number,
+    countWritten: number,
+    nowMs: number,
+    flushIntervalMs: number,
+  ): Promise<void>;
   /** §7.4 step 5: a non-retryable failure deletes the pending window owned by `signalId`. */
   release(fingerprint: string, signalId: string, auditEvents: string[]): Promise<void>;
   /** §7.7: close the window only if it points at `rrName`; a final write is scheduled unless deleted. */

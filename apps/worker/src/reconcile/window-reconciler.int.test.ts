@@ -14,7 +14,12 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisWindowStore } from '../dedup/index.js';
-import { createCircuitBreaker, createRemediationClient, DEFAULT_CIRCUIT_BREAKER_SETTINGS, DEFAULT_RETRY_POLICY } from '../kube/index.js';
+import {
+  createCircuitBreaker,
+  createRemediationClient,
+  DEFAULT_CIRCUIT_BREAKER_SETTINGS,
+  DEFAULT_RETRY_POLICY,
+} from '../kube/index.js';
 import type { KnownRemediation, RemediationIndex } from '../pipeline/ports.js';
 import type { WindowStore } from '../pipeline/window-store.js';
 import { createRedisReconcilerLock } from './redis-lock.js';
@@ -49,7 +54,10 @@ describe('window-reconciler', () => {
     const prefix = uniquePrefix('reconcile');
     prefixes.push(prefix);
     const store = createRedisWindowStore(redis, { prefix });
-    const index: RemediationIndex = { byFingerprint: (f) => cache.filter((rr) => rr.fingerprint === f), synced: () => true };
+    const index: RemediationIndex = {
+      byFingerprint: (f) => cache.filter((rr) => rr.fingerprint === f),
+      synced: () => true,
+    };
     const client = createRemediationClient(kubeConfig, {
       policy: () => DEFAULT_RETRY_POLICY,
       breaker: createCircuitBreaker({ name: 'k8s-api', settings: () => DEFAULT_CIRCUIT_BREAKER_SETTINGS }),
@@ -89,8 +97,15 @@ describe('window-reconciler', () => {
     advance(5 * 60_000);
     expect(await reconciler.runOnce()).toEqual({ released: 0, closed: 1 });
     const next = await store.admit({
-      fingerprint: fp(1), signalId: 'sig-2', deliveryKeyHash: null, deliveryDedupTtlMs: 0, receivedAtMs: now(),
-      namespace: NS, terminalRrNames: [], flushIntervalMs: 1000, nowMs: now(),
+      fingerprint: fp(1),
+      signalId: 'sig-2',
+      deliveryKeyHash: null,
+      deliveryDedupTtlMs: 0,
+      receivedAtMs: now(),
+      namespace: NS,
+      terminalRrNames: [],
+      flushIntervalMs: 1000,
+      nowMs: now(),
     });
     expect(next).toMatchObject({ decision: 'claimed', seq: 2, rr: remediationRequestName(fp(1), 2) });
   });
@@ -114,7 +129,9 @@ describe('window-reconciler', () => {
 
   it('closes an open window whose cached RR is terminal', async () => {
     const name = remediationRequestName(fp(3), 1);
-    const { store, reconciler, now } = setup([{ name, namespace: NS, fingerprint: fp(3), phase: 'Completed', terminal: true, seq: 1 }]);
+    const { store, reconciler, now } = setup([
+      { name, namespace: NS, fingerprint: fp(3), phase: 'Completed', terminal: true, seq: 1 },
+    ]);
     await openWindow(store, fp(3), 'sig-4', now());
     expect(await reconciler.runOnce()).toEqual({ released: 0, closed: 1 });
     expect(await store.openWindows()).toBe(0);
@@ -122,10 +139,20 @@ describe('window-reconciler', () => {
 
   it('releases a pending window after the claim timeout only when its job can no longer run', async () => {
     const { store, reconciler, advance, now } = setup([], ['sig-alive']);
-    for (const [n, id] of [[4, 'sig-dead'], [5, 'sig-alive']] as const) {
+    for (const [n, id] of [
+      [4, 'sig-dead'],
+      [5, 'sig-alive'],
+    ] as const) {
       const claim = await store.admit({
-        fingerprint: fp(n), signalId: id, deliveryKeyHash: null, deliveryDedupTtlMs: 0, receivedAtMs: now(),
-        namespace: NS, terminalRrNames: [], flushIntervalMs: 1000, nowMs: now(),
+        fingerprint: fp(n),
+        signalId: id,
+        deliveryKeyHash: null,
+        deliveryDedupTtlMs: 0,
+        receivedAtMs: now(),
+        namespace: NS,
+        terminalRrNames: [],
+        flushIntervalMs: 1000,
+        nowMs: now(),
       });
       expect(claim.decision).toBe('claimed');
     }
