@@ -7,7 +7,6 @@ import {
 } from '@gateway/audit';
 import type { NormalizedSignal } from '@gateway/contracts';
 import { AUDIT_SENTINEL, type AuditTemplates, toAuditTemplate } from '../pipeline/audit-templates.js';
-import { AUDIT_PLACEHOLDER } from '../pipeline/window-store.js';
 
 export interface AuditTemplateSettings {
   includePayloadInDuplicates: boolean;
@@ -17,13 +16,6 @@ export interface AuditTemplateSettings {
 
 /** The count is only known inside the atomic store step; the sentinel is swapped for its placeholder. */
 const COUNT_SENTINEL = AUDIT_SENTINEL.count as unknown as number;
-/** Stands for the RR namespace so that the builders emit `<ns>/<name>`, which becomes the rrRef placeholder. */
-const NAMESPACE_SENTINEL = '\u0000gateway:ns\u0000';
-const REF_SENTINEL_JSON = JSON.stringify(`${NAMESPACE_SENTINEL}/${AUDIT_SENTINEL.rrName}`);
-
-function withRefPlaceholder(template: string): string {
-  return template.replaceAll(REF_SENTINEL_JSON, AUDIT_PLACEHOLDER.rrRef);
-}
 
 /** Binds the pipeline's audit port to the OpenAPI-typed builders of `@gateway/audit`. */
 export function createAuditTemplates(settings: () => AuditTemplateSettings, now: () => Date): AuditTemplates {
@@ -39,16 +31,14 @@ export function createAuditTemplates(settings: () => AuditTemplateSettings, now:
   });
   return {
     deduplicated: (signal, fingerprint) =>
-      withRefPlaceholder(
-        serialise(
-          signalDeduplicatedEvent({
-            ...common(signal, fingerprint),
-            rrName: AUDIT_SENTINEL.rrName,
-            rrNamespace: NAMESPACE_SENTINEL,
-            occurrenceCount: COUNT_SENTINEL,
-            includePayload: settings().includePayloadInDuplicates,
-          }),
-        ),
+      serialise(
+        signalDeduplicatedEvent({
+          ...common(signal, fingerprint),
+          rrName: AUDIT_SENTINEL.rrName,
+          rrNamespace: AUDIT_SENTINEL.rrNamespace,
+          occurrenceCount: COUNT_SENTINEL,
+          includePayload: settings().includePayloadInDuplicates,
+        }),
       ),
     adopted: (signal, fingerprint, rrName, namespace) =>
       serialise(
@@ -76,14 +66,12 @@ export function createAuditTemplates(settings: () => AuditTemplateSettings, now:
     ],
     resolved: (signal, fingerprint, withOpenRr) =>
       withOpenRr
-        ? withRefPlaceholder(
-            serialise(
-              signalResolvedEvent({
-                ...common(signal, fingerprint),
-                rrName: AUDIT_SENTINEL.rrName,
-                rrNamespace: NAMESPACE_SENTINEL,
-              }),
-            ),
+        ? serialise(
+            signalResolvedEvent({
+              ...common(signal, fingerprint),
+              rrName: AUDIT_SENTINEL.rrName,
+              rrNamespace: AUDIT_SENTINEL.rrNamespace,
+            }),
           )
         : serialise(signalResolvedEvent(common(signal, fingerprint))),
     crdFailed: (signal, fingerprint, rrName, namespace, error, attempt) =>

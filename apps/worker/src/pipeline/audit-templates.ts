@@ -26,7 +26,6 @@ export interface AuditTemplates {
     namespace: string,
     error: GatewayError,
     attempt: number,
-    countedSignals: number,
   ): string;
 }
 
@@ -36,15 +35,17 @@ export interface AuditTemplates {
  */
 export const AUDIT_SENTINEL = {
   rrName: '\u0000gateway:rr\u0000',
-  rrRef: '\u0000gateway:rrref\u0000',
+  /** Builders render the reference as `<namespace>/<name>`, so the pair of sentinels becomes the rrRef placeholder. */
+  rrNamespace: '\u0000gateway:ns\u0000',
   count: '\u0000gateway:count\u0000',
 } as const;
 
+const SENTINEL_REF = JSON.stringify(`${AUDIT_SENTINEL.rrNamespace}/${AUDIT_SENTINEL.rrName}`);
+
 /** Serialises an event whose placeholder fields hold AUDIT_SENTINEL values. */
 export function toAuditTemplate(event: unknown): string {
-  let json = JSON.stringify(event);
-  for (const key of ['rrName', 'rrRef', 'count'] as const) {
-    json = json.replaceAll(JSON.stringify(AUDIT_SENTINEL[key]), AUDIT_PLACEHOLDER[key]);
-  }
-  return json;
+  return JSON.stringify(event)
+    .replaceAll(SENTINEL_REF, AUDIT_PLACEHOLDER.rrRef)
+    .replaceAll(JSON.stringify(AUDIT_SENTINEL.rrName), AUDIT_PLACEHOLDER.rrName)
+    .replaceAll(JSON.stringify(AUDIT_SENTINEL.count), AUDIT_PLACEHOLDER.count);
 }

@@ -297,8 +297,7 @@ async function recordCreateFailure(
   settings: PipelineSettings,
 ): Promise<void> {
   const error = asGatewayError(err, 'rr.create');
-  const snapshotCount = 1;
-  const event = deps.audit.crdFailed(signal, fingerprint, rr, settings.namespace, error, attempt, snapshotCount);
+  const event = deps.audit.crdFailed(signal, fingerprint, rr, settings.namespace, error, attempt);
   if (error.retryable) await deps.store.appendAudit([event]);
   else await deps.store.release(fingerprint, signal.signalId, [event]);
 }
