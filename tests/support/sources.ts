@@ -10,8 +10,9 @@ import {
   deleteKeysWithPrefix,
   type GatewayStack,
   type KubeObject,
+  REFERENCE_CRD_FILE,
+  referencePath,
   scrapeMetrics,
-  sharedPath,
   startGatewayStack,
   sumMetric,
   waitFor,
@@ -137,9 +138,7 @@ let crdValidator: CrdValidator | undefined;
 
 /** The reference CRD's validator (SPEC §8): created RRs must be objects the real API server accepts. */
 export function rrValidator(): CrdValidator {
-  crdValidator ??= createCrdValidator(
-    readFileSync(sharedPath('reference', 'kubernaut.ai_remediationrequests.crd.yaml'), 'utf8'),
-  );
+  crdValidator ??= createCrdValidator(readFileSync(referencePath(REFERENCE_CRD_FILE), 'utf8'));
   return crdValidator;
 }
 

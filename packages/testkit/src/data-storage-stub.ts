@@ -6,7 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsPlugin from 'ajv-formats';
 import { parse } from 'yaml';
-import { sharedPath } from './shared-files.js';
+import { REFERENCE_DATA_STORAGE_OPENAPI_FILE, referencePath } from './test-data.js';
 
 /**
  * A loopback Data Storage for tests: the audit batch endpoint, validating every event against the reference
@@ -20,7 +20,7 @@ export type AuditEventCheck = { valid: true } | { valid: false; reason: string }
 export type AuditEventChecker = (event: unknown) => AuditEventCheck;
 
 export function referenceOpenapiPath(): string {
-  return sharedPath('reference', 'data-storage-v1.openapi.yaml');
+  return referencePath(REFERENCE_DATA_STORAGE_OPENAPI_FILE);
 }
 
 interface DiscriminatedRequestSchema {

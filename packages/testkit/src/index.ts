@@ -3,5 +3,5 @@ export * from './data-storage-stub.js';
 export * from './kube-sandbox/index.js';
 export * from './orchestrator-driver.js';
 export * from './redis-fixture.js';
-export * from './shared-files.js';
 export * from './stack/index.js';
+export * from './test-data.js';

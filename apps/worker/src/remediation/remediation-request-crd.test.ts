@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type NormalizedSignal, sha256Hex } from '@gateway/contracts';
-import { createCrdValidator, hasShared, repoRoot, sharedPath } from '@gateway/testkit';
+import { createCrdValidator, REFERENCE_CRD_FILE, referencePath, repoRoot } from '@gateway/testkit';
 import { describe, expect, it } from 'vitest';
 import { buildRemediationRequest } from './build-remediation-request.js';
 
@@ -63,18 +63,16 @@ const variants: Record<string, Partial<NormalizedSignal>> = {
 const crds = [
   {
     name: 'the reference CRD',
-    path: sharedPath('reference', 'kubernaut.ai_remediationrequests.crd.yaml'),
-    present: hasShared('reference'),
+    path: referencePath(REFERENCE_CRD_FILE),
   },
   {
     name: "the project's CRD",
     path: resolve(repoRoot, 'k8s/crds/remediationrequests.kubernaut.ai.yaml'),
-    present: true,
   },
 ];
 
-describe.each(crds)('buildRemediationRequest against $name', ({ path, present }) => {
-  it.skipIf(!present).each(Object.entries(variants))('builds a valid object for %s', (_, overrides) => {
+describe.each(crds)('buildRemediationRequest against $name', ({ path }) => {
+  it.each(Object.entries(variants))('builds a valid object for %s', (_, overrides) => {
     const validator = createCrdValidator(readFileSync(path, 'utf8'));
     const rr = buildRemediationRequest({
       signal: { ...base, ...overrides },
@@ -88,7 +86,7 @@ describe.each(crds)('buildRemediationRequest against $name', ({ path, present })
     expect(validator.prune(rr)).toEqual(rr);
   });
 
-  it.skipIf(!present)('is checked by a validator that rejects a broken object', () => {
+  it('is checked by a validator that rejects a broken object', () => {
     const validator = createCrdValidator(readFileSync(path, 'utf8'));
     const rr = buildRemediationRequest({
       signal: base,

@@ -2,7 +2,6 @@ import {
   createTestRedis,
   type DataStorageStub,
   deleteKeysWithPrefix,
-  hasShared,
   startDataStorageStub,
   uniquePrefix,
   waitFor,
@@ -19,9 +18,6 @@ import { type AuditBacklog, readAuditBacklogBytes } from './audit-backlog.js';
 import { type AuditBatchResult, DeadLetterReason } from './audit-metrics.js';
 import { type AuditShipper, type AuditShipperOptions, createAuditShipper } from './audit-shipper.js';
 import { AUDIT_CONSUMER_GROUP, auditDeadStreamKey, auditStreamKey } from './stream-keys.js';
-
-const hasReference = hasShared('reference', 'data-storage-v1.openapi.yaml');
-const skipMessage = 'shared/reference/data-storage-v1.openapi.yaml is absent: the stub validates against it';
 
 function reloadEvents(count: number, component = 'sources'): AuditEvent[] {
   return Array.from({ length: count }, (_, index) =>
@@ -54,7 +50,7 @@ async function deadLetters(redis: Redis, prefix: string): Promise<DeadLetter[]> 
   });
 }
 
-describe.skipIf(!hasReference)(hasReference ? 'audit shipper' : `audit shipper (skipped: ${skipMessage})`, () => {
+describe('audit shipper', () => {
   let redis: Redis;
   let prefix: string;
   let stub: DataStorageStub;

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { repoRoot } from '../shared-files.js';
+import { repoRoot } from '../test-data.js';
 
 export interface PrinterColumn {
   name: string;

@@ -13,7 +13,7 @@ import {
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrchestratorDriver } from '../orchestrator-driver.js';
-import { hasShared, sharedPath } from '../shared-files.js';
+import { REFERENCE_CRD_FILE, referencePath } from '../test-data.js';
 import { sampleRemediationRequest } from './sample-remediation-request.js';
 import { type KubeSandbox, startKubeSandbox } from './server.js';
 
@@ -504,11 +504,8 @@ describe('kube-sandbox CRUD with @kubernetes/client-node', () => {
     expect(table.rows[0]?.cells[columns.indexOf('Alert')]).toBe('KubePodCrashLooping');
   });
 
-  it('stores exactly what the reference CRD accepts when serving it', async (context) => {
-    const reference = sharedPath('reference', 'kubernaut.ai_remediationrequests.crd.yaml');
-    if (!hasShared('reference', 'kubernaut.ai_remediationrequests.crd.yaml'))
-      context.skip(`reference CRD absent at ${reference}`);
-    const refSandbox = await startKubeSandbox({ crdYaml: readFileSync(reference, 'utf8') });
+  it('stores exactly what the reference CRD accepts when serving it', async () => {
+    const refSandbox = await startKubeSandbox({ crdYaml: readFileSync(referencePath(REFERENCE_CRD_FILE), 'utf8') });
     try {
       const body = JSON.stringify(sampleRemediationRequest({ problem: 'reference' }));
       const url = `${refSandbox.url}/apis/kubernaut.ai/v1alpha1/namespaces/${namespace}/remediationrequests`;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../shared-files.js';
+import { repoRoot } from '../test-data.js';
 import { sampleRemediationRequest } from './sample-remediation-request.js';
 import { type KubeSandbox, startKubeSandbox } from './server.js';
 

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { testRedisUrl, uniquePrefix } from '../redis-fixture.js';
-import { repoRoot } from '../shared-files.js';
+import { repoRoot } from '../test-data.js';
 import { freePort } from './free-port.js';
 import {
   baseChildEnv,
