@@ -26,9 +26,9 @@ export interface TokenPolicy {
 export const UNSIGNED_DELIVERY_POLICY: TokenPolicy = { required: true, allowQueryToken: true };
 
 /**
- * SPEC §3.1 for a signal route: throws 401/403 problems, returns who sent the request. When the source does
- * not require a token, a valid one still names the principal, and an invalid one is ignored rather than
- * refused, since nothing was asked for. The policy defaults to the source's own.
+ * Token authentication of a signal route (docs/security.md#tokens): throws 401/403 problems, returns who sent the
+ * request. When the source does not require a token, a valid one still names the principal, and an invalid one is
+ * ignored rather than refused, since nothing was asked for. The policy defaults to the source's own.
  */
 export function authenticateSignalRequest(
   settings: IngressSettings,

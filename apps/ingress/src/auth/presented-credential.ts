@@ -11,8 +11,9 @@ export interface CredentialSources {
 }
 
 /**
- * SPEC §3.1: `Bearer <token>`, `Basic base64(any-user:<token>)` (Alertmanager basic_auth, browsers), or
- * `?token=` where the source allows it. The Authorization header wins over the query parameter.
+ * Accepted forms (docs/security.md#tokens): `Bearer <token>`, `Basic base64(any-user:<token>)` (Alertmanager
+ * basic_auth, browsers), or `?token=` where the source allows it. The Authorization header wins over the query
+ * parameter.
  */
 export function readPresentedCredential(input: CredentialSources): PresentedCredential {
   const header = input.authorization?.trim();

@@ -4,7 +4,7 @@ import { ProblemError, RejectReason, retryAfter } from '../http/problem.js';
 export type RefusedVerdict = Extract<VerifyResult, { ok: false }>;
 
 /**
- * SPEC §3.3/§3.4: a signed timestamp outside its window is a replay (400) whatever status the verifier chose; a
+ * A signed timestamp outside its window is a replay (400) whatever status the verifier chose; a
  * sender that is not allowed (TopicArn) is 403; an unreachable certificate host is 503 so the sender retries;
  * anything else is a bad signature.
  */

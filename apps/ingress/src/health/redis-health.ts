@@ -14,7 +14,7 @@ export const REDIS_PING_TIMEOUT_MS = 250;
 export const REDIS_HEALTH_CACHE_MS = 1_000;
 
 /**
- * SPEC §2.7: PING within 250 ms, checked at most every 1 s, so frequent probes from many kubelets cost one
+ * Readiness needs a Redis PING within 250 ms, checked at most every 1 s, so frequent probes from many kubelets cost one
  * PING per second; concurrent probes share the check in flight.
  */
 export function createRedisHealth(deps: RedisHealthDeps): RedisHealth {

@@ -1,6 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 
-/** `server.trustedProxies` compiled once per settings snapshot (SPEC §3.5). */
+/** `server.trustedProxies` compiled once per settings snapshot (docs/security.md#client-ip-and-proxies). */
 export interface TrustedProxies {
   readonly cidrs: readonly string[];
   contains(address: string): boolean;

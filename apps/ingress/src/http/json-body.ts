@@ -11,7 +11,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  */
 export const MAX_JSON_DEPTH = 64;
 
-/** Decodes a request body as UTF-8 JSON; problems are described by position only, never by content (SPEC §2.3). */
+/** Decodes a request body as UTF-8 JSON; problems are described by position only, never by content. */
 export function decodeJsonBody(bytes: Uint8Array): JsonBody {
   if (bytes.byteLength === 0) return { ok: false, detail: 'Request body is empty; send a JSON document' };
   let text: string;

@@ -1,7 +1,7 @@
 import type { ProblemDetails, ProblemFieldError, ProblemSlug } from '@gateway/contracts';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, problemType } from '@gateway/contracts';
 
-/** Label values of `gateway_requests_rejected_total{reason}` (SPEC §14.1). */
+/** Label values of `gateway_requests_rejected_total{reason}` (docs/observability.md#metrics). */
 export const RejectReason = {
   rateLimited: 'rate_limited',
   queueFull: 'queue_full',
@@ -68,7 +68,7 @@ export function problemResponse(error: ProblemError, instance: string, requestId
   });
 }
 
-/** 429 and every 503 carry Retry-After in whole seconds, at least 1 (SPEC §2.5). */
+/** 429 and every 503 carry Retry-After in whole seconds, at least 1 (docs/http-api.md#problem-types). */
 export function retryAfter(seconds: number): Record<string, string> {
   return { 'Retry-After': String(Math.max(1, Math.ceil(seconds))) };
 }

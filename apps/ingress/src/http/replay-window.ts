@@ -2,8 +2,9 @@ export const REPLAY_MAX_AGE_SECONDS = 300;
 export const REPLAY_MAX_FUTURE_SECONDS = 120;
 
 /**
- * SPEC §3.4: returns the rejection detail, or undefined when the request may proceed. Only the X-Timestamp
- * header counts; body timestamps are the sender's view of the alert, not of the delivery.
+ * The `X-Timestamp` replay window (docs/security.md#replay-window): returns the rejection detail, or undefined when the
+ * request may proceed. Only the X-Timestamp header counts; body timestamps are the sender's view of the alert, not of
+ * the delivery.
  */
 export function checkReplayWindow(header: string | undefined, nowMs: number, required: boolean): string | undefined {
   if (header === undefined) return required ? 'missing X-Timestamp header' : undefined;

@@ -11,7 +11,7 @@ const API_CONTENT_SECURITY_POLICY = "default-src 'none'";
 /** Bull Board is a browser page with its own scripts, styles and inline images. */
 const DASHBOARD_CONTENT_SECURITY_POLICY = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:";
 
-/** Headers for every ingress response (SPEC §2.6); no CORS headers, as senders are servers. */
+/** Headers for every ingress response (docs/http-api.md#headers); no CORS headers, as senders are servers. */
 export function securityHeaders(dashboard: boolean): Record<string, string> {
   return {
     ...COMMON_SECURITY_HEADERS,

@@ -1,4 +1,4 @@
-/** Shutdown phases the HTTP layer reacts to (SPEC §16). */
+/** Shutdown phases the HTTP layer reacts to (docs/operations.md#startup-and-shutdown). */
 export interface Lifecycle {
   /** Readiness answers 503 from the first signal on, while requests are still served. */
   isShuttingDown(): boolean;

@@ -26,7 +26,7 @@ function isDashboardPath(path: string): boolean {
 }
 
 /**
- * Pipeline step 1 (SPEC §2.2) for every request, including 404s and errors: request id, client IP, security
+ * Pipeline step 1 (request id, docs/http-api.md) for every request, including 404s and errors: request id, client IP, security
  * headers, duration metric and the request log line. It runs outermost, so `app.onError` and `app.notFound`
  * answers pass through it too.
  */

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { IngressMetrics } from '../metrics/ingress-metrics.js';
 
-/** Why signal requests are being refused with `503 queue-full` (SPEC §10.2). */
+/** Why signal requests are being refused with `503 queue-full` (docs/queue-and-backpressure.md#backpressure). */
 export type Backpressure = 'queue' | 'audit';
 
 /** What the request path asks: is the queue or the audit backlog over its limit (with hysteresis)? */
@@ -32,7 +32,7 @@ export interface AuditLimits {
 /** The audit gate opens again at 80 % of its limits, the same gap the default queue marks leave. */
 export const AUDIT_RELEASE_RATIO = 0.8;
 
-/** Depth that counts for backpressure: jobs not yet taken by a worker (SPEC §10.2). */
+/** Depth that counts for backpressure: jobs not yet taken by a worker (docs/queue-and-backpressure.md#backpressure). */
 export function backlogDepth(counts: QueueCounts): number {
   return counts.waiting + counts.prioritized + counts.delayed;
 }
@@ -44,7 +44,10 @@ export function nextBackpressure(active: boolean, depth: number, marks: WaterMar
   return active;
 }
 
-/** SPEC §11.4: on when either limit is reached, off only once both are back under 80 %. */
+/**
+ * Audit backlog backpressure (docs/audit.md#backlog): on when either limit is reached, off only once both are back
+ * under 80 %.
+ */
 export function nextAuditBackpressure(active: boolean, backlog: AuditBacklogSize, limits: AuditLimits): boolean {
   if (backlog.entries >= limits.maxBacklog || backlog.bytes >= limits.maxBacklogBytes) return true;
   if (

@@ -51,7 +51,7 @@ function redisUnavailable(cause: unknown): GatewayError {
 }
 
 /**
- * SPEC §10.1: job id = signalId, so a retried enqueue of the same signal is a no-op in BullMQ; job name =
+ * Job id = signalId, so a retried enqueue of the same signal is a no-op in BullMQ; job name =
  * source name. One addBulk is one MULTI, so a delivery is never half enqueued.
  */
 export function createBullMqSignalQueue(

@@ -3,7 +3,7 @@ import type { RedisOptions } from 'ioredis';
 /**
  * The ingress producer connection fails fast instead of queueing commands while Redis is away, so a request
  * answers 503 within about a second rather than waiting for a reconnect; it keeps reconnecting forever so
- * the process recovers on its own (SPEC §16: start unready, retry every second).
+ * the process recovers on its own (start unready, retry every second: docs/operations.md#startup-and-shutdown).
  */
 export function producerRedisOptions(): RedisOptions {
   return {

@@ -9,7 +9,7 @@ export interface AdminConfigDeps {
   settings(): IngressSettings;
 }
 
-/** `GET /admin/config` (SPEC §2.1): the configuration this process runs, secrets redacted, with its hash. */
+/** `GET /admin/config` (docs/http-api.md): the configuration this process runs, secrets redacted, with its hash. */
 export function adminConfigRoute(deps: AdminConfigDeps): Hono<IngressEnv> {
   const routes = new Hono<IngressEnv>();
   routes.get(ADMIN_CONFIG_PATH, requireAdmin(deps.settings, ADMIN_CONFIG_PATH), (c) => {

@@ -22,7 +22,7 @@ export interface AdminQueuesDeps {
 const ADMIN_CHALLENGE = { 'WWW-Authenticate': 'Basic realm="gateway-admin"' } as const;
 
 /**
- * SPEC §3.6: admin scope via Bearer or Basic (token as password), whatever GATEWAY_AUTH says; with no admin
+ * Admin scope via Bearer or Basic (token as password), whatever GATEWAY_AUTH says; with no admin
  * token configured the dashboard does not exist (404), so it is never reachable by accident.
  */
 export function requireAdmin(settings: () => IngressSettings, endpoint: string): MiddlewareHandler<IngressEnv> {

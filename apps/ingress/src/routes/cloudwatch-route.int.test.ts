@@ -11,8 +11,8 @@ import { bearer, createTestIngress, TEST_TOKENS } from '../testing/test-ingress.
 
 type Envelope = Record<string, unknown>;
 
-// SPEC §5.3 through the whole ingress route: a loopback "SNS" host serves a test CA's certificate, and fixtures
-// are re-signed with its key and a current Timestamp.
+// CloudWatch alarms via SNS through the whole ingress route: a loopback "SNS" host serves a test CA's certificate, and
+// fixtures are re-signed with its key and a current Timestamp.
 const ROUTE = '/api/v1/signals/cloudwatch';
 const SNS_HOST = 'sns.test-1.amazonaws.com';
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:alerta-test';

@@ -89,7 +89,7 @@ async function acceptedSignals(response: Response) {
 }
 
 describe('custom source from the configuration file', () => {
-  it('maps a PagerDuty event to the signal of SPEC §5.7 and enqueues it under the instance name', async () => {
+  it('maps a PagerDuty event by the documented example mapping and enqueues it under the instance name', async () => {
     const [job] = await acceptedSignals(
       await post('/api/v1/signals/pagerduty', readFixtureText('pagerduty_events_v2_trigger.json')),
     );

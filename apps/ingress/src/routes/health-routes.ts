@@ -17,7 +17,7 @@ export interface HealthRouteDeps {
 /** Probes poll again within seconds; one second is the natural retry hint. */
 const READINESS_RETRY_AFTER_SECONDS = 1;
 
-/** `/healthz` and `/readyz` (SPEC §2.7). */
+/** `/healthz` and `/readyz` (docs/observability.md#health-and-readiness). */
 export function healthRoutes(deps: HealthRouteDeps): Hono<IngressEnv> {
   const routes = new Hono<IngressEnv>();
 

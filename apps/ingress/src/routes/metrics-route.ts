@@ -8,14 +8,14 @@ export interface MetricsRouteDeps {
   metrics: IngressMetrics;
 }
 
-/** True when any enabled signal endpoint accepts requests without a token or signature (SPEC §3.1). */
+/** True when any enabled signal endpoint accepts requests without a token or signature (docs/security.md#tokens). */
 export function authDisabled(settings: IngressSettings): boolean {
   return (
     settings.auth.mode === 'none' || settings.sources.some((source) => source.enabled && source.authMode === 'none')
   );
 }
 
-/** `GET /metrics` (SPEC §14.1), unauthenticated; NetworkPolicy restricts it. */
+/** `GET /metrics` (docs/observability.md#metrics), unauthenticated; NetworkPolicy restricts it. */
 export function metricsRoute(deps: MetricsRouteDeps): Hono<IngressEnv> {
   const routes = new Hono<IngressEnv>();
   routes.get('/metrics', async (c) => {

@@ -54,8 +54,9 @@ interface AcceptedBody {
 }
 
 /**
- * `ALL /api/v1/signals/*`: SPEC §2.2 steps 2–15. Routes are looked up in the current settings snapshot on
- * every request, so sources added or disabled by a reload apply without re-registering routes.
+ * `ALL /api/v1/signals/*`: steps 2–15 of docs/http-api.md#what-a-signal-request-goes-through. Routes are looked up in
+ * the current settings snapshot on every request, so sources added or disabled by a reload apply without re-registering
+ * routes.
  */
 export function createSignalHandler(deps: SignalRouteDeps): Handler<IngressEnv> {
   let inFlight = 0;
@@ -96,8 +97,8 @@ export function createSignalHandler(deps: SignalRouteDeps): Handler<IngressEnv> 
 }
 
 /**
- * `server.requestTimeout` (SPEC §5.0): a request that has not finished answers 503. An enqueue still running
- * may land afterwards; the sender's retry is then absorbed by delivery keys (SPEC §7.8).
+ * `server.requestTimeout`: a request that has not finished answers 503. An enqueue still running
+ * may land afterwards; the sender's retry is then absorbed by delivery keys (docs/fingerprints-and-windows.md).
  */
 async function raceRequestTimeout(pipeline: Promise<Response>, timeoutMs: number): Promise<Response> {
   pipeline.catch(() => undefined);
@@ -183,10 +184,10 @@ async function processDelivery(
 
   const isUnsignedDelivery = definition.isUnsignedDelivery?.bind(definition);
   if (isUnsignedDelivery !== undefined && (await runAdapter(async () => isUnsignedDelivery(raw)))) {
-    // Nothing to verify (SNS raw delivery, SPEC §5.3), so the token is what authenticates the sender.
+    // Nothing to verify (SNS raw delivery), so the token is what authenticates the sender.
     principal = authenticateSignalRequest(settings, source, presented, UNSIGNED_DELIVERY_POLICY);
   } else if (definition.verify) {
-    // Every auth mode: a configured signature is checked even where a token already passed (SPEC §3.1).
+    // Every auth mode: a configured signature is checked even where a token already passed (docs/security.md#tokens).
     const verify = definition.verify.bind(definition);
     const verdict = await runAdapter(() => verify(raw, context));
     if (!verdict.ok) throw signatureProblem(verdict, settings.queue.retryAfterSeconds);
@@ -356,7 +357,7 @@ function recordParseStats(deps: SignalRouteDeps, source: SourceInstance, result:
 }
 
 /**
- * A handshake's own answer (SNS confirmations, SPEC §2.4) goes back with the request id; its 503 (confirmation
+ * A handshake's own answer (SNS confirmations answer 200, docs/http-api.md#success-answers) goes back with the request id; its 503 (confirmation
  * failed, so the sender should retry) becomes a problem like every other 503. Other error statuses have no
  * meaning in the contract, so they are adapter faults.
  */

@@ -1,6 +1,9 @@
 import type { SettingsProblem } from './ingress-settings-error.js';
 
-/** SPEC §13.2's text form: a header naming the count and the file, then one indented line per problem. */
+/**
+ * The text form of configuration problems (docs/configuration.md#validation-and-problems): a header naming the count
+ * and the file, then one indented line per problem.
+ */
 export function formatSettingsProblems(problems: readonly SettingsProblem[], filePath?: string): string {
   const count = `${problems.length} ${problems.length === 1 ? 'problem' : 'problems'}`;
   const header = `config rejected (${count})${filePath ? ` in ${filePath}` : ''}`;

@@ -1,4 +1,6 @@
-/** One refused configuration key in the shape of SPEC §13.2; `message` starts with `path`. */
+/**
+ * One refused configuration key in the shape config loading reports (path, value, rule); `message` starts with `path`.
+ */
 export interface SettingsProblem {
   path: string;
   message: string;

@@ -24,9 +24,9 @@ export interface SourceEnvironment {
   definitions: SourceDefinitions;
   /** Token files and HMAC secret files. */
   readFile: ReadTextFile;
-  /** Clock of the SNS certificate caches (SPEC §5.3). */
+  /** Clock of the SNS certificate caches (docs/signals-and-sources.md#aws-cloudwatch-alarms-via-sns). */
   now(): Date;
-  /** Hooks around one plugin instance's parse (SPEC §5.8); without them slow parses and faults go unrecorded. */
+  /** Hooks around one plugin instance's parse; without them slow parses and faults go unrecorded. */
   pluginHooks?(instance: { name: string; signalSource: string }): PluginParseHooks;
 }
 
@@ -36,7 +36,7 @@ export interface BuiltIngressSettings {
   warnings: string[];
 }
 
-/** Keys every source has (SPEC §5.0); whatever else a source block holds belongs to its adapter. */
+/** Keys every source has (docs/signals-and-sources.md); whatever else a source block holds belongs to its adapter. */
 const COMMON_SOURCE_KEYS = new Set([
   'type',
   'enabled',

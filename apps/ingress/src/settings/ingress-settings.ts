@@ -6,7 +6,7 @@ import type { TrustedProxies } from '../http/client-ip.js';
 export const TOKEN_SCOPES = ['signals', 'admin'] as const;
 export type TokenScope = (typeof TOKEN_SCOPES)[number];
 
-/** A configured token; only its SHA-256 digest is kept in memory (SPEC §3.1). */
+/** A configured token; only its SHA-256 digest is kept in memory (docs/security.md#tokens). */
 export interface TokenCredential {
   id: string;
   /** 64 lowercase hex characters. */
@@ -14,7 +14,7 @@ export interface TokenCredential {
   scopes: readonly TokenScope[];
   /** Source instance names this token may post to, or `*` for every source. */
   sources: '*' | readonly string[];
-  /** Every signal this token sends belongs to this cluster, whatever the payload says (SPEC §12.1). */
+  /** Every signal this token sends belongs to this cluster, whatever the payload says. */
   clusterId?: string;
   /** Whether this sender may name the cluster with `X-Cluster-ID`. */
   allowClusterHeader: boolean;
@@ -34,7 +34,7 @@ export interface SourceInstance {
   sourceType: SourceType;
   /** `signalSource` of the signals and the `source_type` metric label: configured (custom, plugin) or the adapter's. */
   signalSource: string;
-  /** Media types this instance accepts besides JSON (SPEC §2.3). */
+  /** Media types this instance accepts besides JSON (docs/http-api.md#body-and-media-types). */
   contentTypes: readonly string[];
   authMode: AuthMode;
   allowQueryToken: boolean;
@@ -42,11 +42,11 @@ export interface SourceInstance {
   settings: CommonSourceSettings;
   /** Already validated by the definition's `optionsSchema`. */
   options: unknown;
-  /** Outbound calls the adapter makes, built once per snapshot so their caches outlive requests (SNS, SPEC §5.3). */
+  /** Outbound calls the adapter makes, built once per snapshot so their caches outlive requests (SNS certificates). */
   capabilities: SourceCapabilities;
   /**
    * `sources.<name>.overloadStatus`: the status of a rate-limit answer, chosen by what this sender retries
-   * (SPEC §5.0). Queue and Redis overload always answer 503.
+   * (docs/signals-and-sources.md#settings-every-source-has). Queue and Redis overload always answer 503.
    */
   rateLimitStatus: 429 | 503;
   /** Overrides `rateLimits.perSource` for this source. */
@@ -80,7 +80,7 @@ export interface IngressSettings {
     perSource: RateLimit;
   };
   audit: {
-    /** Stream entries at which ingress refuses signals rather than lose audit (SPEC §11.4). */
+    /** Stream entries at which ingress refuses signals rather than lose audit (docs/audit.md#backlog). */
     maxBacklog: number;
     maxBacklogBytes: number;
   };

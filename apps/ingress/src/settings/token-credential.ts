@@ -37,8 +37,8 @@ function digestOf(token: AuthToken, readFile: ReadTextFile, warnings: string[]):
 }
 
 /**
- * SPEC §3.1: only the digest survives; `tokenFile` is read once here, at start. Length rules for inline tokens
- * were applied by config validation, which cannot see inside token files.
+ * Only the digest survives (docs/security.md#tokens); `tokenFile` is read once here, at start. Length rules for inline
+ * tokens were applied by config validation, which cannot see inside token files.
  */
 export function tokenCredential(token: AuthToken, readFile: ReadTextFile, warnings: string[]): TokenCredential {
   return {

@@ -3,9 +3,9 @@ import type { IngressSettings, TokenCredential } from '../settings/ingress-setti
 import { isValidClusterId } from './cluster-id.js';
 
 /**
- * SPEC §12.1 step 2: `X-Cluster-ID` counts only for tokens with `allowClusterHeader`; anyone else sending it is
- * refused rather than ignored, so a misconfigured sender learns why its cluster is not applied. Ignored entirely
- * when multi-cluster is off.
+ * Cluster id precedence, second source: `X-Cluster-ID` counts only for tokens with `allowClusterHeader`; anyone else
+ * sending it is refused rather than ignored, so a misconfigured sender learns why its cluster is not applied. Ignored
+ * entirely when multi-cluster is off.
  */
 export function readClusterHeader(
   settings: IngressSettings,

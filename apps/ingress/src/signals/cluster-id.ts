@@ -40,8 +40,9 @@ function chooseClusterId(draft: SignalDraft, context: ClusterIdContext): Cluster
 }
 
 /**
- * SPEC §12.1, first applicable wins: token binding, `X-Cluster-ID`, the adapter's candidate,
- * `multiCluster.defaultClusterId`. Disabled multi-cluster derives nothing: every signal is local (`""`).
+ * Cluster id precedence (docs/remediation-requests.md#cluster-id), first applicable wins: token binding,
+ * `X-Cluster-ID`, the adapter's candidate, `multiCluster.defaultClusterId`. Disabled multi-cluster derives nothing:
+ * every signal is local (`""`).
  */
 export function resolveClusterId(draft: SignalDraft, context: ClusterIdContext): ClusterIdResolution {
   if (!context.multiCluster.enabled) return { ok: true, clusterId: '', conflict: false };

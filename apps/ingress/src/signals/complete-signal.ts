@@ -1,6 +1,6 @@
 import type { NormalizedSignal, Principal, SignalDraft } from '@gateway/contracts';
 
-/** What ingress knows about the delivery that the adapter does not (SPEC §5.8 SignalDraft → §4.1). */
+/** What ingress knows about the delivery that the adapter does not (SignalDraft → NormalizedSignal). */
 export interface DeliveryContext {
   requestId: string;
   /** formatTimestamp of the moment the body was fully read. */

@@ -4,8 +4,9 @@ import type { IngressSettings, SourceInstance } from '../settings/ingress-settin
 import type { RateLimitRequest } from './rate-limiter.js';
 
 /**
- * SPEC §10.3: one bucket per (source, principal), where an anonymous sender is known only by its client IP, and
- * one per source; a token's or source's own `rateLimit` replaces the global default.
+ * Rate limits (docs/queue-and-backpressure.md#rate-limits): one bucket per (source, principal), where an anonymous
+ * sender is known only by its client IP, and one per source; a token's or source's own `rateLimit` replaces the global
+ * default.
  */
 export function rateLimitRequest(
   settings: IngressSettings,

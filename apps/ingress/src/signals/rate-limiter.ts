@@ -7,7 +7,7 @@ export interface BucketCharge {
 }
 
 export interface RateLimitRequest {
-  /** Debited together or not at all: the per-principal bucket, then the per-source bucket (SPEC §10.3). */
+  /** Debited together or not at all: the per-principal bucket, then the per-source bucket. */
   buckets: readonly [BucketCharge, BucketCharge];
   /** Signals to enqueue; ignored items cost nothing. */
   cost: number;
@@ -15,7 +15,10 @@ export interface RateLimitRequest {
 
 export type RateLimitDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
-/** Pipeline step 13 (SPEC §10.3). Throws GatewayError when its store is unreachable. */
+/**
+ * The rate-limit step of every signal request, charged per signal (docs/queue-and-backpressure.md#rate-limits). Throws
+ * GatewayError when its store is unreachable.
+ */
 export interface RateLimiter {
   admit(request: RateLimitRequest): Promise<RateLimitDecision>;
 }

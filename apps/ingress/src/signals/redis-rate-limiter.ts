@@ -55,7 +55,7 @@ function redisUnavailable(cause: unknown): GatewayError {
   });
 }
 
-/** SPEC §10.3: token buckets in Redis, both checked and debited by one script. */
+/** Token buckets in Redis, both checked and debited by one script. */
 export function createRedisRateLimiter(redis: Pick<Redis, 'evalsha' | 'eval'>, prefix: string): RateLimiter {
   return {
     async admit({ buckets, cost }) {
