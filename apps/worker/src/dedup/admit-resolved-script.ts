@@ -3,8 +3,8 @@ import { defineLuaScript } from './lua-script.js';
 import { WINDOW_LUA } from './window-lua.js';
 
 /**
- * SPEC §7.9: a resolved signal is only audited. Same replay and redelivery steps as admission; the
- * event names the window's RR when there is a window, and never touches it.
+ * A resolved signal is only audited (docs/fingerprints-and-windows.md#resolved-signals). Same replay and redelivery
+ * steps as admission; the event names the window's RR when there is a window, and never touches it.
  *
  * KEYS: applied:<signalId>, win:<fp>, audit, [dlv:<hash>]
  * ARGV: signalId, deliveryDedupTtlMs, template with open RR, template without RR

@@ -4,7 +4,8 @@ import { defineLuaScript } from './lua-script.js';
 import { WINDOW_LUA } from './window-lua.js';
 
 /**
- * SPEC §7.3 admission, steps 1–5, in one atomic script.
+ * The admission decision in one atomic script: stored-decision replay, redelivery, close if the RR is
+ * terminal, duplicate, claim (docs/fingerprints-and-windows.md#the-decision-one-atomic-lua-step).
  *
  * KEYS: applied:<signalId>, win:<fp>, seq:<fp>, win:index, dedup:dirty, audit, [dlv:<hash>]
  * ARGV: prefix, fp, signalId, deliveryDedupTtlMs, receivedAtMs, namespace, flushIntervalMs, nowMs,

@@ -3,8 +3,9 @@ import { defineLuaScript } from './lua-script.js';
 import { WINDOW_LUA } from './window-lua.js';
 
 /**
- * SPEC §7.4 step 1: Redis lost the window of a live RR; the pending window owned by this signal takes
- * it over. Acting only on pending-and-ours makes a re-run a no-op (nil) that appends no second event.
+ * Adopt instead of create (docs/remediation-requests.md#creation): Redis lost the window of a live RR; the pending
+ * window owned by this signal takes it over. Acting only on pending-and-ours makes a re-run a no-op (nil) that appends
+ * no second event.
  *
  * KEYS: win:<fp>, seq:<fp>, dedup:dirty, audit
  * ARGV: fp, signalId, rr, namespace, seq, existingCount, existingFirstSeenMs ('' unknown), nowMs,

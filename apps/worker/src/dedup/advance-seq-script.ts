@@ -2,10 +2,10 @@ import { defineLuaScript } from './lua-script.js';
 import { WINDOW_LUA } from './window-lua.js';
 
 /**
- * SPEC §7.4 steps 1–2: the pending window's name is held by a terminal RR; move it to
- * `max(seq:<fp>, minSeq) + 1`. Names come from the caller as in ADMIT_SCRIPT ({base, names}); 'need-seq'
- * is answered before any write. A window already above `minSeq` (and not behind `seq:<fp>`) was moved
- * by an earlier run of the same job, so a re-run returns it unchanged instead of burning another name.
+ * RR creation, when adopting or creating hits a terminal RR: the pending window's name is held by a terminal RR; move
+ * it to `max(seq:<fp>, minSeq) + 1`. Names come from the caller as in ADMIT_SCRIPT ({base, names}); 'need-seq' is
+ * answered before any write. A window already above `minSeq` (and not behind `seq:<fp>`) was moved by an earlier run of
+ * the same job, so a re-run returns it unchanged instead of burning another name.
  *
  * KEYS: win:<fp>, seq:<fp>
  * ARGV: signalId, minSeq, candidate names JSON

@@ -13,7 +13,7 @@ function luaStringLiteral(value: string): string {
 
 /**
  * Lua that fills AUDIT_PLACEHOLDER values and XADDs events to `<P>:audit` (field `event`), so an audit
- * entry exists exactly when the decision it records was committed (SPEC §11.1). Replacement is plain
+ * entry exists exactly when the decision it records was committed (docs/audit.md#shipping). Replacement is plain
  * (string.find with `plain`), so no byte of a template or a value is read as a Lua pattern.
  */
 export const AUDIT_LUA = `

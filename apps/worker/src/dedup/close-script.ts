@@ -3,8 +3,9 @@ import { defineLuaScript } from './lua-script.js';
 import { WINDOW_LUA } from './window-lua.js';
 
 /**
- * SPEC §7.7: any worker's informer may call it for any update, any number of times; it acts only while
- * `win:<fp>` still points at that RR, so a late or repeated event never closes a newer window.
+ * Closing a window (docs/fingerprints-and-windows.md#closing-windows): any worker's informer may call it for any
+ * update, any number of times; it acts only while `win:<fp>` still points at that RR, so a late or repeated event never
+ * closes a newer window.
  *
  * KEYS: win:<fp>, win:index, dedup:dirty
  * ARGV: prefix, fp, rrName, '1' to keep a final write, nowMs

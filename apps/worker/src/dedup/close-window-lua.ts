@@ -1,5 +1,5 @@
 /**
- * Lua closing a window (SPEC §7.7), shared by `close` and by admission step 3. Needs WINDOW_LUA.
+ * Lua closing a window (docs/fingerprints-and-windows.md), shared by `close` and by admission step 3. Needs WINDOW_LUA.
  *
  * A final write is only kept when the RR is behind (`count > flushed`). The window is renamed to
  * `closed:<fp>:<seq>` and keeps its flush member `<fp>:<seq>`: a member already scheduled (or leased by

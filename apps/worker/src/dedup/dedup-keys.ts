@@ -1,4 +1,4 @@
-/** Redis key names of the dedup windows (SPEC §7.1); the Lua scripts derive per-member keys the same way. */
+/** Redis key names of the dedup windows; the Lua scripts derive per-member keys the same way. */
 export interface DedupKeys {
   window(fingerprint: string): string;
   seq(fingerprint: string): string;

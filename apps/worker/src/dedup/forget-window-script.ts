@@ -2,7 +2,7 @@ import { defineLuaScript } from './lua-script.js';
 import { WINDOW_LUA } from './window-lua.js';
 
 /**
- * SPEC §7.6: a status write answered 404, so the RR is gone. Its window (only if it still has that seq:
+ * A status write answered 404, so the RR is gone. Its window (only if it still has that seq:
  * a newer window of the fingerprint is untouched), its closed record and its flush member are deleted;
  * `seq:<fp>` stays, so the next claim takes a new name.
  *

@@ -3,7 +3,7 @@ import { defineLuaScript } from './lua-script.js';
 import { WINDOW_LUA } from './window-lua.js';
 
 /**
- * SPEC §7.4 step 3: pending → open for the owner, with its audit events. A flush is scheduled one
+ * After the RR exists: pending → open for the owner, with its audit events. A flush is scheduled one
  * interval out as a safety net: if the worker dies before its initial status write, the flusher writes
  * the count instead; after a successful initial write, recordInitialWrite withdraws it.
  *

@@ -2,7 +2,7 @@ import { defineLuaScript } from './lua-script.js';
 import { WINDOW_LUA } from './window-lua.js';
 
 /**
- * SPEC §7.6 after a successful status write (the initial one or a flush): `flushed = written`,
+ * Write-behind bookkeeping after a successful status write (the initial one or a flush): `flushed = written`,
  * `lastFlushAt = now`, and the member is rescheduled one interval out if the count grew meanwhile, else
  * removed. A closed record whose count was written is deleted: it can no longer grow. The same applies
  * when the window was closed while a flush of it was in flight.

@@ -27,11 +27,11 @@ import { parseSeqScriptReply, withSeqNames } from './seq-name-candidates.js';
 import { TAKE_DUE_FLUSHES_SCRIPT } from './take-due-flushes-script.js';
 
 export interface RedisWindowStoreOptions {
-  /** QUEUE_PREFIX: every key is `<prefix>:…` (SPEC §7.1). */
+  /** QUEUE_PREFIX: every key is `<prefix>:…` (docs/fingerprints-and-windows.md#state-in-redis). */
   prefix: string;
   /**
    * How long a taken flush stays leased before another flusher may take it again. Longer than a status
-   * write with all its retries (SPEC §9), so a live flusher is never doubled.
+   * write with all its retries (docs/kubernetes-access.md), so a live flusher is never doubled.
    */
   flushLeaseMs?: number;
 }
@@ -43,17 +43,17 @@ function parseJsonOrNull<T>(reply: unknown): T | null {
 }
 
 /**
- * SPEC §7 on Redis: every window step is one Lua script (see each script module for its contract), so
+ * Dedup windows on Redis: every window step is one Lua script (see each script module for its contract), so
  * decisions are atomic across any number of workers. Scripts derive per-member keys (`closed:<fp>:<seq>`,
  * the `win:<fp>` behind a flush member) from the prefix, which is why a single primary is required
- * (SPEC §7.1: no Redis Cluster).
+ * (no Redis Cluster).
  */
 export function createRedisWindowStore(redis: Redis, options: RedisWindowStoreOptions): WindowStore {
   const { prefix } = options;
   const flushLeaseMs = options.flushLeaseMs ?? DEFAULT_FLUSH_LEASE_MS;
   const keys = dedupKeys(prefix);
 
-  /** A delivery key only dedups while the TTL is positive (SPEC §13.3: 0 disables it). */
+  /** A delivery key only dedups while the TTL is positive (`dedup.deliveryDedupTtl` 0 disables it). */
   const deliveryKeys = (hash: string | null, ttlMs: number): string[] =>
     hash !== null && ttlMs > 0 ? [keys.delivery(hash)] : [];
 

@@ -3,7 +3,7 @@ import { defineLuaScript } from './lua-script.js';
 import { WINDOW_LUA } from './window-lua.js';
 
 /**
- * SPEC §7.4 step 5: a non-retryable create failure gives the pending window up, with its audit events.
+ * A non-retryable create failure gives the pending window up, with its audit events.
  * Only the owner's pending window is released, so a re-run appends nothing twice.
  *
  * KEYS: win:<fp>, win:index, dedup:dirty, audit

@@ -2,7 +2,7 @@ import { defineLuaScript } from './lua-script.js';
 import { WINDOW_LUA } from './window-lua.js';
 
 /**
- * SPEC §7.6: a retryable write failure replaces the flusher's lease with the retry time, as long as
+ * A retryable status write failure replaces the flusher's lease with the retry time, as long as
  * something is left to write (the window with that seq, or its closed record).
  *
  * KEYS: win:<fp>, dedup:dirty

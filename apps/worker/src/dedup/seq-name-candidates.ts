@@ -15,7 +15,7 @@ export interface SeqNameCandidates {
 export type SeqScriptReply<T> = { kind: 'result'; value: T } | { kind: 'need-seq'; base: number };
 
 /**
- * Lua has no sha256, so RR names (SPEC §7.2) are computed here and passed into the scripts. The first
+ * Lua has no sha256, so RR names are computed here and passed into the scripts. The first
  * call carries none (most admissions are duplicates and need no name); a script that needs a name it
  * was not given answers 'need-seq' without writing, and the call is repeated with names from that seq.
  */

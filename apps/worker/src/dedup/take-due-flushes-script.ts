@@ -2,7 +2,7 @@ import { defineLuaScript } from './lua-script.js';
 import { WINDOW_LUA } from './window-lua.js';
 
 /**
- * SPEC §7.6: hands out up to `limit` due status writes. A taken member is not removed but leased (moved
+ * Write-behind: hands out up to `limit` due status writes. A taken member is not removed but leased (moved
  * to now + lease): a flusher that dies mid-write leaves it to be taken again after the lease, and a
  * duplicate arriving meanwhile (ZADD NX) cannot schedule a second, concurrent write. completeFlush
  * replaces the lease with the real next time or removes the member.

@@ -1,6 +1,7 @@
 /**
  * Lua shared by the window scripts: reading a window hash (also the layout of `closed:<fp>:<seq>`, which
- * is a renamed window) and the flush schedule bound of SPEC §7.6. Prepended to each script's source.
+ * is a renamed window) and the flush schedule bound (at most one status write per flush interval). Prepended to each
+ * script's source.
  *
  * Numbers are Lua doubles: epoch milliseconds and counts are integers far below 2^53, and they are
  * written with `%d` so Redis never stores an exponent form.
@@ -31,7 +32,7 @@ local function flush_member(fp, seq)
   return fp .. ':' .. fmt(seq)
 end
 
--- No RR status is written earlier than one flush interval after its last write (SPEC §7.6).
+-- No RR status is written earlier than one flush interval after its last write (docs/fingerprints-and-windows.md).
 local function earliest_write_at(w, now)
   return math.max(now, w.lastFlushAt + w.flushIntervalMs)
 end

@@ -5,7 +5,7 @@ import type { FlushOutcome, FlushTask, WindowStore } from '../pipeline/window-st
 export interface StatusFlusherSettings {
   flushIntervalMs: number;
   flushConcurrency: number;
-  /** Entries popped per round (SPEC §7.6: up to 500). */
+  /** Entries popped per round (up to 500). */
   batchLimit: number;
   retryDelayMs: number;
 }
@@ -25,7 +25,7 @@ export interface StatusFlusherDeps {
 }
 
 /**
- * Write-behind of occurrence counts (SPEC §7.6). Absolute values make every write idempotent, so a task
+ * Write-behind of occurrence counts. Absolute values make every write idempotent, so a task
  * popped by a worker that dies is simply written again by whoever pops it next.
  */
 export function createStatusFlusher(deps: StatusFlusherDeps) {
@@ -86,7 +86,7 @@ export function createStatusFlusher(deps: StatusFlusherDeps) {
       stopped = false;
       schedule();
     },
-    /** Stops the loop and runs a final round so counts reach the RRs before exit (SPEC §16). */
+    /** Stops the loop and runs a final round so counts reach the RRs before exit (docs/operations.md). */
     async stop(): Promise<void> {
       stopped = true;
       if (timer) clearTimeout(timer);

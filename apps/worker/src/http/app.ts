@@ -16,7 +16,7 @@ export interface WorkerAppDeps {
   now(): Date;
 }
 
-/** Health, readiness and metrics on WORKER_PORT (SPEC §2.7); the worker serves nothing else over HTTP. */
+/** Health, readiness and metrics on WORKER_PORT (docs/observability.md); the worker serves nothing else over HTTP. */
 export function createWorkerApp(deps: WorkerAppDeps): Hono {
   const app = new Hono();
   app.get('/healthz', (c) => c.json({ status: 'healthy', timestamp: formatTimestamp(deps.now()) }));

@@ -21,7 +21,7 @@ export interface SignalProcessorDeps {
   random?(): number;
 }
 
-/** SPEC §10.1: retryable failures re-run with capped exponential delay ±10 %, without an attempt limit. */
+/** Retryable failures re-run with capped exponential delay ±10 %, without an attempt limit. */
 export function jobRetryDelayMs(
   attempt: number,
   settings: JobRetrySettings,

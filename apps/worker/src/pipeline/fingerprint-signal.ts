@@ -35,7 +35,7 @@ function ruleMatches(rule: FingerprintRule, signal: NormalizedSignal): boolean {
 }
 
 /**
- * SPEC §6.1–6.3: resolved signals go through the same function so they map to the window of their firing
+ * Resolved signals go through the same function so they map to the window of their firing
  * twin. Only the default strategy exists so far; the strategy name is still recorded on the RR.
  */
 export function fingerprintSignal(signal: NormalizedSignal, settings: FingerprintSettings): SignalFingerprint {

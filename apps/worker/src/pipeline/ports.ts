@@ -20,7 +20,7 @@ export interface KnownRemediation {
   occurrenceCount?: number;
 }
 
-/** Informer-backed view of RemediationRequests in the remediation namespace (SPEC §7.4 step 1, §7.7). */
+/** Informer-backed view of RemediationRequests in the remediation namespace (adoption and window closing). */
 export interface RemediationIndex {
   /** Every RR known for a fingerprint, terminal or not. */
   byFingerprint(fingerprint: string): KnownRemediation[];

@@ -28,7 +28,7 @@ export interface PipelineDeps {
   buildRemediationRequest(input: BuildRemediationRequestInput): RemediationRequestObject;
   settings(): PipelineSettings;
   now(): Date;
-  /** `gateway_dedup_decision_duration_seconds`: the atomic admission step alone (SPEC §7.3). */
+  /** `gateway_dedup_decision_duration_seconds`: the atomic admission step alone (docs/fingerprints-and-windows.md). */
   observeAdmission?(seconds: number): void;
 }
 
@@ -63,7 +63,7 @@ function epochMs(value: string | undefined): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-/** Redis and unknown faults are retryable (SPEC §9.2 "anything else"); GatewayErrors keep their verdict. */
+/** Redis and unclassified faults are retryable (docs/kubernetes-access.md#error-classification); GatewayErrors keep theirs. */
 function asGatewayError(err: unknown, operation: string): GatewayError {
   if (err instanceof GatewayError) return err;
   const redis =
@@ -78,8 +78,9 @@ function asGatewayError(err: unknown, operation: string): GatewayError {
 }
 
 /**
- * One signal through SPEC §7.3–7.4 and §7.9. Every step is idempotent for the signal's id, so a job re-run
- * after a crash at any point neither creates a second RR nor counts or audits twice.
+ * One signal through admission, RR creation and resolved-signal auditing (docs/fingerprints-and-windows.md). Every step
+ * is idempotent for the signal's id, so a job re-run after a crash at any point neither creates a second RR nor counts
+ * or audits twice.
  */
 export async function processSignal(
   signal: NormalizedSignal,
@@ -165,7 +166,7 @@ async function createForWindow(
   const namespace = settings.namespace;
   let { rr, seq } = claim;
 
-  // Redis lost `seq:<fp>`: never reuse a name that a closed window's RR still holds (SPEC §7.4 step 1).
+  // Redis lost `seq:<fp>`: never reuse a name that a closed window's RR still holds.
   const highestTerminalSeq = Math.max(0, ...known.filter((k) => k.terminal).map((k) => k.seq));
   if (highestTerminalSeq >= seq) {
     const moved = await deps.store.advanceSeq(fingerprint, signal.signalId, highestTerminalSeq);

@@ -1,10 +1,10 @@
 /**
- * The dedup window store the pipeline needs (SPEC §7). Implemented on Redis with one Lua script per
+ * The dedup window store the pipeline needs. Implemented on Redis with one Lua script per
  * step in `dedup/`; every method is atomic and idempotent for a given signalId, because jobs are
  * at-least-once and may be re-run after any crash.
  *
  * Audit events are passed in as JSON strings and appended to the audit stream inside the same script as
- * the decision they record (SPEC §11.1). A template may contain the raw placeholders below, which the
+ * the decision they record (docs/audit.md#shipping). A template may contain the raw placeholders below, which the
  * script replaces with JSON values it only knows inside the atomic step. JSON.stringify never emits a
  * raw U+0001, so a placeholder can never collide with payload content.
  */
@@ -34,7 +34,10 @@ export interface AdmitRequest {
   receivedAtMs: number;
   /** Namespace the window's RR lives in. */
   namespace: string;
-  /** RR names for this fingerprint that the informer knows to be terminal or deleted (§7.3 step 3). */
+  /**
+   * RR names for this fingerprint that the informer knows to be terminal or deleted (they close the window before
+   * admission).
+   */
   terminalRrNames: string[];
   flushIntervalMs: number;
   nowMs: number;
@@ -79,7 +82,7 @@ export interface AdoptRequest {
   flushIntervalMs: number;
 }
 
-/** A window whose RR status is due to be written (SPEC §7.6). */
+/** A window whose RR status is due to be written (docs/fingerprints-and-windows.md#write-behind-to-the-rr). */
 export interface FlushTask {
   fingerprint: string;
   seq: number;
@@ -95,20 +98,20 @@ export interface FlushTask {
 export type FlushOutcome = { result: 'ok' } | { result: 'gone' } | { result: 'retry'; delayMs: number };
 
 export interface WindowStore {
-  /** §7.3: redelivery, duplicate or claim, in one atomic step; replays the stored result for a signalId. */
+  /** Redelivery, duplicate or claim, in one atomic step; replays the stored result for a signalId. */
   admit(request: AdmitRequest): Promise<Admission>;
   /**
-   * §7.4 step 1: point a pending window owned by `signalId` at an existing RR, state open, counts merged,
+   * Adoption: point a pending window owned by `signalId` at an existing RR, state open, counts merged,
    * `seq:<fp>` raised to at least `seq`, a flush scheduled. Null when the window is not pending-and-ours
    * (a re-run after the work was done), which the caller treats as already done.
    */
   adopt(request: AdoptRequest): Promise<WindowSnapshot | null>;
   /**
-   * §7.4 steps 1–2: the window's name belongs to a terminal RR; move the pending window owned by
+   * The window's name belongs to a terminal RR; move the pending window owned by
    * `signalId` to a sequence above `minSeq` (and above `seq:<fp>`). Null when not pending-and-ours.
    */
   advanceSeq(fingerprint: string, signalId: string, minSeq: number): Promise<{ rr: string; seq: number } | null>;
-  /** §7.4 step 3: pending → open for the owner, audit appended. Null when not pending-and-ours. */
+  /** Once the RR exists: pending → open for the owner, audit appended. Null when not pending-and-ours. */
   markOpen(fingerprint: string, signalId: string, auditEvents: string[], nowMs: number): Promise<WindowSnapshot | null>;
   /** After the initial status write: `flushed = count`, `lastFlushAt = nowMs`; reschedules if more arrived. */
   recordInitialWrite(
@@ -118,15 +121,15 @@ export interface WindowStore {
     nowMs: number,
     flushIntervalMs: number,
   ): Promise<void>;
-  /** §7.4 step 5: a non-retryable failure deletes the pending window owned by `signalId`. */
+  /** A non-retryable failure deletes the pending window owned by `signalId`. */
   release(fingerprint: string, signalId: string, auditEvents: string[]): Promise<void>;
-  /** §7.7: close the window only if it points at `rrName`; a final write is scheduled unless deleted. */
+  /** Close the window only if it points at `rrName`; a final write is scheduled unless deleted. */
   close(fingerprint: string, rrName: string, scheduleFinalWrite: boolean, nowMs: number): Promise<boolean>;
-  /** §7.6: pops up to `limit` due flush entries. */
+  /** Pops up to `limit` due flush entries. */
   takeDueFlushes(nowMs: number, limit: number): Promise<FlushTask[]>;
   completeFlush(task: FlushTask, outcome: FlushOutcome, nowMs: number, flushIntervalMs: number): Promise<void>;
   /**
-   * §7.9: a resolved signal never creates, counts or closes a window. Applies the redelivery check and
+   * A resolved signal never creates, counts or closes a window. Applies the redelivery check and
    * appends one of the two templates atomically: `withOpenRr` (rrRef placeholder filled) when a window
    * exists, else `withoutRr`. Replays the stored result for a signalId.
    */
@@ -134,7 +137,7 @@ export interface WindowStore {
   /** Appends audit events on their own (e.g. `gateway.crd.failed` for a retryable failure). */
   appendAudit(events: string[]): Promise<void>;
   openWindows(): Promise<number>;
-  /** Every window in the index, for the reconciler (SPEC §7.4); a window may vanish while listed. */
+  /** Every window in the index, for the reconciler (docs/remediation-requests.md); a window may vanish while listed. */
   listWindows(): AsyncIterable<WindowRecord>;
 }
 

@@ -30,7 +30,7 @@ export interface ReconcileRound {
 }
 
 /**
- * SPEC §7.4 reconciler: frees windows whose claimer died for good and closes windows whose RR ended while
+ * The window reconciler frees windows whose claimer died for good and closes windows whose RR ended while
  * no informer event reached us. A window is only closed as "gone" after the API itself says 404, never on
  * the informer cache alone: a fresh RR may not have reached the cache yet, and closing its window early
  * would let the next signal create a second RR.

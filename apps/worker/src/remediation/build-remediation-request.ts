@@ -24,12 +24,12 @@ export interface BuildRemediationRequestInput {
   now: Date;
   /**
    * `per-cluster` RRs live in the target cluster itself, where a clusterID would point elsewhere
-   * (SPEC §8, §12.2). Defaults to `hub`.
+   * (docs/remediation-requests.md#cluster-id). Defaults to `hub`.
    */
   routing?: 'hub' | 'per-cluster';
 }
 
-/** The RemediationRequest for one dedup window (SPEC §8). Pure: the same input always gives the same object. */
+/** The RemediationRequest for one dedup window. Pure: the same input always gives the same object. */
 export function buildRemediationRequest(input: BuildRemediationRequestInput): RemediationRequestObject {
   const { signal, fingerprint, seq, namespace, strategy, now } = input;
   const target = signal.target ?? unknownTarget(signal.namespace);
@@ -67,14 +67,15 @@ export function buildRemediationRequest(input: BuildRemediationRequestInput): Re
   };
 }
 
-/** Kubernaut's placeholder for signals whose resource could not be resolved (SPEC §4.2). */
+/** Kubernaut's placeholder for signals whose resource could not be resolved (docs/signals-and-sources.md). */
 function unknownTarget(namespace: string): Target {
   return { type: 'kubernetes', kind: 'Unknown', name: 'unknown', namespace, scope: namespace };
 }
 
 /**
  * The signal's namespace stands in when the target has none: the Unknown placeholder of an alert without
- * resource labels still belongs to the alert's namespace (SPEC §5.1 example: `namespace: default`).
+ * resource labels still belongs to the alert's namespace (`default` when the alert has none:
+ * docs/signals-and-sources.md#common-normalisation).
  */
 function targetResource(target: Target, signalNamespace: string): RemediationRequestSpec['targetResource'] {
   const resource: RemediationRequestSpec['targetResource'] = { kind: target.kind, name: target.name };
@@ -86,7 +87,7 @@ function targetResource(target: Target, signalNamespace: string): RemediationReq
   return resource;
 }
 
-/** The CRD requires date-time and the gateway writes one canonical form (SPEC §0), whatever the source sent. */
+/** The CRD requires date-time and the gateway writes one canonical form, whatever the source sent. */
 function normalizeTime(value: string, fallback: Date): string {
   return formatTimestamp(parseTimestamp(value) ?? fallback);
 }

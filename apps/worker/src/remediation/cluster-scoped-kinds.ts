@@ -1,6 +1,6 @@
 /**
  * Built-in Kubernetes kinds that have no namespace. A namespace on their `targetResource` would name an object
- * that cannot exist, so the RR omits it (SPEC §8). Kinds not listed here are treated as namespaced, which is
+ * that cannot exist, so the RR omits it. Kinds not listed here are treated as namespaced, which is
  * right for every workload kind and for custom resources, which are namespaced far more often than not.
  */
 const CLUSTER_SCOPED_KINDS: ReadonlySet<string> = new Set([
