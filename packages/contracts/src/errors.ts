@@ -1,4 +1,4 @@
-/** Error codes of the one error family the gateway uses (SPEC §9.4). */
+/** Error codes of the one error family the gateway uses (docs/kubernetes-access.md#error-classification). */
 export const ErrorCode = {
   k8sRateLimited: 'ERR_K8S_RATE_LIMITED',
   k8sUnavailable: 'ERR_K8S_UNAVAILABLE',

@@ -3,7 +3,7 @@ import { sha256Hex } from './hash.js';
 export interface FingerprintParts {
   signalName: string;
   target?: { kind: string; name: string; scope: string } | undefined;
-  /** Custom sources may map their own identity (SPEC §6.1). */
+  /** Custom sources may map their own identity (docs/fingerprints-and-windows.md#the-default-fingerprint). */
   fingerprintInput?: string | null | undefined;
   /** Prefixed only when multi-cluster dedup is scoped per cluster and the id is non-empty. */
   clusterPrefix?: string | undefined;

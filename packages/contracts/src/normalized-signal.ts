@@ -27,7 +27,7 @@ export const TargetSchema = z.object({
   name: z.string().min(1).max(253),
   namespace: z.string().optional(),
   apiVersion: z.string().optional(),
-  /** Fingerprint scope: the namespace for Kubernetes targets, a provider scope otherwise (SPEC §4.2). */
+  /** Fingerprint scope: the namespace for Kubernetes targets, a provider scope otherwise. */
   scope: z.string(),
 });
 export type Target = z.infer<typeof TargetSchema>;
@@ -41,7 +41,7 @@ export type Principal = z.infer<typeof PrincipalSchema>;
 const StringMap = z.record(z.string(), z.string());
 const JsonObject = z.record(z.string(), z.unknown());
 
-/** What a source adapter produces for one item; ingress completes it into a NormalizedSignal (SPEC §5.8). */
+/** What a source adapter produces for one item; ingress completes it into a NormalizedSignal. */
 export const SignalDraftSchema = z.object({
   index: z.number().int().min(0),
   source: z.string().min(1),
@@ -51,7 +51,7 @@ export const SignalDraftSchema = z.object({
   signalName: z.string().min(1).max(253),
   severity: z.string().min(1).max(50),
   namespace: z.string(),
-  /** Resolved items may lack a target (SPEC §4.2). */
+  /** Resolved items may lack a target (docs/signals-and-sources.md#common-normalisation). */
   target: TargetSchema.optional(),
   clusterId: z.string().max(253),
   firingTime: z.string().optional(),

@@ -3,7 +3,7 @@ import { z } from 'zod';
 export const PROBLEM_TYPE_BASE = 'https://kubernaut.ai/problems/';
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
-/** Stable problem types (SPEC §2.5): slug → status and title. */
+/** Stable problem types (docs/http-api.md#problem-types): slug → status and title. */
 export const PROBLEM_TYPES = {
   'validation-error': { status: 400, title: 'Bad Request' },
   'replay-rejected': { status: 400, title: 'Bad Request' },

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { NormalizedSignalSchema } from './normalized-signal.js';
 
-/** BullMQ queue that carries one job per signal; job id = signalId, job name = source name (SPEC §10.1). */
+/** BullMQ queue that carries one job per signal; job id = signalId, job name = source name. */
 export const SIGNAL_QUEUE_NAME = 'signals';
 
 export const DEFAULT_QUEUE_PREFIX = 'gateway';

@@ -21,14 +21,14 @@ export const RR_ANNOTATIONS = {
   fingerprintStrategy: 'kubernaut.ai/fingerprint-strategy',
 } as const;
 
-/** Phases after which the orchestrator is done with an RR, so its dedup window closes (SPEC §7.1). */
+/** Phases after which the orchestrator is done with an RR, so its dedup window closes. */
 export const TERMINAL_PHASES = ['Completed', 'Failed', 'TimedOut', 'Skipped', 'Cancelled'] as const;
 
 export function isTerminalPhase(phase: string | undefined | null): boolean {
   return phase != null && (TERMINAL_PHASES as readonly string[]).includes(phase);
 }
 
-/** Deterministic per window, so every retry, worker and redelivery targets the same object (SPEC §7.2). */
+/** Deterministic per window, so every retry, worker and redelivery targets the same object. */
 export function remediationRequestName(fingerprint: string, seq: number): string {
   return `rr-${fingerprint.slice(0, 12)}-${sha256Hex(`${fingerprint}:${seq}`).slice(0, 8)}`;
 }

@@ -1,5 +1,5 @@
 /**
- * SPEC §5.1: alert label → Kubernetes kind, in the order an alert's labels are tried; the first present,
+ * Alert label → Kubernetes kind, in the order an alert's labels are tried; the first present,
  * valid one decides the target. Shared by the source adapters and the configuration defaults.
  */
 export const DEFAULT_RESOURCE_LABELS: readonly { readonly label: string; readonly kind: string }[] = [

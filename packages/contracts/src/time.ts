@@ -1,4 +1,4 @@
-/** RFC 3339 UTC with exactly three fractional digits, the only form the gateway writes (SPEC §0). */
+/** RFC 3339 UTC with exactly three fractional digits, the only form the gateway writes. */
 export function formatTimestamp(date: Date | number): string {
   return new Date(date).toISOString();
 }

@@ -26,7 +26,7 @@ export interface BuiltinSourceInstance {
   enabled: boolean;
 }
 
-/** Source instances that exist without configuration (SPEC §5.0), keyed by instance name. */
+/** Source instances that exist without configuration (docs/signals-and-sources.md), keyed by instance name. */
 export const builtinSourceInstances: Readonly<Record<string, BuiltinSourceInstance>> = {
   prometheus: { type: alertmanagerSource.type, route: '/api/v1/signals/prometheus', enabled: true },
   'kubernetes-event': { type: kubernetesEventSource.type, route: '/api/v1/signals/kubernetes-event', enabled: true },

@@ -15,12 +15,12 @@ export interface RawRequest {
   receivedAt: Date;
 }
 
-/** Settings every source instance has (SPEC §5.0) that adapters apply while normalising. */
+/** Settings every source instance has (docs/signals-and-sources.md) that adapters apply while normalising. */
 export interface CommonSourceSettings {
   severityMap: Record<string, string>;
   defaultSeverity: string;
   unresolvedTarget: 'accept' | 'reject';
-  /** Label that carries the cluster id candidate (SPEC §12.1, `multiCluster.clusterLabel`). */
+  /** Label that carries the cluster id candidate (`multiCluster.clusterLabel`). */
   clusterLabel: string;
 }
 
@@ -34,7 +34,7 @@ export interface SourceContext<O = unknown> {
   now(): Date;
   /** Outbound HTTPS the ingress provides to sources that call their sender back (SNS confirmations). */
   httpsGet?: HttpsGet;
-  /** Signing certificates by URL, cached across requests by whoever provides it (SNS, SPEC §5.3). */
+  /** Signing certificates by URL, cached across requests by whoever provides it (SNS). */
   fetchCertificate?: CertificateFetcher;
 }
 
@@ -54,7 +54,7 @@ export interface ParseResult {
   signals: SignalDraft[];
   ignored: IgnoredItem[];
   rejected: RejectedItem[];
-  /** Counters the ingress turns into metrics (SPEC §14.1). */
+  /** Counters the ingress turns into metrics (docs/observability.md#metrics). */
   stats?: { truncatedAlerts?: number; unresolvedTargets?: number };
 }
 
@@ -67,7 +67,7 @@ export type VerifyResult =
       status: 401 | 403 | 503;
       detail: string;
       /**
-       * A signed timestamp outside the replay window (SPEC §3.4): answer `400 replay-rejected`. `status` stays 401
+       * A signed timestamp outside the replay window: answer `400 replay-rejected`. `status` stays 401
        * so that a caller unaware of this field still refuses the request.
        */
       problem?: 'replay-rejected';
@@ -78,17 +78,17 @@ export interface HttpReply {
   body: Record<string, unknown>;
 }
 
-/** One contract for built-in adapters and plugins (SPEC §5.8). */
+/** One contract for built-in adapters and plugins (docs/signals-and-sources.md#plugins). */
 export interface SourceDefinition<O = unknown> {
   apiVersion: 1;
   type: string;
   signalSource: string;
   contentTypes?: string[];
   defaultAuthMode?: AuthMode;
-  /** Default of `allowQueryToken` for senders that cannot send headers (Azure action groups, SPEC §3.1). */
+  /** Default of `allowQueryToken` for senders that cannot send headers (Azure action groups). */
   defaultAllowQueryToken?: boolean;
   defaultOverloadStatus?: 429 | 503;
-  /** Status for a rate-limited request, chosen by what the sender retries (SPEC §5.0). */
+  /** Status for a rate-limited request, chosen by what the sender retries (docs/signals-and-sources.md). */
   rateLimitStatus?: 429 | 503;
   optionsSchema?: ZodType<O>;
   verify?(req: RawRequest, ctx: SourceContext<O>): Promise<VerifyResult>;

@@ -13,7 +13,7 @@ export type AuditEventOutcome = AuditEvent['event_outcome'];
 export type BatchAuditEventResponse = Schemas['BatchAuditEventResponse'];
 export type AuditProblem = Schemas['RFC7807Problem'];
 
-/** The gateway's event types (SPEC §11.2). */
+/** The gateway's event types (docs/audit.md#event-catalogue). */
 export const AuditEventType = {
   signalReceived: 'gateway.signal.received',
   signalDeduplicated: 'gateway.signal.deduplicated',

@@ -4,13 +4,13 @@ import { type AuditParty, newAuditEvent } from './new-audit-event.js';
 
 const GATEWAY_SERVICE: AuditParty = { type: 'service', id: 'gateway' };
 
-/** Data Storage stores rejection reasons as free text; the gateway keeps them short (SPEC §11.3). */
+/** Data Storage stores rejection reasons as free text; the gateway keeps them short (docs/audit.md#fields). */
 export const MAX_REJECTION_REASON_CHARS = 1000;
 
 export const CONFIG_REJECTED_ERROR_CODE = 'ERR_CONFIG_REJECTED';
 
 export interface ConfigEventInput {
-  /** Identifies the process, because every process reloads and audits on its own (SPEC §13.5). */
+  /** Identifies the process, because every process reloads and audits on its own (docs/configuration.md). */
   processId: string;
   reloadSequence: number;
   /** Hot-reloadable component, e.g. `sources` or `logLevel`. */

@@ -1,6 +1,6 @@
 import { v5 as uuidV5 } from 'uuid';
 
-/** Namespace of every gateway `event_id` (SPEC §11.2), shared with Kubernaut's gateway. */
+/** Namespace of every gateway `event_id` (docs/audit.md#event-catalogue), shared with Kubernaut's gateway. */
 export const AUDIT_EVENT_ID_NAMESPACE = 'ff6a432c-cc27-5c26-91da-950dda0fea4e';
 
 /**

@@ -28,7 +28,7 @@ export interface NewAuditEventInput {
 }
 
 /**
- * The common envelope of every gateway event (SPEC §11.3). Empty namespace and cluster id mean "none" in
+ * The common envelope of every gateway event (docs/audit.md#fields). Empty namespace and cluster id mean "none" in
  * the gateway and are left out rather than sent as "".
  */
 export function newAuditEvent(input: NewAuditEventInput): AuditEvent {

@@ -10,7 +10,7 @@ export type TruncatedPayload = {
 
 /**
  * Large payloads would make every audit batch heavy and can exceed Data Storage's body limit, so above the
- * limit only a verifiable digest of the payload is kept (SPEC §11.3).
+ * limit only a verifiable digest of the payload is kept (docs/audit.md#fields).
  */
 export function boundOriginalPayload(
   payload: Record<string, unknown>,

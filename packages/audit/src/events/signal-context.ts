@@ -34,7 +34,10 @@ export function remediationRequestRef(rrNamespace: string, rrName: string): stri
   return `${rrNamespace}/${rrName}`;
 }
 
-/** The SPEC §11.2 id name; `attempt` only distinguishes repeated failures of one decision. */
+/**
+ * The name hashed into the event's UUIDv5 `event_id` (docs/audit.md#fields); `attempt` only distinguishes repeated
+ * failures of one decision.
+ */
 export function signalEventIdName(
   signal: NormalizedSignal,
   eventType: AuditEventType,

@@ -10,7 +10,7 @@ import {
   withSignalContent,
 } from './signal-context.js';
 
-/** A firing signal opened a new window and its RemediationRequest was created (SPEC §7.4). */
+/** A firing signal opened a new window and its RemediationRequest was created (docs/remediation-requests.md). */
 export function signalReceivedEvent(input: SignalWithRequestInput): AuditEvent {
   const type = AuditEventType.signalReceived;
   const action = AuditEventAction.received;
@@ -27,7 +27,7 @@ export function signalReceivedEvent(input: SignalWithRequestInput): AuditEvent {
 }
 
 /**
- * A resolved signal (SPEC §7.9). It is only audited, so the fingerprint correlates it; the RR is named when
+ * A resolved signal. It is only audited, so the fingerprint correlates it; the RR is named when
  * a window is still open for it.
  */
 export function signalResolvedEvent(input: SignalEventInput): AuditEvent {

@@ -1,7 +1,7 @@
 import type { AuditEventType } from '../events/audit-event-types.js';
 import type { AuditBacklog } from './audit-backlog.js';
 
-/** `gateway_audit_batches_total{result}` (SPEC §14.1). */
+/** `gateway_audit_batches_total{result}` (docs/observability.md#metrics). */
 export const AuditBatchResult = { success: 'success', retry: 'retry', split: 'split' } as const;
 export type AuditBatchResult = (typeof AuditBatchResult)[keyof typeof AuditBatchResult];
 

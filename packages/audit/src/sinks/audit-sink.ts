@@ -1,6 +1,6 @@
 import type { AuditEvent } from '../events/audit-event-types.js';
 
-/** What the shipper does with a batch after a send (SPEC §11.1). */
+/** What the shipper does with a batch after a send (docs/audit.md#shipping). */
 export const SinkOutcome = {
   /** Stored: acknowledge and delete. */
   accepted: 'accepted',

@@ -16,7 +16,7 @@ export interface DataStorageSinkOptions {
   fetch?: (request: Request) => Promise<Response>;
 }
 
-/** SPEC §11.1: only 400 and 413 say something about the batch itself; every other failure is transient. */
+/** Only 400 and 413 say something about the batch itself; every other failure is transient. */
 export function outcomeOfStatus(status: number): SinkOutcome {
   if (status >= 200 && status < 300) return SinkOutcome.accepted;
   if (status === 400) return SinkOutcome.rejected;

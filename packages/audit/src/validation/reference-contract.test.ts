@@ -25,7 +25,7 @@ interface Document {
   components: { schemas: Record<string, Schema> };
 }
 
-/** Not in Data Storage's schema, which allows additional properties (SPEC §11.3). */
+/** Not in Data Storage's schema, which allows additional properties (docs/audit.md#fields). */
 const GATEWAY_ONLY_PROPERTIES = new Set(['AuditEventRequest.event_id']);
 
 /**

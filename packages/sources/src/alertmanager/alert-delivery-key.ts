@@ -3,7 +3,7 @@ import type { JsonObject } from '../input/json-object.js';
 import { asString } from '../input/string-field.js';
 
 /**
- * Redelivery identity (SPEC §7.8): Alertmanager resends the same group notification after failures and every HA
+ * Redelivery identity: Alertmanager resends the same group notification after failures and every HA
  * peer sends it too; these fields are equal across those copies and change when the alert changes state.
  */
 export function alertDeliveryKey(

@@ -18,7 +18,7 @@ export function isClusterScopedKind(kind: string): boolean {
   return CLUSTER_SCOPED_KINDS.has(kind);
 }
 
-/** First label in `resourceLabels` order that is present and names a valid object (SPEC §5.1). */
+/** First label in `resourceLabels` order that is present and names a valid object (docs/signals-and-sources.md). */
 export function findAlertResource(
   labels: Record<string, string>,
   resourceLabels: readonly ResourceLabel[],

@@ -18,7 +18,7 @@ export type AlertOutcome =
   | { outcome: 'signal'; signal: SignalDraft; unresolvedTarget: boolean }
   | { outcome: 'rejected'; rejected: RejectedItem };
 
-/** One element of `alerts[]` → one signal (SPEC §5.1); the group `status` is deliberately ignored. */
+/** One element of `alerts[]` → one signal (docs/signals-and-sources.md); the group `status` is deliberately ignored. */
 export function alertToSignal(
   webhook: AlertmanagerWebhook,
   index: number,
@@ -46,7 +46,7 @@ export function alertToSignal(
   const ownAnnotations = readStringMap(alert.annotations);
   if (!ownAnnotations.ok) return rejectMap('annotations', ownAnnotations.key);
 
-  // Common values win on conflict (SPEC §5.1), so every alert of a group agrees on group-wide labels.
+  // Common values win on conflict (docs/signals-and-sources.md), so every alert of a group agrees on group-wide labels.
   const labels = { ...ownLabels.value, ...webhook.commonLabels };
   const annotations = { ...ownAnnotations.value, ...webhook.commonAnnotations };
   const alertname = labels.alertname;

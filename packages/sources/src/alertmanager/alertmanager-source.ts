@@ -7,7 +7,7 @@ import type { AlertmanagerOptions } from './alertmanager-options.js';
 import { AlertmanagerOptionsSchema } from './alertmanager-options.js';
 import { readAlertmanagerWebhook } from './alertmanager-webhook.js';
 
-/** Prometheus Alertmanager webhook v4 (SPEC §5.1). 503 on rate limit: Alertmanager retries 5xx and drops 4xx. */
+/** Prometheus Alertmanager webhook v4. 503 on rate limit: Alertmanager retries 5xx and drops 4xx. */
 export const alertmanagerSource = defineSource<AlertmanagerOptions>({
   apiVersion: 1,
   type: 'alertmanager',

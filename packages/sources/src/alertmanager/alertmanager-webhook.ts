@@ -5,7 +5,7 @@ import { asString } from '../input/string-field.js';
 import { readStringMap } from '../input/string-map.js';
 import { SourceInputError } from '../source-definition.js';
 
-/** The group-level part of an Alertmanager webhook v4 body (SPEC §5.1), validated. */
+/** The group-level part of an Alertmanager webhook v4 body (docs/signals-and-sources.md), validated. */
 export interface AlertmanagerWebhook {
   body: JsonObject;
   alerts: unknown[];

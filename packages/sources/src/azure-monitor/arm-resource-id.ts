@@ -7,7 +7,7 @@ export interface ArmResource {
   kind: string;
   /** Resource names joined by `/`, one per type level. */
   name: string;
-  /** Fingerprint scope (SPEC §4.2): `<subscriptionId>/<resourceGroup>`, or the subscription alone above that level. */
+  /** Fingerprint scope: `<subscriptionId>/<resourceGroup>`, or the subscription alone above that level. */
   scope: string;
 }
 
@@ -15,7 +15,7 @@ const SUBSCRIPTION_KIND = 'microsoft.resources/subscriptions';
 const RESOURCE_GROUP_KIND = 'microsoft.resources/resourcegroups';
 
 /**
- * `/subscriptions/<sub>[/resourcegroups/<rg>][/providers/<ns>/<type>/<name>[/<subtype>/<name>…]]` (SPEC §5.4);
+ * `/subscriptions/<sub>[/resourcegroups/<rg>][/providers/<ns>/<type>/<name>[/<subtype>/<name>…]]`;
  * undefined for anything else.
  */
 export function parseArmResourceId(id: string): ArmResource | undefined {

@@ -23,7 +23,7 @@ const SERVICE_HEALTH = 'ServiceHealth';
 /** Kubernaut's placeholder scope, so alerts without a usable target fingerprint like theirs. */
 const UNRESOLVED_SCOPE = 'default';
 
-/** One common-alert-schema notification → one signal (SPEC §5.4). */
+/** One common-alert-schema notification → one signal (docs/signals-and-sources.md). */
 export function azureAlertToSignal(alert: AzureAlert, ctx: SourceContext<AzureMonitorOptions>): AzureAlertOutcome {
   const status = azureStatus(alert);
   const resource = parseArmResourceId(alert.targetId);

@@ -22,7 +22,10 @@ export interface AzureCondition {
   searchResultsUrl: string;
 }
 
-/** The parts of a common-alert-schema notification the mapping of SPEC §5.4 reads. */
+/**
+ * The parts of a common-alert-schema notification the mapping reads
+ * (docs/signals-and-sources.md#azure-monitor-common-alert-schema).
+ */
 export interface AzureAlert {
   body: JsonObject;
   alertId: string;

@@ -53,7 +53,7 @@ async function parseError(body: unknown): Promise<SourceInputError> {
 }
 
 describe('azureMonitorSource.parse', () => {
-  it('maps the §5.4 worked example exactly', async () => {
+  it('maps the documented example alert exactly', async () => {
     const body = fixture('azure_common_metric_alert_fired.json');
     const signal = await onlySignal(body);
 

@@ -6,7 +6,7 @@ import type { AzureMonitorOptions } from './azure-monitor-options.js';
 import { AzureMonitorOptionsSchema } from './azure-monitor-options.js';
 
 /**
- * Azure Monitor action-group webhooks in the common alert schema (SPEC §5.4). Action groups cannot send headers,
+ * Azure Monitor action-group webhooks in the common alert schema. Action groups cannot send headers,
  * so the token comes in the query. 429 on rate limit: Azure retries 429 but never 500.
  */
 export const azureMonitorSource = defineSource<AzureMonitorOptions>({

@@ -7,7 +7,7 @@ export interface AzureTarget {
   target: Target;
   /** Kubernetes namespace of the target, `""` otherwise. */
   namespace: string;
-  /** Cluster id candidate (SPEC §12.1): the AKS cluster of a Kubernetes target. */
+  /** Cluster id candidate (docs/remediation-requests.md#cluster-id): the AKS cluster of a Kubernetes target. */
   clusterId: string;
 }
 
@@ -16,7 +16,7 @@ const AKS_KIND = 'microsoft.containerservice/managedclusters';
 const NAMESPACE_DIMENSIONS = ['namespace', 'kubernetes namespace'];
 const POD_DIMENSIONS = ['podname', 'pod'];
 
-/** SPEC §5.4: the ARM resource, except an AKS alert whose dimensions name a Kubernetes object. */
+/** The target is the ARM resource, except an AKS alert whose dimensions name a Kubernetes object. */
 export function azureTarget(resource: ArmResource, dimensions: readonly AzureDimension[]): AzureTarget {
   const kubernetes = resource.kind === AKS_KIND ? aksObject(resource.name, dimensions) : undefined;
   return (

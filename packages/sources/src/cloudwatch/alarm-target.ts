@@ -7,11 +7,11 @@ export interface AlarmTarget {
   target: Target;
   /** Kubernetes namespace of the target, `""` otherwise. */
   namespace: string;
-  /** Cluster id candidate (SPEC §12.1): the EKS cluster of a Container Insights alarm. */
+  /** Cluster id candidate (docs/remediation-requests.md#cluster-id): the EKS cluster of a Container Insights alarm. */
   clusterId: string;
 }
 
-/** Single-dimension AWS resources, in the order of SPEC §5.3: the first present dimension names the target. */
+/** Single-dimension AWS resources, in documented order: the first present dimension names the target. */
 const AWS_RESOURCE_DIMENSIONS: ReadonlyArray<readonly [dimension: string, kind: string]> = [
   ['InstanceId', 'EC2Instance'],
   ['AutoScalingGroupName', 'AutoScalingGroup'],
@@ -32,7 +32,7 @@ const TARGET_FIELD_MAX_CHARS = 253;
 const CONTAINER_INSIGHTS = 'ContainerInsights';
 const ALARM_KIND = 'CloudWatchAlarm';
 
-/** SPEC §5.3 target rules; the first rule that matches wins. */
+/** Alarm target rules (docs/signals-and-sources.md#aws-cloudwatch-alarms-via-sns); the first rule that matches wins. */
 export function alarmTarget(alarm: CloudwatchAlarm, accountId: string, region: string): AlarmTarget {
   const dimensions = new Map<string, string>();
   for (const { name, value } of alarm.dimensions)

@@ -21,7 +21,7 @@ export type AlarmOutcome = { outcome: 'signal'; signal: SignalDraft } | { outcom
 /** The delivery carries one alarm, so it is item 0. */
 const INDEX = 0;
 
-/** One CloudWatch alarm state change → one signal (SPEC §5.3). */
+/** One CloudWatch alarm state change → one signal (docs/signals-and-sources.md#aws-cloudwatch-alarms-via-sns). */
 export function alarmToSignal(
   alarm: CloudwatchAlarm,
   carrier: AlarmCarrier,

@@ -11,7 +11,7 @@ export interface CertificateFetcherSettings {
   ttlMs?: number;
 }
 
-/** SPEC §5.3: 100 certificates for 24 h; SNS signs with few certificates, rotated rarely. */
+/** Cache of 100 certificates for 24 h; SNS signs with few certificates, rotated rarely. */
 export const CERTIFICATE_CACHE_ENTRIES = 100;
 export const CERTIFICATE_CACHE_TTL_MS = 24 * 60 * 60 * 1000;
 

@@ -8,7 +8,10 @@ export interface AlarmDimension {
   value: string;
 }
 
-/** The parts of a CloudWatch alarm state-change message the mapping of SPEC §5.3 reads. */
+/**
+ * The parts of a CloudWatch alarm state-change message the mapping reads
+ * (docs/signals-and-sources.md#aws-cloudwatch-alarms-via-sns).
+ */
 export interface CloudwatchAlarm {
   body: JsonObject;
   alarmName: string;

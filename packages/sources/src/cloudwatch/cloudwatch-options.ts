@@ -16,7 +16,10 @@ const RegexSource = z.string().refine(
   { message: 'must be a valid regular expression' },
 );
 
-/** SPEC §5.3 and §13.3; `caFile` and `resolve` let tests serve SNS certificates from loopback. */
+/**
+ * CloudWatch source keys (docs/signals-and-sources.md#aws-cloudwatch-alarms-via-sns); `caFile` and `resolve` let tests
+ * serve SNS certificates from loopback.
+ */
 export const CloudwatchOptionsSchema = z.object({
   topicArns: z.array(z.string().min(1)).default(() => []),
   autoConfirmSubscriptions: z.boolean().default(true),

@@ -50,7 +50,7 @@ async function parseError(req: RawRequest): Promise<SourceInputError> {
 }
 
 describe('cloudwatchSource.parse', () => {
-  it('maps the §5.3 worked example exactly', async () => {
+  it('maps the documented example alarm exactly', async () => {
     const envelope = readFixture<Json>('sns_notification_cloudwatch_alarm.json');
     const signal = await onlySignal(envelope);
 
@@ -410,7 +410,7 @@ describe('cloudwatchSource definition', () => {
     ]).toEqual(['cloudwatch', 'aws-cloudwatch', ['application/json', 'text/plain'], 'signature', 503]);
   });
 
-  it('fills the SPEC §13.3 defaults and refuses an invalid pattern or age', () => {
+  it('fills the documented defaults and refuses an invalid pattern or age', () => {
     expect(parseOptions(cloudwatchSource, undefined)).toEqual({
       topicArns: [],
       autoConfirmSubscriptions: true,

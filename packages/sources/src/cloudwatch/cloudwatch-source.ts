@@ -8,7 +8,7 @@ import { answerSnsHandshake } from './sns-handshake.js';
 import { verifySnsDelivery } from './verify-sns.js';
 
 /**
- * CloudWatch alarms via Amazon SNS (SPEC §5.3). 503 on rate limit: SNS retries only server errors and timeouts.
+ * CloudWatch alarms via Amazon SNS. 503 on rate limit: SNS retries only server errors and timeouts.
  * `text/plain` because that is what SNS sends unless the subscription's delivery policy says otherwise.
  */
 export const cloudwatchSource = defineSource<CloudwatchOptions>({

@@ -23,7 +23,10 @@ export interface HttpsGetSettings {
   maxBytes?: number;
 }
 
-/** SPEC §5.3: 5 s and 64 KiB, enough for a PEM certificate or a confirmation answer. */
+/**
+ * Limits of SNS certificate and confirmation fetches: 5 s and 64 KiB, enough for a PEM certificate or a confirmation
+ * answer.
+ */
 export const HTTPS_GET_TIMEOUT_MS = 5_000;
 export const HTTPS_GET_MAX_BYTES = 64 * 1024;
 

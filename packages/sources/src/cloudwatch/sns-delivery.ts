@@ -15,7 +15,7 @@ export type SnsDelivery =
 const decoder = new TextDecoder();
 
 /**
- * SPEC §5.3: a raw delivery is announced by SNS's header, or recognisable as an alarm without an envelope. Never
+ * A raw delivery is announced by SNS's header, or recognisable as an alarm without an envelope. Never
  * throws, because ingress asks before it has judged the body.
  */
 export function isRawSnsDelivery(req: RawRequest): boolean {

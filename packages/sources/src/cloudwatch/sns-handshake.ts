@@ -5,7 +5,7 @@ import { readSnsDelivery } from './sns-delivery.js';
 import { checkSnsUrl } from './sns-url.js';
 
 /**
- * SPEC §5.3: subscription messages are answered here, notifications go on to `parse`. A failed confirmation
+ * SNS subscription messages are answered here, notifications go on to `parse`. A failed confirmation
  * answers 503 because SNS retries server errors, so the confirmation is tried again.
  */
 export async function answerSnsHandshake(

@@ -1,7 +1,7 @@
 import type { JsonObject } from '../input/json-object.js';
 import type { SnsMessageType } from './sns-delivery.js';
 
-/** Signed fields in byte order (SPEC §5.3); `Subject` is signed only when the notification has one. */
+/** Signed fields in byte order; `Subject` is signed only when the notification has one. */
 const NOTIFICATION_FIELDS = ['Message', 'MessageId', 'Subject', 'Timestamp', 'TopicArn', 'Type'] as const;
 const CONFIRMATION_FIELDS = ['Message', 'MessageId', 'SubscribeURL', 'Timestamp', 'Token', 'TopicArn', 'Type'] as const;
 

@@ -1,7 +1,7 @@
 export type SnsUrlCheck = { ok: true; url: URL } | { ok: false; detail: string };
 
 /**
- * SSRF guard for URLs taken from an SNS message (SPEC §5.3): https, no credentials, a host matching
+ * SSRF guard for URLs taken from an SNS message (docs/signals-and-sources.md): https, no credentials, a host matching
  * `certHostPattern`, and for certificates a path ending in `.pem`.
  */
 export function checkSnsUrl(

@@ -9,13 +9,13 @@ import { checkSnsUrl } from './sns-url.js';
 
 const DIGEST_BY_SIGNATURE_VERSION: Readonly<Record<string, string>> = { '1': 'sha1', '2': 'sha256' };
 
-/** Same future tolerance as the `X-Timestamp` window (SPEC §3.4): clocks drift, signed messages do not travel back. */
+/** Same future tolerance as the `X-Timestamp` window: clocks drift, signed messages do not travel back. */
 export const SNS_MAX_FUTURE_MS = 120_000;
 
 /**
- * SPEC §5.3 for every envelope type. Cheap checks come before the certificate fetch, so a stranger's message
- * (wrong topic, foreign certificate host) never makes the gateway call out; the signed `Timestamp` is judged
- * only after the signature proved it.
+ * SNS signature, certificate URL, TopicArn and age checks for every envelope type (docs/security.md#sns-cloudwatch).
+ * Cheap checks come before the certificate fetch, so a stranger's message (wrong topic, foreign certificate host) never
+ * makes the gateway call out; the signed `Timestamp` is judged only after the signature proved it.
  */
 export async function verifySnsDelivery(req: RawRequest, ctx: SourceContext<CloudwatchOptions>): Promise<VerifyResult> {
   const delivery = readSnsDelivery(req);

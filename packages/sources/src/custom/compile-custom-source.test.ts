@@ -10,7 +10,7 @@ import { compileCustomSource } from './compile-custom-source.js';
 
 type Json = Record<string, unknown>;
 
-/** The PagerDuty Events v2 worked example of SPEC §5.7, as config loading hands it over. */
+/** The PagerDuty Events v2 example of docs/signals-and-sources.md, as config loading hands it over. */
 const PAGERDUTY = {
   type: 'custom',
   enabled: true,

@@ -11,7 +11,7 @@ import { mappingItems } from './custom-items.js';
 import type { CustomSourceSpec } from './custom-source-spec.js';
 import { CustomSourceSpecSchema } from './custom-source-spec.js';
 
-/** A config problem in the shape of SPEC §13.2: the dotted path and a message that starts with it. */
+/** A config problem in the shape config loading reports: the dotted path and a message that starts with it. */
 export interface CustomSourceProblem {
   path: string;
   message: string;
@@ -19,11 +19,11 @@ export interface CustomSourceProblem {
 
 export type CompileCustomSourceResult = { definition: SourceDefinition } | { problems: CustomSourceProblem[] };
 
-/** Generic senders usually honour Retry-After on 429 (SPEC §5.0); `overloadStatus` picks 503 for those that do not. */
+/** Generic senders usually honour Retry-After on 429; `overloadStatus` picks 503 for those that do not. */
 const DEFAULT_RATE_LIMIT_STATUS = 429;
 
 /**
- * Turns `sources.<name>` of type `custom` (SPEC §5.7) into a source definition, compiling every expression now
+ * Turns `sources.<name>` of type `custom` into a source definition, compiling every expression now
  * so that a broken mapping fails config validation, never a request. Called again on every reload.
  */
 export function compileCustomSource(name: string, config: unknown): CompileCustomSourceResult {

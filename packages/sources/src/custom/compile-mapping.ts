@@ -24,7 +24,7 @@ export const MAPPING_KEYS = [
 ] as const;
 export type MappingKey = (typeof MAPPING_KEYS)[number];
 
-/** Compiled expressions by key; a key the configuration leaves out takes its default (SPEC §5.7). */
+/** Compiled expressions by key; a key the configuration leaves out takes its default (docs/signals-and-sources.md). */
 export type CompiledMapping = Partial<Record<MappingKey, MappingExpression>>;
 
 export type CompileMappingResult = { mapping: CompiledMapping } | { problems: { key: MappingKey; message: string }[] };

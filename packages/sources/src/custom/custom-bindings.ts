@@ -1,11 +1,14 @@
 import { formatTimestamp } from '@gateway/contracts';
 import type { RawRequest } from '../source-definition.js';
 
-/** Credentials never reach expressions, whose results end up in RRs and audit events (SPEC §5.7, §3.7). */
+/**
+ * Credentials never reach expressions, whose results end up in RRs and audit events
+ * (docs/security.md#secrets-in-logs-and-configuration).
+ */
 const HIDDEN_HEADERS: ReadonlySet<string> = new Set(['authorization', 'proxy-authorization', 'cookie']);
 
 /**
- * The variables of SPEC §5.7 besides `$` (the item): the whole body, the request's headers and query without
+ * The variables expressions see besides `$` (the item): the whole body, the request's headers and query without
  * credentials or signatures, the source name and the receive time.
  */
 export function customBindings(

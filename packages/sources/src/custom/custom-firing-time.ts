@@ -4,7 +4,7 @@ import { describeResult, MappingValueError } from './mapping-value.js';
 /** Numbers above this are epoch milliseconds; below, seconds (10^12 ms is September 2001, 10^12 s is far future). */
 const EPOCH_MILLIS_THRESHOLD = 1e12;
 
-/** `firingTime` (SPEC §5.7): RFC 3339 text, or an epoch number; absent leaves it to ingress (`receivedTime`). */
+/** `firingTime`: RFC 3339 text, or an epoch number; absent leaves it to ingress (`receivedTime`). */
 export function mappedFiringTime(value: unknown): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value === 'string') {

@@ -3,7 +3,7 @@ import type { CompiledMapping } from './compile-mapping.js';
 import { describeResult } from './mapping-value.js';
 
 /**
- * The items of a delivery (SPEC §5.7 `signals`, default `$`): an array gives one item per element, anything
+ * The items of a delivery (`mapping.signals`, default `$`): an array gives one item per element, anything
  * else one item. A failing `signals` expression spoils the whole delivery, so it is a 400, not a rejected item.
  */
 export async function mappingItems(

@@ -13,7 +13,10 @@ export const CustomTargetMappingSchema = z.strictObject({
 });
 export type CustomTargetMapping = z.infer<typeof CustomTargetMappingSchema>;
 
-/** The keys of SPEC §5.7. Strict, so that a misspelt key is a config error instead of a silently unmapped field. */
+/**
+ * The keys of a custom source (docs/signals-and-sources.md#custom-sources-jsonata). Strict, so that a misspelt key is a
+ * config error instead of a silently unmapped field.
+ */
 export const CustomMappingSchema = z.strictObject({
   signals: ExpressionSchema.optional(),
   filter: ExpressionSchema.optional(),

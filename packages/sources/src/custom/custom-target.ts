@@ -19,7 +19,7 @@ export interface MappedTargetFields {
 export type CustomTargetOutcome = { target: Target | undefined; namespace: string; unresolvedTarget: boolean };
 
 /**
- * SPEC §5.7 target rules. No kind and no name at all is the unresolvable target of §4.2 (placeholder or reject
+ * Custom source target rules. No kind and no name at all is the unresolvable target (placeholder or reject
  * per `unresolvedTarget`); only one of them on a firing item is a mapping mistake and rejects it. Resolved items
  * may go without a target.
  */

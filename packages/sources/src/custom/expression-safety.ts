@@ -3,7 +3,7 @@ import { regexStarHeight } from './regex-star-height.js';
 const MAX_STAR_HEIGHT = 1;
 
 /**
- * Static checks on a compiled JSONata AST (SPEC §5.7): `$eval` would run text from the payload as an
+ * Static checks on a compiled JSONata AST (docs/signals-and-sources.md): `$eval` would run text from the payload as an
  * expression, and nested repetition in a regex literal can backtrack for minutes inside one native call.
  * Returns the reasons the expression is refused.
  */

@@ -1,7 +1,7 @@
 import jsonata from 'jsonata';
 import { expressionSafetyProblems } from './expression-safety.js';
 
-/** SPEC §5.7 limits per evaluation; JSONata checks both before every evaluation step. */
+/** 50 ms and depth 200 per evaluation; JSONata checks both before every evaluation step. */
 export const EVALUATION_TIMEOUT_MS = 50;
 export const EVALUATION_MAX_DEPTH = 200;
 /**

@@ -5,7 +5,7 @@ export class MappingValueError extends Error {
   override readonly name = 'MappingValueError';
 }
 
-/** `a number`, `an array`, `nothing`… for `mapping.<key>: expression returned …` details (SPEC §5.7). */
+/** `a number`, `an array`, `nothing`… for `mapping.<key>: expression returned …` details. */
 export function describeResult(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';
@@ -42,7 +42,7 @@ export function optionalBoolean(key: string, value: unknown): boolean | undefine
   return value;
 }
 
-/** A string map for labels and annotations: values stringified, nulls dropped (SPEC §5.7). */
+/** A string map for labels and annotations: values stringified, nulls dropped (docs/signals-and-sources.md). */
 export function stringMap(key: string, value: unknown): Record<string, string> {
   if (value === undefined || value === null) return {};
   if (!isJsonObject(value)) throw wrongType(key, value, 'an object');

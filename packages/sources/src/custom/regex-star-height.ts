@@ -1,7 +1,7 @@
 /**
  * Star height of a regular expression: how deeply repetitions nest (`a*` is 1, `(a+)+` is 2). Nested repetition
  * is what makes backtracking engines take exponential time, and a JSONata regex runs natively where no time box
- * reaches it, so mappings are limited to height 1 (SPEC §5.7). Bounded counts above one (`{2,5}`) count as
+ * reaches it, so mappings are limited to height 1. Bounded counts above one (`{2,5}`) count as
  * repetition too, since `(a|a){1,30}` backtracks just as badly. `source` must be a valid pattern.
  */
 export function regexStarHeight(source: string): number {

@@ -2,7 +2,7 @@ import type { JsonObject } from '../input/json-object.js';
 import { isJsonObject } from '../input/json-object.js';
 import { SourceInputError } from '../source-definition.js';
 
-/** The keys of the required template (SPEC §5.5) that carry identity; Datadog's default payload lacks most of them. */
+/** The keys of the required template that carry identity; Datadog's default payload lacks most of them. */
 export const DATADOG_REQUIRED_KEYS = [
   'id',
   'alert_cycle_key',
@@ -37,9 +37,9 @@ export interface DatadogPayload {
 }
 
 const TEMPLATE_HINT =
-  'configure the Datadog webhook payload with the gateway\'s required template: {"id":"$ID",' +
+  'configure the Datadog webhook payload with the gateway\'s template, which needs at least {"id":"$ID",' +
   '"alert_cycle_key":"$ALERT_CYCLE_KEY","alert_transition":"$ALERT_TRANSITION","monitor_id":"$ALERT_ID",' +
-  '"title":"$EVENT_TITLE","date":"$DATE",…} (SPEC §5.5)';
+  '"title":"$EVENT_TITLE","date":"$DATE"}';
 
 /** Throws `SourceInputError` naming every missing key, so one fix of the webhook template settles them all. */
 export function readDatadogPayload(body: unknown): DatadogPayload {

@@ -114,9 +114,8 @@ describe('datadogSource', () => {
 
     expect(error.message).toBe(
       'Datadog payload is missing alert_cycle_key, alert_transition, monitor_id; configure the Datadog webhook ' +
-        'payload with the gateway\'s required template: {"id":"$ID","alert_cycle_key":"$ALERT_CYCLE_KEY",' +
-        '"alert_transition":"$ALERT_TRANSITION","monitor_id":"$ALERT_ID","title":"$EVENT_TITLE","date":"$DATE",…} ' +
-        '(SPEC §5.5)',
+        'payload with the gateway\'s template, which needs at least {"id":"$ID","alert_cycle_key":"$ALERT_CYCLE_KEY",' +
+        '"alert_transition":"$ALERT_TRANSITION","monitor_id":"$ALERT_ID","title":"$EVENT_TITLE","date":"$DATE"}',
     );
     expect(error.pointer).toBe('');
   });

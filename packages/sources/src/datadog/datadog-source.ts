@@ -7,7 +7,7 @@ import { datadogToSignal } from './datadog-to-signal.js';
 import { datadogTransitionStatus } from './datadog-transition.js';
 
 /**
- * Datadog webhooks with the required template (SPEC §5.5). 503 on rate limit: Datadog retries only 5xx and
+ * Datadog webhooks with the required template. 503 on rate limit: Datadog retries only 5xx and
  * connection errors. JSON only: a webhook with "Encode as form" on is answered 415 so the operator turns it off.
  */
 export const datadogSource = defineSource<DatadogOptions>({

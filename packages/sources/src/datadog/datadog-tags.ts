@@ -5,7 +5,7 @@ export interface DatadogTags {
   all: string[];
 }
 
-/** `scopes` then `tags` (SPEC §5.5): the scope names what the alert is about, so its values take precedence. */
+/** `scopes` then `tags`: the scope names what the alert is about, so its values take precedence. */
 export function parseDatadogTags(...lists: string[]): DatadogTags {
   const values: Record<string, string> = {};
   const all: string[] = [];

@@ -2,7 +2,7 @@ import type { Target } from '@gateway/contracts';
 import { isDns1123Label, isDns1123Subdomain } from '../normalize/dns1123.js';
 import { truncateChars } from '../normalize/text-limits.js';
 
-/** Kubernetes tags of the Datadog agent, most specific first (SPEC §5.5). */
+/** Kubernetes tags of the Datadog agent, most specific first (docs/signals-and-sources.md#datadog). */
 const WORKLOAD_TAGS = [
   ['pod_name', 'Pod'],
   ['kube_deployment', 'Deployment'],

@@ -14,7 +14,7 @@ const TITLE_PREFIX = /^(\s*\[[^\]]*\])+\s*/;
 /** Markdown fences Datadog wraps `$EVENT_MSG` in; they are formatting, not content. */
 const MARKDOWN_FENCE = '%%%';
 
-/** One webhook body is one signal (SPEC §5.5), always item 0. */
+/** One webhook body is one signal (docs/signals-and-sources.md#datadog), always item 0. */
 export function datadogToSignal(
   payload: DatadogPayload,
   status: SignalStatus,
@@ -41,7 +41,7 @@ export function datadogToSignal(
     target,
     clusterId: tags.values.kube_cluster_name ?? '',
     ...(firingTime ? { firingTime } : {}),
-    // Built-in keys come first in SPEC §5.5, so on a clash the payload field beats a tag.
+    // Built-in keys come first in the required template, so on a clash the payload field beats a tag.
     labels: limitLabelValues({
       ...tags.values,
       ...nonEmpty({

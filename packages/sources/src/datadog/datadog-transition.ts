@@ -1,7 +1,7 @@
 import type { SignalStatus } from '@gateway/contracts';
 
 /**
- * `$ALERT_TRANSITION` → status (SPEC §5.5). Anything that is neither a recovery nor No Data is a (re)notification
+ * `$ALERT_TRANSITION` → status. Anything that is neither a recovery nor No Data is a (re)notification
  * of an active problem, so new Datadog transition names fire rather than vanish.
  */
 export function datadogTransitionStatus(transition: string): SignalStatus | 'no-data' {

@@ -6,7 +6,7 @@ import { asString } from '../input/string-field.js';
 import { limitAnnotationValues } from '../normalize/text-limits.js';
 
 /**
- * The Grafana additions of SPEC §5.6 on top of the Alertmanager mapping: links to the dashboard and panel as
+ * The Grafana additions on top of the Alertmanager mapping: links to the dashboard and panel as
  * annotations (the alert's own annotations of the same name win), and the evaluated values in providerData.
  */
 export function withGrafanaExtras(signal: SignalDraft, webhook: AlertmanagerWebhook, alert: JsonObject): SignalDraft {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_RESOURCE_LABELS, ResourceLabelSchema } from '../alertmanager/resource-labels.js';
 import { hmacSettingsSchema } from '../hmac/hmac-settings.js';
 
-/** Grafana's contact point names no header of its own choosing, so its conventional one is the default (SPEC §5.6). */
+/** Grafana's contact point names no header of its own choosing, so its conventional one is the default. */
 export const GRAFANA_SIGNATURE_HEADER = 'X-Grafana-Alerting-Signature';
 
 export const GrafanaOptionsSchema = z.object({

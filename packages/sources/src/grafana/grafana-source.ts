@@ -15,7 +15,7 @@ import { isTestNotification } from './test-notification.js';
 const GRAFANA_VERSIONS: readonly string[] = ['1', '4'];
 
 /**
- * Grafana unified alerting webhook (SPEC §5.6): the Alertmanager item model plus Grafana's links and values.
+ * Grafana unified alerting webhook: the Alertmanager item model plus Grafana's links and values.
  * 503 on rate limit: Grafana's notifier is Alertmanager-based and retries 5xx.
  */
 export const grafanaSource = defineSource<GrafanaOptions>({

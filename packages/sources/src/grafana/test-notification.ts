@@ -6,7 +6,7 @@ import { asString } from '../input/string-field.js';
 const TEST_GROUP_KEY = /^webhook-[0-9a-f]+-[0-9]+$/;
 
 /**
- * SPEC §5.6: a "Test" press is not a problem to remediate. Older Grafana versions use a normal group key, but
+ * A "Test" press is not a problem to remediate. Older Grafana versions use a normal group key, but
  * their test alert is still `TestAlert` with a relative generatorURL, which a real rule never has.
  */
 export function isTestNotification(webhook: AlertmanagerWebhook, alert: unknown): boolean {

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 
 /**
- * SPEC §3.3. `secret` is the key itself: a configured `secretFile` is read by the caller before this schema
- * runs, so verification never touches the filesystem at request time.
+ * HMAC source signatures (docs/security.md#hmac-grafana-and-custom-sources). `secret` is the key itself: a configured
+ * `secretFile` is read by the caller before this schema runs, so verification never touches the filesystem at request
+ * time.
  */
 export function hmacSettingsSchema(defaultHeader?: string) {
   const header = z.string().min(1);

@@ -2,7 +2,7 @@ export const REPLAY_MAX_AGE_SECONDS = 300;
 export const REPLAY_MAX_FUTURE_SECONDS = 120;
 
 /**
- * SPEC §3.4 applied to a signed timestamp header: the rejection detail, or undefined inside the window. The
+ * The replay window applied to a signed timestamp header: the rejection detail, or undefined inside the window. The
  * window bounds how long a captured, correctly signed request can be replayed.
  */
 export function checkTimestampWindow(value: string, nowMs: number): string | undefined {

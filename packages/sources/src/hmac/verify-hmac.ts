@@ -6,7 +6,7 @@ import { checkTimestampWindow } from './replay-window.js';
 const encoder = new TextEncoder();
 
 /**
- * SPEC §3.3/§3.4: checks the HMAC header over the raw body, or over `<timestamp>:<body>` when a timestamp header
+ * Checks the HMAC header over the raw body, or over `<timestamp>:<body>` when a timestamp header
  * is configured. A bad or missing signature is `401`; a missing, malformed or stale timestamp is `replay-rejected`.
  * The signature is checked before the window so that a sender without the secret only ever learns "401".
  */

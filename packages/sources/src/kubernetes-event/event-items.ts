@@ -21,7 +21,7 @@ export interface EventItems {
 const IGNORED_WATCH_TYPES: Readonly<Record<string, string>> = { DELETED: 'watch_deleted', BOOKMARK: 'watch_bookmark' };
 const EVENT_WATCH_TYPES: ReadonlySet<string> = new Set(['ADDED', 'MODIFIED']);
 
-/** Unwraps the three accepted body shapes (SPEC §5.2): a bare Event, a watch envelope, an `{items}` list. */
+/** Unwraps the three accepted body shapes: a bare Event, a watch envelope, an `{items}` list. */
 export function readEventItems(body: unknown, maxEvents: number): EventItems {
   if (!isJsonObject(body))
     throw new SourceInputError('body must be a Kubernetes Event, watch event or list JSON object');

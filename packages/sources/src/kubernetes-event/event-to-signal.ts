@@ -30,7 +30,7 @@ const ANNOTATION = {
   last: 'kubernaut.ai/last-timestamp',
 } as const;
 
-/** One Event → one firing signal (SPEC §5.2); Events never resolve, so status is always `firing`. */
+/** One Event → one firing signal (docs/signals-and-sources.md); Events never resolve, so status is always `firing`. */
 export function eventToSignal(item: EventItem, ctx: SourceContext): EventOutcome {
   const { index } = item;
   const reject = (field: string, problem: string): EventOutcome => ({
@@ -68,7 +68,7 @@ export function eventToSignal(item: EventItem, ctx: SourceContext): EventOutcome
     severity: normalizeSeverity(event.type, ctx.settings),
     namespace,
     target: eventTarget(event, kind, name, namespace),
-    // Events carry no cluster identity; only the token binding or X-Cluster-ID can supply it (SPEC §12.1).
+    // Events carry no cluster identity; only the token binding or X-Cluster-ID can supply it.
     clusterId: '',
     ...firingTime(event),
     labels: limitLabelValues(eventLabels(event, kind)),

@@ -35,7 +35,7 @@ export interface EventView {
 }
 
 /**
- * Applies the events.k8s.io/v1 → core/v1 field equivalence (SPEC §5.2). Both names are read for every field
+ * Applies the events.k8s.io/v1 → core/v1 field equivalence. Both names are read for every field
  * because core/v1 reads of new-API events carry `series` and `reportingComponent` too.
  */
 export function viewEvent(event: JsonObject): EventView {

@@ -7,7 +7,7 @@ import { eventToSignal } from './event-to-signal.js';
 import type { KubernetesEventOptions } from './kubernetes-event-options.js';
 import { KubernetesEventOptionsSchema } from './kubernetes-event-options.js';
 
-/** core/v1 and events.k8s.io/v1 Events (SPEC §5.2). 429 on rate limit: generic exporters honour Retry-After. */
+/** core/v1 and events.k8s.io/v1 Events. 429 on rate limit: generic exporters honour Retry-After. */
 export const kubernetesEventSource = defineSource<KubernetesEventOptions>({
   apiVersion: 1,
   type: 'kubernetes-event',

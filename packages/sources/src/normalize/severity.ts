@@ -4,7 +4,7 @@ import { SEVERITY_MAX_CHARS, truncateChars } from './text-limits.js';
 /** Last resort so a draft never carries an empty severity even if `defaultSeverity` is configured empty. */
 const FALLBACK_SEVERITY = 'unknown';
 
-/** Passes the source's value through (Signal Processing normalises it), SPEC §4.2. */
+/** Passes the source's value through (Signal Processing normalises it). */
 export function normalizeSeverity(
   raw: string | undefined,
   settings: Pick<CommonSourceSettings, 'severityMap' | 'defaultSeverity'>,

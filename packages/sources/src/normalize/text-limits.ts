@@ -1,7 +1,7 @@
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** Same limits as Kubernaut (SPEC §4.2). */
+/** Same limits as Kubernaut (docs/signals-and-sources.md#common-normalisation). */
 export const SIGNAL_NAME_MAX_CHARS = 253;
 export const SEVERITY_MAX_CHARS = 50;
 export const LABEL_VALUE_MAX_BYTES = 63;

@@ -4,7 +4,7 @@ import type { CommonSourceSettings } from '../source-definition.js';
 export type UnresolvedTargetOutcome =
   /** Kubernaut (Dec 2025) placeholder; the caller counts it in `stats.unresolvedTargets`. */
   | { action: 'accept'; target: Target }
-  /** Resolved items may lack a target (SPEC §4.2), so `reject` leaves them targetless instead of dropping them. */
+  /** Resolved items may lack a target, so `reject` leaves them targetless instead of dropping them. */
   | { action: 'omit' }
   | { action: 'reject' };
 
@@ -12,7 +12,7 @@ export function unknownKubernetesTarget(scope: string): Target {
   return { type: 'kubernetes', kind: 'Unknown', name: 'unknown', scope };
 }
 
-/** SPEC §4.2: what to do with an item that names no usable resource. */
+/** What to do with an item that names no usable resource. */
 export function handleUnresolvedTarget(
   status: SignalStatus,
   settings: Pick<CommonSourceSettings, 'unresolvedTarget'>,

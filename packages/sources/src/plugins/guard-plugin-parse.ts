@@ -1,7 +1,7 @@
 import type { SourceDefinition } from '../source-definition.js';
 import { SourceInputError } from '../source-definition.js';
 
-/** SPEC §5.8: a parse slower than this is logged and counted (`gateway_source_parse_slow_total`). */
+/** A plugin parse slower than this is logged and counted (`gateway_source_parse_slow_total`). */
 export const PLUGIN_PARSE_BUDGET_MS = 50;
 
 /** A plugin's parse threw; ingress answers `500 internal-error` and counts `gateway_source_errors_total`. */

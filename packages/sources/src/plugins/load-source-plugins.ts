@@ -5,7 +5,7 @@ import { SOURCE_TYPES } from '@gateway/contracts';
 import type { SourceDefinition } from '../source-definition.js';
 import { pluginDefinitionProblems } from './plugin-definition-problems.js';
 
-/** One item of `plugins[]` (SPEC §5.8, §13.3), as the config package validated it. */
+/** One item of `plugins[]` (docs/signals-and-sources.md#plugins), as the config package validated it. */
 export interface SourcePluginEntry {
   /** An npm package name, or a path relative to `baseDir`. */
   module: string;
@@ -40,7 +40,7 @@ export class SourcePluginLoadError extends Error {
 }
 
 /**
- * Imports every plugin once, at startup (SPEC §5.8), and checks its default export against the contract.
+ * Imports every plugin once, at startup, and checks its default export against the contract.
  * Returns the plugins keyed by the type that `sources.<name>.plugin` refers to.
  */
 export async function loadSourcePlugins(

@@ -7,7 +7,7 @@ const AUTH_MODES: readonly unknown[] = ['token', 'signature', 'token-and-signatu
 const STATUSES: readonly unknown[] = [429, 503];
 
 /**
- * What keeps a plugin's default export from being a usable `SourceDefinition` (SPEC §5.8), all at once, so an
+ * What keeps a plugin's default export from being a usable `SourceDefinition`, all at once, so an
  * operator fixes a plugin in one round. The type's uniqueness needs the other plugins and is checked by the caller.
  */
 export function pluginDefinitionProblems(definition: unknown): string[] {

@@ -16,7 +16,10 @@ import {
 
 export type GatewayAppName = 'ingress' | 'worker';
 
-/** The variables of the operational contract (ARCHITECTURE.md); anything else must be a `GATEWAY_CFG__` path. */
+/**
+ * The documented environment variables of each app (docs/configuration.md#where-values-come-from); anything else must
+ * be a `GATEWAY_CFG__` path.
+ */
 const CONTRACT_ENV = new Set([
   'REDIS_URL',
   'QUEUE_PREFIX',
