@@ -1,4 +1,4 @@
-// `pnpm bench`: the SPEC §15 load scenarios against the built gateway, all on 127.0.0.1.
+// `pnpm bench`: the load scenarios of docs/benchmarks.md against the built gateway, all on 127.0.0.1.
 //   ceiling  a bare Hono handler answering 202, same load, same run: what this machine can do at best
 //   L1       ingress + worker + kube sandbox (5 ms API latency) + Redis at BENCH_RATE alerts/s (1000), one alert per
 //            request, BENCH_FINGERPRINTS (500) distinct fingerprints, for BENCH_DURATION_S (60) seconds; then the
@@ -82,7 +82,7 @@ function latencySummary(values) {
 
 /**
  * One Alertmanager webhook v4 body per request, one alert each, cycling over `fingerprints` pods. Each request gets
- * its own startsAt so it is a new occurrence, not a redelivery of the same item (SPEC §7.8), and counts once.
+ * its own startsAt so it is a new occurrence, not a redelivery of the same item, and counts once.
  */
 function createAlertGenerator(alertname, fingerprints) {
   const base = Date.now();

@@ -1,5 +1,5 @@
 // The kube sandbox for `pnpm bench`, in its own process so the API server's work does not share an event loop with
-// the load generator (as a real API server would not). Adds the per-response latency SPEC §15 prescribes.
+// the load generator (as a real API server would not). Adds the per-response latency of docs/benchmarks.md.
 // Usage: node bench/sandbox-server.mjs <port> <latencyMs> <kubeconfig path> <namespace>
 import { startKubeSandbox } from '../packages/testkit/dist/kube-sandbox/index.js';
 

@@ -14,7 +14,7 @@ import {
 
 // Property: whatever a sender posts to any source route — arbitrary JSON, a fixture with keys dropped, types
 // changed, huge or random-unicode strings, or raw bytes — the ingress answers 2xx or a 4xx problem+json with
-// the members of SPEC §2.5, never a 5xx (the queue and Redis are healthy here, so even a 503 is a failure), and
+// the members every problem has, never a 5xx (the queue and Redis are healthy here, so even a 503 is a failure), and
 // it stays ready. CloudWatch mutations are re-signed so they get past the signature check to the parser.
 
 const RUNS_PER_SOURCE = Number(process.env.FUZZ_RUNS ?? 150);
@@ -205,7 +205,7 @@ function checkAnswer(target: FuzzTarget, posted: Posted, input: FuzzInput, token
     for (const leak of LEAKS) expect(problem.detail as string, context).not.toMatch(leak);
     return;
   }
-  // SNS handshakes answer 200; every other success is the 202 of SPEC §2.4.
+  // SNS handshakes answer 200; every other success is a 202.
   const expected = target.name === 'cloudwatch' ? [200, 202] : [202];
   expect(expected, context).toContain(posted.status);
   expect(posted.body, context).toMatchObject({ status: expect.any(String), requestId: expect.any(String) });

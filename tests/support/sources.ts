@@ -92,8 +92,8 @@ export interface ProblemBody {
 }
 
 /**
- * Asserts an RFC 7807 answer as SPEC §2.5 fixes it: problem+json, the members every problem has, the status
- * echoed, the request id echoed in the header, and the slug when given. Returns the problem for further checks.
+ * Asserts an RFC 7807 answer as docs/http-api.md#errors fixes it: problem+json, the members every problem has, the
+ * status echoed, the request id echoed in the header, and the slug when given. Returns the problem for further checks.
  */
 export function expectProblem(posted: Posted, status: number, slug?: string): ProblemBody {
   const context = `HTTP ${posted.status} ${posted.text.slice(0, 500)}`;
@@ -136,7 +136,7 @@ export type Outcome = (typeof OUTCOMES)[number];
 
 let crdValidator: CrdValidator | undefined;
 
-/** The reference CRD's validator (SPEC §8): created RRs must be objects the real API server accepts. */
+/** The reference CRD's validator: created RRs must be objects the real API server accepts. */
 export function rrValidator(): CrdValidator {
   crdValidator ??= createCrdValidator(readFileSync(referencePath(REFERENCE_CRD_FILE), 'utf8'));
   return crdValidator;
@@ -280,7 +280,7 @@ export async function startIngressOnly(config: GatewayConfigFile): Promise<Ingre
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// SNS: a test CA, a loopback "sns.<region>.amazonaws.com" serving its certificate, and a signer (SPEC §5.3).
+// SNS: a test CA, a loopback "sns.<region>.amazonaws.com" serving its certificate, and a signer.
 
 /** Resolved to 127.0.0.1 by the source's `resolve` map; passes the default `certHostPattern`. */
 export const SNS_TEST_HOST = 'sns.test-1.amazonaws.com';
@@ -303,7 +303,7 @@ export interface SnsSigner {
   close(): Promise<void>;
 }
 
-/** The canonical string of SPEC §5.3, written independently of the gateway's verifier. */
+/** The canonical SNS string to sign, written independently of the gateway's verifier. */
 export function snsStringToSign(envelope: SnsEnvelope): string {
   const fields =
     envelope.Type === 'Notification'
@@ -352,7 +352,7 @@ export async function startSnsSigner(): Promise<SnsSigner> {
   };
 }
 
-/** How SNS posts an envelope: `text/plain` and the message-type header (SPEC §5.3, fixtures SOURCES.md). */
+/** How SNS posts an envelope: `text/plain` and the message-type header (fixtures SOURCES.md). */
 export function snsPostOptions(envelope: SnsEnvelope): PostOptions {
   const headers: Record<string, string> = { 'user-agent': 'Amazon Simple Notification Service Agent' };
   // SNS copies these from the envelope; values that are not short strings (fuzzed envelopes) are left out, since
@@ -367,7 +367,7 @@ export function snsPostOptions(envelope: SnsEnvelope): PostOptions {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// HMAC (SPEC §3.3): hex SHA-256 over the body, or over `<timestamp>:<body>` when a timestamp header is configured.
+// HMAC: hex SHA-256 over the body, or over `<timestamp>:<body>` when a timestamp header is configured.
 
 export function hmacHex(secret: string, body: string, timestamp?: number): string {
   const signed = timestamp === undefined ? body : `${timestamp}:${body}`;
@@ -380,7 +380,7 @@ const totalOf = (counts: Record<Outcome, number>): number => Object.values(count
 
 /**
  * Posts a delivery whose signals are all resolved and proves the worker decided every one of them as resolved
- * without creating (or counting into) any RR (SPEC §7.9).
+ * without creating (or counting into) any RR (docs/fingerprints-and-windows.md#resolved-signals).
  */
 export async function expectResolvedOnly(gw: SourceStack, send: () => Promise<Posted>): Promise<void> {
   const before = await gw.settle();

@@ -12,7 +12,7 @@ import {
   truncated,
 } from '../../support/sources.js';
 
-// SPEC §5.4 end to end: Azure action groups cannot send headers, so the token rides in `?token=`.
+// Azure Monitor end to end: Azure action groups cannot send headers, so the token rides in `?token=`.
 
 const ROUTE = '/api/v1/signals/azure-monitor';
 const WORKED_FINGERPRINT = 'cdb2a2a7891cb2e8f2b2aa8f740ad885211c6b1dffed902c028b6975f0a31766';

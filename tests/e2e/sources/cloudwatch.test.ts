@@ -15,8 +15,8 @@ import {
   startSourceStack,
 } from '../../support/sources.js';
 
-// SPEC §5.3 end to end: SNS envelopes re-signed with a test CA's certificate, served over loopback HTTPS from an
-// allowed "sns.<region>.amazonaws.com" host, through the real ingress and worker into the kube sandbox.
+// CloudWatch via SNS end to end: SNS envelopes re-signed with a test CA's certificate, served over loopback HTTPS from
+// an allowed "sns.<region>.amazonaws.com" host, through the real ingress and worker into the kube sandbox.
 
 const ROUTE = '/api/v1/signals/cloudwatch';
 /**
@@ -188,7 +188,7 @@ describe('cloudwatch source', () => {
       400,
       'validation-error',
     );
-    // SPEC §2.3: the detail points at the error, never echoes the body.
+    // JSON errors: the detail points at the error, never echoes the body.
     expect(problem.detail).not.toContain('bucketbytesAlarm');
   });
 

@@ -11,7 +11,8 @@ import {
   truncated,
 } from '../../support/sources.js';
 
-// SPEC §5.7 end to end: the PagerDuty Events v2 example configuration, verbatim, is the whole source.
+// Custom JSONata source end to end: the documented PagerDuty Events v2 example configuration, verbatim, is the whole
+// source.
 
 const PAGERDUTY_CONFIG = `
 sources:

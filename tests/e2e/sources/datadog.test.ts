@@ -11,7 +11,7 @@ import {
   truncated,
 } from '../../support/sources.js';
 
-// SPEC §5.5 end to end: the required webhook template, a Bearer token in the webhook's custom headers.
+// Datadog end to end: the required webhook template, a Bearer token in the webhook's custom headers.
 
 const ROUTE = '/api/v1/signals/datadog';
 const WORKED_FINGERPRINT = '21ae06cae313a4337f1a5fa7e45b3b85fb8a843b52851e74cded6b6ca7146ea7';
@@ -75,7 +75,7 @@ describe('datadog source', () => {
       400,
       'validation-error',
     );
-    // The default template lacks these (SPEC §5.5); the answer must tell the operator what to add.
+    // The default template lacks these; the answer must tell the operator what to add.
     for (const key of ['alert_cycle_key', 'alert_transition', 'monitor_id']) expect(problem.detail).toContain(key);
     expect(problem.detail).toMatch(/template/i);
   });

@@ -12,8 +12,8 @@ import {
   unixNow,
 } from '../../support/sources.js';
 
-// SPEC §5.6 with the optional HMAC (§3.3): the contact point signs `<timestamp>:<body>` with a shared secret.
-// The source keeps its default auth mode (token): configured signatures are verified in every mode (§3.1).
+// Grafana with the optional HMAC: the contact point signs `<timestamp>:<body>` with a shared secret.
+// The source keeps its default auth mode (token): configured signatures are verified in every mode.
 
 const ROUTE = '/api/v1/signals/grafana';
 const SECRET = 'grafana-contact-point-secret-0123456789';

@@ -12,7 +12,7 @@ import {
   truncated,
 } from '../../support/sources.js';
 
-// SPEC §5.6 end to end without HMAC (token only); grafana-hmac.test.ts covers the signed contact point.
+// Grafana end to end without HMAC (token only); grafana-hmac.test.ts covers the signed contact point.
 
 const ROUTE = '/api/v1/signals/grafana';
 const MEMORY_FINGERPRINT = 'a80c5cba616bccf7f85c0d289a41a358c0173b06c11c4a97d8315d577c28b55c';
@@ -53,13 +53,12 @@ describe('grafana source', () => {
       signalSource: 'grafana',
       targetType: 'kubernetes',
     });
-    // SPEC §5.1's RR example also has `namespace: default` here; the gateway omits it (parked in
-    // tests/e2e/pending/unknown-target-namespace.pending.ts).
+    // An alert without resource labels gets the Unknown placeholder (docs/signals-and-sources.md#common-normalisation).
     expect(spec.targetResource).toMatchObject({ kind: 'Unknown', name: 'unknown' });
     expect(spec.signalLabels).toMatchObject({ team: 'blue', zone: 'us-1' });
     expect(JSON.parse(spec.providerData ?? '{}')).toMatchObject({ values: { B: 44.23943737541908, C: 1 } });
 
-    // Every alert of the webhook is its own signal (SPEC §5.6 follows §5.1).
+    // Every alert of the webhook is its own signal (Grafana follows the Alertmanager item model).
     const cpu = await gw.waitForRr(remediationRequestName(CPU_FINGERPRINT, 1));
     expect(rrValidator().validate(cpu)).toEqual([]);
     expect(rrSpec(cpu)).toMatchObject({
