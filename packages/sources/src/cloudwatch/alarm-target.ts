@@ -11,7 +11,7 @@ export interface AlarmTarget {
   clusterId: string;
 }
 
-/** Single-dimension AWS resources, in documented order: the first present dimension names the target. */
+/** Single-dimension AWS resources, in the order they are tried: the first present dimension names the target. */
 const AWS_RESOURCE_DIMENSIONS: ReadonlyArray<readonly [dimension: string, kind: string]> = [
   ['InstanceId', 'EC2Instance'],
   ['AutoScalingGroupName', 'AutoScalingGroup'],
