@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { createOrchestratorDriver, createTestRedis, waitFor } from '@gateway/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { alertmanagerWebhook, podFingerprint, podRrName, postWebhook } from '../support/alerts.js';
 import { type GatewayFixture, RR_NAMESPACE, startGatewayFixture } from '../support/gateway-fixture.js';
 import { at, FAST_WORKER_ENV, metricValue, rrNamesFor, waitForQuiet } from './support/chaos.js';
@@ -21,10 +21,6 @@ const RECOVERY_BUDGET_MS = 5000;
 const ALERTS_PER_OUTAGE = 20;
 
 type Outage = 'refused' | 'reset' | '503';
-
-async function startOutageFixture(): Promise<GatewayFixture> {
-  return startGatewayFixture({ stack: { env: { worker: OUTAGE_WORKER_ENV } } });
-}
 
 /** Makes the API unreachable in the given way; the returned function brings it back. */
 async function breakApi(fx: GatewayFixture, outage: Outage): Promise<() => Promise<void>> {
@@ -116,34 +112,44 @@ async function outageScenario(fx: GatewayFixture, label: string, outage: Outage,
   return recoveryMs;
 }
 
+/** Runs the scenarios one after another on a stack of their own; parking must have kept some job's attempts. */
+async function runOutages(
+  scenarios: ReadonlyArray<readonly [label: string, outage: Outage, outageMs: number]>,
+  onTestFailed: TestContext['onTestFailed'],
+): Promise<void> {
+  const fx = await startGatewayFixture({ stack: { env: { worker: OUTAGE_WORKER_ENV } } });
+  onTestFailed(() => console.error(fx.stack.logs()));
+  try {
+    for (const [label, outage, outageMs] of scenarios) await outageScenario(fx, label, outage, outageMs);
+    expect(await metricValue(fx.stack.workerUrl, 'gateway_jobs_parked_total')).toBeGreaterThan(0);
+  } finally {
+    await fx.close();
+  }
+}
+
 // Each outage kind gets its own stack so the two long outages run side by side within the file's budget.
 describe('Kubernetes API outage', () => {
   it.concurrent('creates every RR within 5 s after 5 s and 60 s outages that refuse connections or reset them', async ({
     onTestFailed,
   }) => {
-    const fx = await startOutageFixture();
-    onTestFailed(() => console.error(fx.stack.logs()));
-    try {
-      await outageScenario(fx, 'refused5', 'refused', 5000);
-      await outageScenario(fx, 'reset5', 'reset', 5000);
-      await outageScenario(fx, 'refused60', 'refused', 60_000);
-      // Parking kept every job's attempts: none of them grew a backoff, and some were parked.
-      expect(await metricValue(fx.stack.workerUrl, 'gateway_jobs_parked_total')).toBeGreaterThan(0);
-    } finally {
-      await fx.close();
-    }
+    await runOutages(
+      [
+        ['refused5', 'refused', 5000],
+        ['reset5', 'reset', 5000],
+        ['refused60', 'refused', 60_000],
+      ],
+      onTestFailed,
+    );
   }, 180_000);
 
   it.concurrent('creates every RR within 5 s after 5 s and 60 s outages that answer 503', async ({ onTestFailed }) => {
-    const fx = await startOutageFixture();
-    onTestFailed(() => console.error(fx.stack.logs()));
-    try {
-      await outageScenario(fx, 'svc503x5', '503', 5000);
-      await outageScenario(fx, 'svc503x60', '503', 60_000);
-      expect(await metricValue(fx.stack.workerUrl, 'gateway_jobs_parked_total')).toBeGreaterThan(0);
-    } finally {
-      await fx.close();
-    }
+    await runOutages(
+      [
+        ['svc503x5', '503', 5000],
+        ['svc503x60', '503', 60_000],
+      ],
+      onTestFailed,
+    );
   }, 180_000);
 });
 
