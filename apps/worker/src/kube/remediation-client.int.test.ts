@@ -1,5 +1,5 @@
-import { ErrorCode, GatewayError, type NormalizedSignal, sha256Hex } from '@gateway/contracts';
-import { type KubeSandbox, startKubeSandbox, waitFor } from '@gateway/testkit';
+import { ErrorCode, GatewayError, sha256Hex } from '@gateway/contracts';
+import { type KubeSandbox, sampleSignal, startKubeSandbox, waitFor } from '@gateway/testkit';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildRemediationRequest } from '../remediation/build-remediation-request.js';
@@ -39,31 +39,7 @@ let problems = 0;
 function newRemediation() {
   problems += 1;
   const fingerprint = sha256Hex(`client-test:${problems}:${Date.now()}`);
-  const signal: NormalizedSignal = {
-    signalId: `signal-${problems}`,
-    requestId: `request-${problems}`,
-    index: 0,
-    source: 'prometheus',
-    sourceType: 'alertmanager',
-    signalSource: 'prometheus',
-    status: 'firing',
-    signalName: 'KubePodCrashLooping',
-    severity: 'critical',
-    namespace: 'prod',
-    target: { type: 'kubernetes', kind: 'Pod', name: `api-${problems}`, namespace: 'prod', scope: 'prod' },
-    clusterId: '',
-    firingTime: '2025-01-02T03:00:00.000Z',
-    receivedTime: '2025-01-02T03:00:01.000Z',
-    labels: { alertname: 'KubePodCrashLooping' },
-    annotations: {},
-    providerData: {},
-    originalPayload: {},
-    deliveryKey: null,
-    fingerprintInput: null,
-    principal: { type: 'token', id: 'ci' },
-    clientIp: '127.0.0.1',
-    configHash: 'abcdefabcdef',
-  };
+  const signal = sampleSignal(problems);
   return buildRemediationRequest({ signal, fingerprint, seq: 1, namespace, strategy: 'default', now: new Date() });
 }
 
