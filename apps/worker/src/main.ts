@@ -16,12 +16,14 @@ import { createAuditTemplates } from './audit/audit-templates.js';
 import { createRedisWindowStore } from './dedup/index.js';
 import { createStatusFlusher } from './flush/status-flusher.js';
 import { createWorkerApp } from './http/app.js';
+import { createBreakerGate } from './jobs/breaker-gate.js';
 import { createSignalProcessor } from './jobs/signal-processor.js';
 import {
   BreakerState,
   createCircuitBreaker,
   createRemediationClient,
   createRemediationIndex,
+  createRemediationProbe,
   reuseKubeDispatchers,
 } from './kube/index.js';
 import { createWorkerMetrics } from './metrics.js';
@@ -85,8 +87,14 @@ const breaker = createCircuitBreaker({
     failureRatio: config.circuitBreaker.failureRatio,
     openDurationMs: config.circuitBreaker.openDuration,
     halfOpenProbes: config.circuitBreaker.halfOpenProbes,
+    probeIntervalMs: config.circuitBreaker.probeInterval,
   }),
-  onStateChange: (name, state) => metrics.breakerState.set({ name }, state),
+  probe: createRemediationProbe(kubeConfig, { namespace, requestTimeoutMs: () => config.kubernetes.requestTimeout }),
+  onProbe: (name, result) => metrics.breakerProbes.inc({ name, result }),
+  onStateChange: (name, state) => {
+    metrics.breakerState.set({ name }, state);
+    breakerGate(state);
+  },
 });
 metrics.breakerState.set({ name: 'k8s-api' }, BreakerState.closed);
 
@@ -153,7 +161,11 @@ const pipeline: PipelineDeps = {
 
 const processor = createSignalProcessor({
   pipeline,
-  retry: () => ({ initialDelayMs: config.queue.jobRetry.initialDelay, maxDelayMs: config.queue.jobRetry.maxDelay }),
+  retry: () => ({
+    initialDelayMs: config.queue.jobRetry.initialDelay,
+    maxDelayMs: config.queue.jobRetry.maxDelay,
+    parkDelayMs: config.circuitBreaker.probeInterval,
+  }),
   logger,
   metrics: {
     decided: (result, job) => {
@@ -170,6 +182,7 @@ const processor = createSignalProcessor({
       if (result.outcome === 'redelivered') metrics.redelivered.inc({ source_type: sourceType });
     },
     failed: (reason) => metrics.jobsFailed.inc({ reason }),
+    parked: () => metrics.jobsParked.inc(),
   },
 });
 
@@ -202,6 +215,7 @@ const flusher = createStatusFlusher({
     flushLag: (seconds) => metrics.flushLag.observe(seconds),
   },
   onError: (err) => logger.error({ err }, 'status flush failed; it is retried'),
+  suspended: () => breaker.state() === BreakerState.open,
 });
 
 const dataStorageUrl = config.audit.dataStorageUrl;
@@ -244,8 +258,14 @@ const shipper = createAuditShipper({
   },
 });
 
-// Read-only view of the queue for the reconciler and the depth gauge; jobs are consumed by `worker` only.
+// View of the queue for the reconciler, the depth gauge and the breaker gate's promotion of delayed jobs;
+// jobs are consumed by `worker` only.
 const queue = new Queue(SIGNAL_QUEUE_NAME, { connection: commands, prefix });
+const breakerGate = createBreakerGate({
+  worker,
+  promoteDelayed: () => queue.promoteJobs(),
+  onError: (err) => logger.warn({ err }, 'following the Kubernetes circuit breaker failed; jobs run on their backoff'),
+});
 const reconciler = createWindowReconciler({
   store,
   index,

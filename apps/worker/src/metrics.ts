@@ -101,6 +101,17 @@ export function createWorkerMetrics() {
       labelNames: ['name'],
       registers: [registry],
     }),
+    breakerProbes: new Counter({
+      name: 'gateway_circuit_breaker_probes_total',
+      help: 'Active probes sent while a circuit breaker was open, by result',
+      labelNames: ['name', 'result'],
+      registers: [registry],
+    }),
+    jobsParked: new Counter({
+      name: 'gateway_jobs_parked_total',
+      help: 'Job runs parked at an open circuit breaker without spending an attempt',
+      registers: [registry],
+    }),
     jobsFailed: new Counter({
       name: 'gateway_jobs_failed_total',
       help: 'Jobs failed permanently',

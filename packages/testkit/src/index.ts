@@ -3,5 +3,6 @@ export * from './data-storage-stub.js';
 export * from './kube-sandbox/index.js';
 export * from './orchestrator-driver.js';
 export * from './redis-fixture.js';
+export * from './sample-signal.js';
 export * from './stack/index.js';
 export * from './test-data.js';

@@ -22,6 +22,8 @@ export interface StatusFlusherDeps {
   now(): number;
   metrics?: StatusFlusherMetrics;
   onError?(err: unknown): void;
+  /** True while the API is known to be unreachable (breaker open): rounds are skipped, entries stay due. */
+  suspended?(): boolean;
 }
 
 /**
@@ -69,7 +71,7 @@ export function createStatusFlusher(deps: StatusFlusherDeps) {
   function schedule(): void {
     if (stopped) return;
     timer = setTimeout(() => {
-      running = flushOnce()
+      running = (deps.suspended?.() ? Promise.resolve(0) : flushOnce())
         .then(() => undefined)
         .catch((err: unknown) => deps.onError?.(err))
         .finally(() => {

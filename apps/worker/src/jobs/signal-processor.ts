@@ -6,11 +6,14 @@ import { type PipelineDeps, type ProcessResult, processSignal } from '../pipelin
 export interface JobRetrySettings {
   initialDelayMs: number;
   maxDelayMs: number;
+  /** How long a job that met the open breaker is parked: the breaker's probe interval. */
+  parkDelayMs: number;
 }
 
 export interface SignalProcessorMetrics {
   decided(result: ProcessResult, job: SignalJob, durationMs: number): void;
   failed(reason: string): void;
+  parked(): void;
 }
 
 export interface SignalProcessorDeps {
@@ -31,9 +34,19 @@ export function jobRetryDelayMs(
   return Math.round(base * (1 + (random() * 2 - 1) * 0.1));
 }
 
+/** Job data field counting the runs parked at the open breaker; they are not attempts. */
+const PARKED_RUNS = 'parkedRuns';
+
+const parkedRunsOf = (job: Job): number => {
+  const value: unknown = (job.data as Record<string, unknown>)[PARKED_RUNS];
+  return typeof value === 'number' ? value : 0;
+};
+
 /**
  * The BullMQ processor. A retryable failure moves the job back to delayed itself rather than spending
- * BullMQ attempts, so a long Kubernetes outage never exhausts a job and drops a signal.
+ * BullMQ attempts, so a long Kubernetes outage never exhausts a job and drops a signal. A job that met the
+ * open breaker is parked instead: its run is recorded as parked so the attempt number (and with it the
+ * backoff) stays where it was, and it comes back after one probe interval or as soon as the breaker closes.
  */
 export function createSignalProcessor(deps: SignalProcessorDeps) {
   return async (job: Job, token?: string): Promise<ProcessResult> => {
@@ -45,7 +58,7 @@ export function createSignalProcessor(deps: SignalProcessorDeps) {
       );
     }
     const data = parsed.data;
-    const attempt = Math.max(1, job.attemptsStarted);
+    const attempt = Math.max(1, job.attemptsStarted - parkedRunsOf(job));
     const started = performance.now();
     const log = deps.logger.child({ signalId: data.signal.signalId, jobId: job.id, requestId: data.signal.requestId });
     try {
@@ -68,6 +81,13 @@ export function createSignalProcessor(deps: SignalProcessorDeps) {
         deps.metrics?.failed(error.errorType);
         log.error({ err: error, fingerprint: error.fingerprint }, 'signal failed permanently');
         throw new UnrecoverableError(error.message);
+      }
+      if (error.code === ErrorCode.circuitOpen) {
+        await job.updateData({ ...(job.data as Record<string, unknown>), [PARKED_RUNS]: parkedRunsOf(job) + 1 });
+        await job.moveToDelayed(Date.now() + deps.retry().parkDelayMs, token);
+        deps.metrics?.parked();
+        log.info({ fingerprint: error.fingerprint, attempt }, 'signal parked while the Kubernetes API is unreachable');
+        throw new DelayedError();
       }
       const delayMs = jobRetryDelayMs(attempt, deps.retry(), deps.random);
       log.warn({ err: error, fingerprint: error.fingerprint, attempt, delayMs }, 'signal will be retried');

@@ -1,5 +1,5 @@
 import { ErrorCode, GatewayError } from '@gateway/contracts';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   BreakerState,
   type CircuitBreakerSettings,
@@ -156,5 +156,41 @@ describe('createCircuitBreaker', () => {
     t.reconfigure({ enabled: false });
     await expect(t.succeed()).resolves.toBeTypeOf('number');
     expect(t.breaker.state()).toBe(BreakerState.closed);
+  });
+});
+
+describe('circuit breaker active probe', () => {
+  function probed(answers: boolean[]) {
+    const nowMs = 1_000_000;
+    const states: BreakerState[] = [];
+    const probes: string[] = [];
+    const breaker = createCircuitBreaker({
+      name: 'k8s-api',
+      settings: () => ({ ...DEFAULT_CIRCUIT_BREAKER_SETTINGS, minRequests: 2, probeIntervalMs: 20 }),
+      now: () => nowMs,
+      onStateChange: (_name, state) => states.push(state),
+      probe: async () => {
+        if (!(answers.shift() ?? true)) throw retryableFailure;
+      },
+      onProbe: (_name, result) => probes.push(result),
+    });
+    const fail = () =>
+      breaker
+        .execute('rr.create', async () => {
+          throw retryableFailure;
+        })
+        .catch(() => undefined);
+    return { breaker, states, probes, fail };
+  }
+
+  it('half-opens as soon as a probe succeeds, long before openDuration', async () => {
+    const { breaker, states, probes, fail } = probed([false, false, true]);
+    await times(2, fail);
+    expect(breaker.state()).toBe(BreakerState.open);
+    await vi.waitFor(() => expect(breaker.state()).toBe(BreakerState.halfOpen), { timeout: 5000 });
+    expect(probes).toEqual(['failure', 'failure', 'success']);
+    expect(states).toEqual([BreakerState.open, BreakerState.halfOpen]);
+    await times(3, () => breaker.execute('rr.create', async () => 'ok'));
+    expect(breaker.state()).toBe(BreakerState.closed);
   });
 });

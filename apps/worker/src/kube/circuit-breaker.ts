@@ -13,6 +13,8 @@ export interface CircuitBreakerSettings {
   failureRatio: number;
   openDurationMs: number;
   halfOpenProbes: number;
+  /** While open, the active probe goes out this often. */
+  probeIntervalMs: number;
 }
 
 export const DEFAULT_CIRCUIT_BREAKER_SETTINGS: CircuitBreakerSettings = {
@@ -22,7 +24,10 @@ export const DEFAULT_CIRCUIT_BREAKER_SETTINGS: CircuitBreakerSettings = {
   failureRatio: 0.5,
   openDurationMs: 30_000,
   halfOpenProbes: 3,
+  probeIntervalMs: 1000,
 };
+
+export type ProbeResult = 'success' | 'failure';
 
 export interface CircuitBreakerOptions {
   /** `k8s-api` for the hub, `k8s-api:<clusterId>` otherwise. */
@@ -33,6 +38,12 @@ export interface CircuitBreakerOptions {
   onStateChange?(name: string, state: BreakerState): void;
   /** Which thrown errors count as failures; by default retryable GatewayErrors and anything unclassified. */
   isFailure?(error: unknown): boolean;
+  /**
+   * A lightweight request to the API that resolves when it answered. Without one, the breaker only half-opens
+   * once `openDurationMs` has passed.
+   */
+  probe?(): Promise<void>;
+  onProbe?(name: string, result: ProbeResult): void;
 }
 
 export interface CircuitBreaker {
@@ -54,6 +65,8 @@ const BUCKETS_PER_WINDOW = 10;
 /**
  * SPEC §9.3. Closed: outcomes go into a rolling window of ten buckets; with at least `minRequests` calls and a
  * failure ratio at or above `failureRatio` it opens. Open: calls fail fast until `openDurationMs` has passed.
+ * While open, `probe` runs every `probeIntervalMs` (one at a time) and its first success half-opens at once, so
+ * the breaker follows the API's return within a probe interval instead of waiting out `openDurationMs`.
  * Half-open: `halfOpenProbes` calls are let through; all succeed → closed, any fails → open again. Outcomes of
  * calls admitted before the last state change are ignored, so a slow call from a previous phase cannot
  * close or reopen the breaker.
@@ -67,6 +80,7 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
   let buckets: Bucket[] = [];
   let probesAdmitted = 0;
   let probesSucceeded = 0;
+  let probeTimer: NodeJS.Timeout | undefined;
 
   function transition(next: BreakerState): void {
     state = next;
@@ -74,8 +88,33 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
     buckets = [];
     probesAdmitted = 0;
     probesSucceeded = 0;
-    if (next === BreakerState.open) openedAtMs = now();
+    if (next === BreakerState.open) {
+      openedAtMs = now();
+      scheduleProbe(epoch);
+    }
     options.onStateChange?.(options.name, next);
+  }
+
+  /** Probes for as long as the breaker stays in the open phase `openEpoch`. */
+  function scheduleProbe(openEpoch: number): void {
+    const probe = options.probe;
+    if (!probe) return;
+    clearTimeout(probeTimer);
+    probeTimer = setTimeout(() => {
+      if (epoch !== openEpoch) return;
+      probe().then(
+        () => {
+          options.onProbe?.(options.name, 'success');
+          if (epoch === openEpoch) transition(BreakerState.halfOpen);
+        },
+        () => {
+          options.onProbe?.(options.name, 'failure');
+          scheduleProbe(openEpoch);
+        },
+      );
+    }, options.settings().probeIntervalMs);
+    // A pending probe must not keep a stopping process alive.
+    probeTimer.unref();
   }
 
   function record(failed: boolean, settings: CircuitBreakerSettings): void {

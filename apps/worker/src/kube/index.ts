@@ -5,6 +5,7 @@ export {
   type CircuitBreakerSettings,
   createCircuitBreaker,
   DEFAULT_CIRCUIT_BREAKER_SETTINGS,
+  type ProbeResult,
 } from './circuit-breaker.js';
 export { classifyKubeError } from './classify-error.js';
 export type { HoldTerminalOptions, WindowFacts } from './hold-terminal.js';
@@ -16,6 +17,7 @@ export {
   type ManagedRemediationIndex,
   type RemediationIndexOptions,
 } from './remediation-index.js';
+export { createRemediationProbe, type RemediationProbeOptions } from './remediation-probe.js';
 export { backoffDelayMs, DEFAULT_RETRY_POLICY, type RetryHooks, type RetryPolicy, withRetry } from './retry-policy.js';
 export { reuseKubeDispatchers } from './reuse-dispatchers.js';
 export { isWindowClosed } from './window-closed.js';

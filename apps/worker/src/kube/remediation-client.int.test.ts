@@ -1,10 +1,11 @@
-import { ErrorCode, type NormalizedSignal, sha256Hex } from '@gateway/contracts';
-import { type KubeSandbox, startKubeSandbox, waitFor } from '@gateway/testkit';
+import { ErrorCode, GatewayError, sha256Hex } from '@gateway/contracts';
+import { type KubeSandbox, sampleSignal, startKubeSandbox, waitFor } from '@gateway/testkit';
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildRemediationRequest } from '../remediation/build-remediation-request.js';
 import { BreakerState, createCircuitBreaker, DEFAULT_CIRCUIT_BREAKER_SETTINGS } from './circuit-breaker.js';
 import { createRemediationClient } from './remediation-client.js';
+import { createRemediationProbe } from './remediation-probe.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
 
 const namespace = 'kubernaut-system';
@@ -38,31 +39,7 @@ let problems = 0;
 function newRemediation() {
   problems += 1;
   const fingerprint = sha256Hex(`client-test:${problems}:${Date.now()}`);
-  const signal: NormalizedSignal = {
-    signalId: `signal-${problems}`,
-    requestId: `request-${problems}`,
-    index: 0,
-    source: 'prometheus',
-    sourceType: 'alertmanager',
-    signalSource: 'prometheus',
-    status: 'firing',
-    signalName: 'KubePodCrashLooping',
-    severity: 'critical',
-    namespace: 'prod',
-    target: { type: 'kubernetes', kind: 'Pod', name: `api-${problems}`, namespace: 'prod', scope: 'prod' },
-    clusterId: '',
-    firingTime: '2025-01-02T03:00:00.000Z',
-    receivedTime: '2025-01-02T03:00:01.000Z',
-    labels: { alertname: 'KubePodCrashLooping' },
-    annotations: {},
-    providerData: {},
-    originalPayload: {},
-    deliveryKey: null,
-    fingerprintInput: null,
-    principal: { type: 'token', id: 'ci' },
-    clientIp: '127.0.0.1',
-    configHash: 'abcdefabcdef',
-  };
+  const signal = sampleSignal(problems);
   return buildRemediationRequest({ signal, fingerprint, seq: 1, namespace, strategy: 'default', now: new Date() });
 }
 
@@ -166,5 +143,57 @@ describe('createRemediationClient against the kube sandbox', () => {
     const error = await client.get(namespace, 'anything').catch((e: unknown) => e);
     expect(error).toMatchObject({ code: ErrorCode.circuitOpen, retryable: true });
     expect(sandbox.requestCount()).toBe(5);
+  });
+});
+
+const probeUnavailable = new GatewayError({
+  code: ErrorCode.k8sUnavailable,
+  operation: 'rr.create',
+  errorType: 'service_unavailable',
+  retryable: true,
+});
+
+describe('remediation probe', () => {
+  const probe = () => createRemediationProbe(kubeConfig, { namespace, requestTimeoutMs: () => 2000 })();
+
+  it('resolves while the API serves RemediationRequests and rejects on 503, resets and refused connections', async () => {
+    await expect(probe()).resolves.toBeUndefined();
+    sandbox.faults.set({ errorStatus: 503 });
+    await expect(probe()).rejects.toThrow();
+    sandbox.faults.set({ outage: true });
+    await expect(probe()).rejects.toThrow();
+    sandbox.faults.clear();
+    await sandbox.stop();
+    await expect(probe()).rejects.toThrow();
+    await sandbox.start();
+    await expect(probe()).resolves.toBeUndefined();
+  });
+
+  it('half-opens the breaker within a probe interval of the API coming back, long before openDuration', async () => {
+    const results: string[] = [];
+    const breaker = createCircuitBreaker({
+      name: 'k8s-api',
+      settings: () => ({ ...DEFAULT_CIRCUIT_BREAKER_SETTINGS, minRequests: 2, probeIntervalMs: 100 }),
+      probe,
+      onProbe: (_name, result) => results.push(result),
+    });
+    sandbox.faults.set({ errorStatus: 503 });
+    for (let i = 0; i < 2; i++) {
+      await breaker
+        .execute('rr.create', async () => {
+          throw probeUnavailable;
+        })
+        .catch(() => undefined);
+    }
+    expect(breaker.state()).toBe(BreakerState.open);
+    await waitFor(() => results.includes('failure'), { timeoutMs: 10_000, description: 'a probe to fail' });
+    expect(breaker.state()).toBe(BreakerState.open);
+    sandbox.faults.clear();
+    await waitFor(() => breaker.state() === BreakerState.halfOpen, {
+      timeoutMs: 10_000,
+      description: 'a probe to half-open the breaker',
+    });
+    expect(results.at(-1)).toBe('success');
+    expect(results.filter((r) => r === 'success')).toHaveLength(1);
   });
 });

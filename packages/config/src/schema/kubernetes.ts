@@ -40,5 +40,7 @@ export const CircuitBreakerConfigSchema = section({
   failureRatio: numberBetween(0.01, 1).prefault(0.5),
   openDuration: durationBetween(1000, 600_000).prefault('30s'),
   halfOpenProbes: integerBetween(1, 100).prefault(3),
+  /** While open, one lightweight request every probeInterval; its success half-opens at once. */
+  probeInterval: durationBetween(100, 60_000).prefault('1s'),
 });
 export type CircuitBreakerConfig = z.infer<typeof CircuitBreakerConfigSchema>;

@@ -207,6 +207,33 @@ describe('kube-sandbox CRUD with @kubernetes/client-node', () => {
     expect((await list()).items.some((i) => i.metadata.name === 'rr-other-ns')).toBe(false);
   });
 
+  it('pages a list with limit and continue in name order until the token runs out', async () => {
+    const ns = 'paging';
+    await Promise.all(
+      ['c', 'a', 'b'].map((suffix) =>
+        create(sampleRemediationRequest({ name: `rr-page-${suffix}`, namespace: ns, problem: `page-${suffix}` }), ns),
+      ),
+    );
+    const page = (limit: number, token?: string) =>
+      api.listNamespacedCustomObject({
+        group,
+        version,
+        namespace: ns,
+        plural,
+        limit,
+        _continue: token,
+      }) as Promise<RrList & { metadata: { continue?: string; remainingItemCount?: number } }>;
+    const first = await page(2);
+    expect(first.items.map((i) => i.metadata.name)).toEqual(['rr-page-a', 'rr-page-b']);
+    expect(first.metadata.remainingItemCount).toBe(1);
+    const second = await page(2, first.metadata.continue);
+    expect(second.items.map((i) => i.metadata.name)).toEqual(['rr-page-c']);
+    expect(second.metadata.continue).toBeUndefined();
+    expect((await page(0)).items).toHaveLength(3);
+    expect((await statusOf(page(-1))).code).toBe(400);
+    expect((await statusOf(page(1, 'bm90LWEta2V5'))).code).toBe(400);
+  });
+
   it('rejects an update with a stale resourceVersion as 409 Conflict', async () => {
     const created = await create(sampleRemediationRequest({ problem: 'conflict' }));
     const relabelled = {

@@ -332,7 +332,9 @@ export function createCustomResourceHandler(
       });
       return undefined;
     }
-    const items = store.list(call.namespace).filter(matches);
+    const page = paginate(store.list(call.namespace).filter(matches), call.query);
+    if ('code' in page) return page;
+    const { items, more } = page;
     const resourceVersion = String(store.currentResourceVersion());
     if (wantsTable(call.accept)) {
       return {
@@ -340,7 +342,10 @@ export function createCustomResourceHandler(
         body: toTable(items, crd, resourceVersion, includeObjectOf(call)),
       };
     }
-    return { code: 200, body: { apiVersion, kind: crd.listKind, metadata: { resourceVersion }, items } };
+    return {
+      code: 200,
+      body: { apiVersion, kind: crd.listKind, metadata: { resourceVersion, ...more }, items },
+    };
   }
 
   function deleteCollection(call: CustomResourceCall): Outcome {
@@ -403,5 +408,39 @@ export function createCustomResourceHandler(
     if (outcome === undefined) return;
     if (isStatus(outcome)) sendStatus(res, outcome);
     else sendJson(res, outcome.code, outcome.body);
+  };
+}
+
+interface Page {
+  items: KubeObject[];
+  more: { continue?: string; remainingItemCount?: number };
+}
+
+/**
+ * `limit` and `continue` as the API server serves them: items in namespace/name order, a continue token that
+ * resumes after the last returned item, and `remainingItemCount` while more are left.
+ */
+function paginate(all: KubeObject[], query: URLSearchParams): Page | KubeStatus {
+  const keyOf = (obj: KubeObject): string => `${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
+  const sorted = [...all].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
+  const token = query.get('continue');
+  let after: string | undefined;
+  if (token) {
+    after = Buffer.from(token, 'base64url').toString('utf8');
+    if (!after.includes('/'))
+      return badRequest(`continue token ${JSON.stringify(token)} is not one this server issued`);
+  }
+  const rest = after === undefined ? sorted : sorted.filter((obj) => keyOf(obj) > after);
+  const rawLimit = query.get('limit');
+  const limit = rawLimit === null ? 0 : Number(rawLimit);
+  if (!Number.isInteger(limit) || limit < 0) return badRequest(`limit must be a non-negative integer, got ${rawLimit}`);
+  if (limit === 0 || rest.length <= limit) return { items: rest, more: {} };
+  const items = rest.slice(0, limit);
+  return {
+    items,
+    more: {
+      continue: Buffer.from(keyOf(items.at(-1)!), 'utf8').toString('base64url'),
+      remainingItemCount: rest.length - limit,
+    },
   };
 }

@@ -1,0 +1,129 @@
+import { SIGNAL_QUEUE_NAME } from '@gateway/contracts';
+import {
+  createTestRedis,
+  deleteKeysWithPrefix,
+  type KubeSandbox,
+  sampleSignal,
+  startKubeSandbox,
+  uniquePrefix,
+  waitFor,
+} from '@gateway/testkit';
+import { KubeConfig } from '@kubernetes/client-node';
+import { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAuditTemplates } from '../audit/audit-templates.js';
+import { createRedisWindowStore } from '../dedup/index.js';
+import {
+  BreakerState,
+  createCircuitBreaker,
+  createRemediationClient,
+  createRemediationProbe,
+  DEFAULT_CIRCUIT_BREAKER_SETTINGS,
+  DEFAULT_RETRY_POLICY,
+} from '../kube/index.js';
+import type { PipelineDeps } from '../pipeline/process-signal.js';
+import { buildRemediationRequest } from '../remediation/index.js';
+import { createSignalProcessor } from './signal-processor.js';
+
+const NS = 'kubernaut-system';
+
+describe('signal processor', () => {
+  let sandbox: KubeSandbox;
+  let kubeConfig: KubeConfig;
+  let redis: Redis;
+  const prefix = uniquePrefix('processor');
+
+  beforeAll(async () => {
+    sandbox = await startKubeSandbox();
+    kubeConfig = new KubeConfig();
+    kubeConfig.loadFromString(sandbox.kubeconfig(NS));
+    redis = createTestRedis({ maxRetriesPerRequest: null });
+  });
+
+  afterAll(async () => {
+    sandbox?.faults.clear();
+    await sandbox?.close();
+    await deleteKeysWithPrefix(redis, prefix);
+    redis.disconnect();
+  });
+
+  it('parks a job at the open breaker without spending attempts, so the first real retry waits the initial delay', async () => {
+    const breaker = createCircuitBreaker({
+      name: 'k8s-api',
+      // Only the probe can end this outage: openDuration is far beyond the test.
+      settings: () => ({
+        ...DEFAULT_CIRCUIT_BREAKER_SETTINGS,
+        minRequests: 2,
+        openDurationMs: 600_000,
+        probeIntervalMs: 100,
+      }),
+      probe: createRemediationProbe(kubeConfig, { namespace: NS, requestTimeoutMs: () => 2000 }),
+    });
+    const client = createRemediationClient(kubeConfig, {
+      policy: () => ({ ...DEFAULT_RETRY_POLICY, maxAttempts: 1 }),
+      breaker,
+    });
+    const pipeline: PipelineDeps = {
+      store: createRedisWindowStore(redis, { prefix }),
+      client,
+      index: { byFingerprint: () => [], synced: () => true },
+      audit: createAuditTemplates(
+        () => ({ includePayloadInDuplicates: false, maxOriginalPayloadBytes: 65_536, sendEventId: true }),
+        () => new Date(),
+      ),
+      buildRemediationRequest,
+      settings: () => ({
+        namespace: NS,
+        deliveryDedupTtlMs: 0,
+        flushIntervalMs: 1000,
+        fingerprint: { strategy: 'default', rules: [], clusterScoped: false },
+      }),
+      now: () => new Date(),
+    };
+    let parked = 0;
+    const processor = createSignalProcessor({
+      pipeline,
+      retry: () => ({ initialDelayMs: 1000, maxDelayMs: 60_000, parkDelayMs: 100 }),
+      logger: pino({ level: 'silent' }),
+      metrics: { decided: () => undefined, failed: () => undefined, parked: () => parked++ },
+    });
+    const queue = new Queue(SIGNAL_QUEUE_NAME, { connection: redis, prefix });
+    const worker = new Worker(SIGNAL_QUEUE_NAME, processor, { connection: redis, prefix, autorun: false });
+    try {
+      sandbox.faults.set({ errorStatus: 503 });
+      for (const name of ['a', 'b']) await client.get(NS, name).catch(() => undefined);
+      expect(breaker.state()).toBe(BreakerState.open);
+
+      const signal = sampleSignal(1);
+      const job = await queue.add(
+        'alertmanager',
+        { signal, enqueuedAt: new Date().toISOString(), trace: {} },
+        { jobId: signal.signalId },
+      );
+      void worker.run();
+      await waitFor(() => parked >= 3, { timeoutMs: 15_000, description: 'the job to be parked three times' });
+
+      // The API answers reads again, so the probe half-opens the breaker, but creates still fail.
+      sandbox.faults.set({ errorStatus: 503, match: (req) => req.method === 'POST' });
+      const retryDelay = async (): Promise<number> => (await queue.getJob(job.id ?? ''))?.delay ?? 0;
+      await waitFor(async () => (await retryDelay()) > 100, {
+        timeoutMs: 15_000,
+        description: 'the failed create to schedule a retry',
+      });
+      // Attempt 1's delay (1 s ± 10 %), not the 8 s or more that three spent attempts would have grown to.
+      expect(await retryDelay()).toBeLessThanOrEqual(1100);
+
+      sandbox.faults.clear();
+      await waitFor(async () => (await job.getState()) === 'completed', {
+        timeoutMs: 15_000,
+        description: 'the job to create its RR once the API is back',
+      });
+      expect(sandbox.objects(NS)).toHaveLength(1);
+    } finally {
+      await worker.close();
+      await queue.close();
+    }
+  });
+});
