@@ -115,6 +115,7 @@ const client = createRemediationClient(kubeConfig, {
     },
     onRetry: (operation, errorType) => metrics.retries.inc({ operation, error_type: errorType }),
     onExhausted: (operation, errorType) => metrics.retriesExhausted.inc({ operation, error_type: errorType }),
+    onCreateFailed: (errorType) => metrics.creationErrors.inc({ error_type: errorType }),
   },
 });
 
@@ -249,7 +250,7 @@ const shipper = createAuditShipper({
       metrics.auditBatches.inc({ result });
       metrics.auditDuration.observe(seconds);
     },
-    eventsDelivered: (count) => metrics.auditDelivered.inc(count),
+    eventsDelivered: (eventType, count) => metrics.auditEvents.inc({ event_type: eventType }, count),
     eventDeadLettered: (reason) => metrics.auditDead.inc({ reason }),
     backlogObserved: (backlog) => {
       metrics.auditBacklog.set(backlog.length);

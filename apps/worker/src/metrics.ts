@@ -23,7 +23,7 @@ export function createWorkerMetrics() {
     }),
     creationErrors: new Counter({
       name: 'gateway_crd_creation_errors_total',
-      help: 'Failed RemediationRequest create attempts',
+      help: 'RemediationRequest creates that failed after their in-process retries, by error type',
       labelNames: ['error_type'],
       registers: [registry],
     }),
@@ -132,7 +132,7 @@ export function createWorkerMetrics() {
     }),
     auditEvents: new Counter({
       name: 'gateway_audit_events_total',
-      help: 'Audit events appended to the stream',
+      help: 'Audit events delivered to Data Storage (or the audit file), by event type',
       labelNames: ['event_type'],
       registers: [registry],
     }),
@@ -156,11 +156,6 @@ export function createWorkerMetrics() {
       name: 'gateway_audit_events_dead_total',
       help: 'Audit events dead-lettered',
       labelNames: ['reason'],
-      registers: [registry],
-    }),
-    auditDelivered: new Counter({
-      name: 'gateway_audit_events_delivered_total',
-      help: 'Audit events delivered',
       registers: [registry],
     }),
     auditDuration: new Histogram({

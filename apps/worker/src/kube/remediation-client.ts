@@ -21,6 +21,8 @@ export interface KubeClientHooks {
   onRequest?(operation: string, code: string, durationMs: number): void;
   onRetry?(operation: string, errorType: string): void;
   onExhausted?(operation: string, errorType: string): void;
+  /** A create that ended without the RR (after its in-process retries); AlreadyExists is a success. */
+  onCreateFailed?(errorType: string): void;
 }
 
 export interface RemediationClientOptions {
@@ -97,6 +99,7 @@ export function createRemediationClient(kubeConfig: KubeConfig, options: Remedia
         return 'created';
       } catch (error) {
         if (isErrorType(error, KubeErrorType.alreadyExists)) return 'already-exists';
+        hooks.onCreateFailed?.(error instanceof GatewayError ? error.errorType : KubeErrorType.unknown);
         throw withRrName(error, name);
       }
     },

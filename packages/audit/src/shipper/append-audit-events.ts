@@ -1,6 +1,5 @@
 import type { Redis } from 'ioredis';
 import type { AuditEvent } from '../events/audit-event-types.js';
-import type { AuditMetrics } from './audit-metrics.js';
 import { AUDIT_EVENT_FIELD, auditStreamKey } from './stream-keys.js';
 
 /**
@@ -12,17 +11,14 @@ export async function appendAuditEvents(
   redis: Redis,
   prefix: string,
   events: readonly AuditEvent[],
-  metrics?: Pick<Partial<AuditMetrics>, 'eventsEmitted'>,
 ): Promise<string[]> {
   if (events.length === 0) return [];
   const key = auditStreamKey(prefix);
   const transaction = redis.multi();
   for (const event of events) transaction.xadd(key, '*', AUDIT_EVENT_FIELD, JSON.stringify(event));
   const replies = (await transaction.exec()) ?? [];
-  const ids = replies.map(([error, id]) => {
+  return replies.map(([error, id]) => {
     if (error) throw error;
     return String(id);
   });
-  for (const event of events) metrics?.eventsEmitted?.(event.event_type, 1);
-  return ids;
 }

@@ -20,11 +20,10 @@ export type DeadLetterReason = (typeof DeadLetterReason)[keyof typeof DeadLetter
  * library. Every hook is optional.
  */
 export interface AuditMetrics {
-  /** `gateway_audit_events_total{event_type}`. */
-  eventsEmitted(eventType: AuditEventType, count: number): void;
   /** `gateway_audit_batches_total{result}` and `gateway_audit_delivery_duration_seconds`. */
   batchFinished(result: AuditBatchResult, eventCount: number, durationSeconds: number): void;
-  eventsDelivered(count: number): void;
+  /** `gateway_audit_events_total{event_type}`: once per type present in each batch the sink accepted. */
+  eventsDelivered(eventType: AuditEventType, count: number): void;
   /** `gateway_audit_events_dead_total`. */
   eventDeadLettered(reason: DeadLetterReason): void;
   /** `gateway_audit_backlog` and `gateway_audit_oldest_pending_age_seconds`. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, GatewayError } from '@gateway/contracts';
 import type { Redis } from 'ioredis';
-import type { AuditEvent } from '../events/audit-event-types.js';
+import type { AuditEvent, AuditEventType } from '../events/audit-event-types.js';
 import { type AuditSink, type AuditSinkResult, SinkOutcome } from '../sinks/audit-sink.js';
 import { type AuditEventValidator, createAuditEventValidator } from '../validation/audit-event-validator.js';
 import { type AuditBacklog, readAuditBacklog } from './audit-backlog.js';
@@ -49,6 +49,12 @@ interface ShippableEvent {
 }
 
 const silentLogger: AuditLogger = { info() {}, warn() {}, error() {} };
+
+function countByType(batch: readonly ShippableEvent[]): Map<AuditEventType, number> {
+  const counts = new Map<AuditEventType, number>();
+  for (const { event } of batch) counts.set(event.event_type, (counts.get(event.event_type) ?? 0) + 1);
+  return counts;
+}
 
 function deliveryError(cause: unknown): GatewayError {
   return new GatewayError({
@@ -228,7 +234,7 @@ export function createAuditShipper(options: AuditShipperOptions): AuditShipper {
       if (result.outcome === SinkOutcome.accepted) {
         await removeFromStream(batch.map((entry) => entry.id));
         metrics.batchFinished?.(AuditBatchResult.success, batch.length, durationSeconds);
-        metrics.eventsDelivered?.(batch.length);
+        for (const [eventType, count] of countByType(batch)) metrics.eventsDelivered?.(eventType, count);
         return;
       }
       if (result.outcome === SinkOutcome.rejected || result.outcome === SinkOutcome.tooLarge) {
