@@ -1,49 +1,14 @@
-import type { SignalDraft } from '@gateway/contracts';
 import { problemType, SignalJobSchema } from '@gateway/contracts';
-import { defineSource } from '@gateway/sources';
 import { readFixtureText } from '@gateway/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestIngress } from '../testing/test-ingress.js';
-import { bearer, createTestIngress, TEST_CONFIG, TEST_TOKENS } from '../testing/test-ingress.js';
+import { bearer, clusteredSource, createTestIngress, TEST_CONFIG, TEST_TOKENS } from '../testing/test-ingress.js';
 
 const BOUND_TOKEN = 'bound-token-0123456789abcdef0123456789ab';
 const HEADER_TOKEN = 'header-token-0123456789abcdef0123456789a';
 const CLUSTERED = '/api/v1/signals/clustered';
 
-function draft(index: number, clusterId: string): SignalDraft {
-  return {
-    index,
-    source: 'clustered',
-    sourceType: 'plugin',
-    signalSource: 'clustered',
-    status: 'firing',
-    signalName: 'Clustered',
-    severity: 'high',
-    namespace: 'default',
-    target: { type: 'kubernetes', kind: 'Pod', name: 'p', namespace: 'default', scope: 'default' },
-    clusterId,
-    labels: {},
-    annotations: {},
-    providerData: {},
-    originalPayload: {},
-    deliveryKey: null,
-    fingerprintInput: null,
-  };
-}
-
-const clustered = {
-  name: 'clustered',
-  definition: defineSource({
-    apiVersion: 1,
-    type: 'clustered',
-    signalSource: 'clustered',
-    parse: async () => ({
-      signals: [draft(0, 'prod-east'), draft(1, ''), draft(2, 'Not_Valid')],
-      ignored: [],
-      rejected: [],
-    }),
-  }),
-};
+const clustered = clusteredSource(['prod-east', '', 'Not_Valid']);
 
 let ingress: TestIngress;
 beforeAll(() => {

@@ -4,7 +4,7 @@ import { defineSource } from '@gateway/sources';
 import { waitFor } from '@gateway/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestIngress } from '../testing/test-ingress.js';
-import { bearer, createTestIngress, TEST_TOKENS } from '../testing/test-ingress.js';
+import { bearer, clusteredSource, createTestIngress, pluginDraft, TEST_TOKENS } from '../testing/test-ingress.js';
 
 /** Holds `parse` until the test releases it, to keep a request in flight on purpose. */
 function createGate() {
@@ -25,27 +25,7 @@ function createGate() {
 
 const gate = createGate();
 
-function draft(index: number, overrides: Partial<SignalDraft> = {}): SignalDraft {
-  return {
-    index,
-    source: 'gated',
-    sourceType: 'plugin',
-    signalSource: 'gated',
-    status: 'firing',
-    signalName: 'Gated',
-    severity: 'high',
-    namespace: 'default',
-    target: { type: 'kubernetes', kind: 'Pod', name: 'p', namespace: 'default', scope: 'default' },
-    clusterId: '',
-    labels: {},
-    annotations: {},
-    providerData: {},
-    originalPayload: {},
-    deliveryKey: null,
-    fingerprintInput: null,
-    ...overrides,
-  };
-}
+const draft = (index: number, overrides: Partial<SignalDraft> = {}) => pluginDraft(index, 'gated', overrides);
 
 const extraSources = [
   {
@@ -83,23 +63,7 @@ const extraSources = [
       }),
     }),
   },
-  {
-    name: 'clustered',
-    definition: defineSource({
-      apiVersion: 1,
-      type: 'clustered',
-      signalSource: 'clustered',
-      parse: async () => ({
-        signals: [
-          draft(0, { source: 'clustered', signalSource: 'clustered', clusterId: 'prod-east' }),
-          draft(1, { source: 'clustered', signalSource: 'clustered', clusterId: '' }),
-          draft(2, { source: 'clustered', signalSource: 'clustered', clusterId: 'Not_Valid' }),
-        ],
-        ignored: [],
-        rejected: [],
-      }),
-    }),
-  },
+  clusteredSource(['prod-east', '', 'Not_Valid']),
 ];
 
 let ingress: TestIngress;

@@ -1,6 +1,6 @@
 import type { AuthToken, GatewayConfig, GatewayConfigInput } from '@gateway/config';
 import { GatewayConfigSchema, readEnvTokens } from '@gateway/config';
-import { SIGNAL_QUEUE_NAME } from '@gateway/contracts';
+import { SIGNAL_QUEUE_NAME, type SignalDraft } from '@gateway/contracts';
 import { builtinSources, defineSource } from '@gateway/sources';
 import { createTestRedis, deleteKeysWithPrefix, uniquePrefix } from '@gateway/testkit';
 import { Queue } from 'bullmq';
@@ -79,6 +79,46 @@ export const testSources: SourceInstanceInput[] = [
     }),
   },
 ];
+
+/** A firing Pod signal as the plugin source `source` drafts it. */
+export function pluginDraft(index: number, source: string, overrides: Partial<SignalDraft> = {}): SignalDraft {
+  return {
+    index,
+    source,
+    sourceType: 'plugin',
+    signalSource: source,
+    status: 'firing',
+    signalName: 'PluginSignal',
+    severity: 'high',
+    namespace: 'default',
+    target: { type: 'kubernetes', kind: 'Pod', name: 'p', namespace: 'default', scope: 'default' },
+    clusterId: '',
+    labels: {},
+    annotations: {},
+    providerData: {},
+    originalPayload: {},
+    deliveryKey: null,
+    fingerprintInput: null,
+    ...overrides,
+  };
+}
+
+/** Source `clustered`: one signal per cluster id, each naming that cluster in its payload. */
+export function clusteredSource(clusterIds: readonly string[]): SourceInstanceInput {
+  return {
+    name: 'clustered',
+    definition: defineSource({
+      apiVersion: 1,
+      type: 'clustered',
+      signalSource: 'clustered',
+      parse: async () => ({
+        signals: clusterIds.map((clusterId, index) => pluginDraft(index, 'clustered', { clusterId })),
+        ignored: [],
+        rejected: [],
+      }),
+    }),
+  };
+}
 
 /** The configuration every test ingress starts from; `config` options are merged over it section by section. */
 export const TEST_CONFIG = {

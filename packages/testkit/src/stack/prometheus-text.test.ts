@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { histogramQuantile, parsePrometheusText, readHistogram, sumMetric } from './prometheus-text.js';
+import {
+  declaredMetricNames,
+  histogramQuantile,
+  parsePrometheusText,
+  readHistogram,
+  readMetric,
+  sumMetric,
+} from './prometheus-text.js';
 
 const TEXT = `# HELP gateway_signal_latency_seconds receivedTime to decision
 # TYPE gateway_signal_latency_seconds histogram
@@ -37,5 +44,12 @@ describe('prometheus-text', () => {
       histogramQuantile(readHistogram(samples, 'gateway_signal_latency_seconds', { outcome: 'created' }), 0.99),
     ).toBe(0.1);
     expect(histogramQuantile(readHistogram(samples, 'nothing'), 0.99)).toBeUndefined();
+  });
+
+  it('reads a value straight from text and lists declared metrics, sampled or not', () => {
+    expect(readMetric(TEXT, 'gateway_signals_received_total', { severity: 'critical' })).toBe(7);
+    expect(readMetric(TEXT, 'gateway_signal_latency_seconds_count', { outcome: 'created' })).toBe(10);
+    const text = `${TEXT}# HELP gateway_audit_backlog Audit events not yet delivered\n# TYPE gateway_audit_backlog gauge\n`;
+    expect(declaredMetricNames(text)).toEqual(['gateway_signal_latency_seconds', 'gateway_audit_backlog']);
   });
 });

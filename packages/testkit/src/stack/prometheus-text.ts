@@ -31,6 +31,18 @@ export function sumMetric(samples: readonly MetricSample[], name: string, labels
   return samples.filter((s) => s.name === name && matches(s, labels)).reduce((sum, s) => sum + s.value, 0);
 }
 
+/** `sumMetric` straight from exposition text, for tests that read one value per scrape. */
+export function readMetric(text: string, name: string, labels: Record<string, string> = {}): number {
+  return sumMetric(parsePrometheusText(text), name, labels);
+}
+
+const TYPE_LINE = /^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) /;
+
+/** Every metric the exposition declares (its `# TYPE` lines), with or without samples, in order. */
+export function declaredMetricNames(text: string): string[] {
+  return text.split('\n').flatMap((line) => TYPE_LINE.exec(line)?.[1] ?? []);
+}
+
 export interface HistogramSummary {
   count: number;
   sum: number;
