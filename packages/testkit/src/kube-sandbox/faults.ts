@@ -12,7 +12,7 @@ export interface FaultSettings {
   latencyMs?: number;
   /** Share of matching requests answered with errorStatus; defaults to 1 when errorStatus is set, else 0. */
   errorRate?: number;
-  errorStatus?: 429 | 500 | 503;
+  errorStatus?: 403 | 422 | 429 | 500 | 503;
   /** Sent as Retry-After and details.retryAfterSeconds on injected errors. */
   retryAfterSeconds?: number;
   /** Reset the connection without any response, as an API server that went away. */

@@ -90,6 +90,10 @@ export function gone(message: string): KubeStatus {
 export function injectedFailure(code: number, retryAfterSeconds: number | undefined): KubeStatus {
   const details = retryAfterSeconds !== undefined ? { retryAfterSeconds } : undefined;
   switch (code) {
+    case 403:
+      return failure(403, 'Forbidden', 'forbidden: injected fault', details);
+    case 422:
+      return failure(422, 'Invalid', 'the object is invalid: injected fault', details);
     case 429:
       return failure(429, 'TooManyRequests', 'Too many requests, please try again later.', details);
     case 503:
