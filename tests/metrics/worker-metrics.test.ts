@@ -65,7 +65,8 @@ const creates = (req: SandboxRequestInfo): boolean =>
 
 type Labels = Record<string, string>;
 
-describe('worker metrics', () => {
+// Several 30 s waits in one scenario must fit on a loaded two-core machine.
+describe('worker metrics', { timeout: 120_000 }, () => {
   let stub: DataStorageStub;
   let fx: GatewayFixture;
   let text = '';

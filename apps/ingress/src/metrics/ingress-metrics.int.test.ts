@@ -1,6 +1,6 @@
 import { SignalJobSchema } from '@gateway/contracts';
 import { builtinSources, defineSource } from '@gateway/sources';
-import { readFixtureText, readMetric } from '@gateway/testkit';
+import { readFixtureText, readMetric, waitFor } from '@gateway/testkit';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestIngress, TestIngressOptions } from '../testing/test-ingress.js';
@@ -195,7 +195,10 @@ describe('ingress metrics', () => {
     });
     const pending = post(ingress, PROMETHEUS, body);
     // The request holds its slot while it waits for the rest of its body.
-    await expect.poll(async () => readMetric(await scrape(ingress), 'gateway_http_requests_in_flight')).toBe(1);
+    await waitFor(async () => readMetric(await scrape(ingress), 'gateway_http_requests_in_flight') === 1, {
+      timeoutMs: 10_000,
+      description: 'the request to hold its in-flight slot',
+    });
     finish(TWO_ALERTS);
     await expectStatus(pending, 202);
     expect(readMetric(await scrape(ingress), 'gateway_http_requests_in_flight')).toBe(0);
