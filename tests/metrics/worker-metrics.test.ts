@@ -48,6 +48,8 @@ const METRIC_SCENARIOS: Readonly<Record<string, keyof typeof SCENARIO>> = {
   gateway_retry_attempts_total: 'outage',
   gateway_retry_exhausted_total: 'outage',
   gateway_circuit_breaker_state: 'outage',
+  gateway_circuit_breaker_probes_total: 'outage',
+  gateway_jobs_parked_total: 'outage',
   gateway_queue_depth: 'outage',
   gateway_crd_creation_errors_total: 'refused',
   gateway_jobs_failed_total: 'refused',
@@ -225,6 +227,8 @@ describe('worker metrics', { timeout: 120_000 }, () => {
       ['gateway_retry_exhausted_total', { operation: 'rr.create', error_type: 'service_unavailable' }],
       ['gateway_crd_creation_errors_total', { error_type: 'service_unavailable' }],
       ['gateway_crds_created_total'],
+      ['gateway_circuit_breaker_probes_total', { name: 'k8s-api' }],
+      ['gateway_jobs_parked_total'],
     ]);
     fx.sandbox.faults.set({ errorStatus: 503, match: creates });
     try {
@@ -248,12 +252,15 @@ describe('worker metrics', { timeout: 120_000 }, () => {
     await quiet();
     await until('gateway_circuit_breaker_state', { name: 'k8s-api' }, (v) => v === 0, 'the breaker to close');
     await until('gateway_queue_depth', { state: 'delayed' }, (v) => v === 0, 'no delayed job');
-    const [retries = 0, exhausted = 0, failedCreates, created] = delta(await scrape());
+    const [retries = 0, exhausted = 0, failedCreates, created, probes, parked] = delta(await scrape());
     // Each exhausted create spent its two in-process retries first and then failed its job attempt.
     expect(exhausted).toBeGreaterThanOrEqual(1);
     expect(retries).toBeGreaterThanOrEqual(2 * exhausted);
     expect(failedCreates).toBe(exhausted);
     expect(created).toBe(2);
+    // Only creates fail, so the open breaker's probes succeed and half-open it; runs meeting it open park.
+    expect(probes).toBeGreaterThanOrEqual(1);
+    expect(parked).toBeGreaterThanOrEqual(1);
   });
 
   it(SCENARIO.refused, async () => {
