@@ -25,19 +25,20 @@ export function parseMediaType(header: string): MediaType | undefined {
   const skipWhitespace = () => {
     while (text[at] === ' ' || text[at] === '\t') at++;
   };
+  // Unescaped runs are sliced whole; only a backslash starts a new run (the escaped character opens it).
   const quotedString = (): string | undefined => {
-    let value = '';
-    for (at++; at < text.length; at++) {
-      const ch = text[at]!;
+    const runs: string[] = [];
+    let runStart = ++at;
+    for (; at < text.length; at++) {
+      const ch = text[at];
       if (ch === '"') {
-        at++;
-        return value;
+        runs.push(text.slice(runStart, at++));
+        return runs.join('');
       }
       if (ch === '\\') {
-        at++;
-        if (at === text.length) return undefined;
+        runs.push(text.slice(runStart, at));
+        runStart = ++at;
       }
-      value += text[at];
     }
     return undefined;
   };
