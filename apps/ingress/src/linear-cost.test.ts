@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readPresentedCredential } from './auth/presented-credential.js';
 import { findTokenByDigest, tokenDigest } from './auth/token-digest.js';
 import { compileTrustedProxies, resolveClientIp } from './http/client-ip.js';
+import { decodeJsonBody } from './http/json-body.js';
 import { checkMediaType } from './http/media-type.js';
 import { checkReplayWindow } from './http/replay-window.js';
 import { resolveRequestId } from './http/request-id.js';
@@ -80,6 +81,18 @@ describe('headers', () => {
     await expectLinear((value: string) => resolveRequestId(value, () => 'generated'), {
       'a long id': (n) => 'a'.repeat(n),
       'a long id with a bad end': (n) => `${':'.repeat(n)}!`,
+    });
+  });
+});
+
+describe('json-body', () => {
+  it('decodes bodies and locates syntax errors in linear time', async () => {
+    const bytes = (text: string) => new TextEncoder().encode(text);
+    await expectLinear(decodeJsonBody, {
+      'deep nesting': (n) => bytes(`${'['.repeat(n)}${']'.repeat(n)}`),
+      'deep nesting left open': (n) => bytes(`${'{"a":['.repeat(n)}x`),
+      'a long string of escapes then a bad one': (n) => bytes(`"${'\\u0041'.repeat(n)}\\x"`),
+      'many members then a missing colon': (n) => bytes(`{${'"a":1,'.repeat(n)}"b"}`),
     });
   });
 });

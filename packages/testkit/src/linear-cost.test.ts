@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LINEAR_COST_MAX_RATIO, measureLinearCost } from './linear-cost.js';
+import { LINEAR_COST_MAX_RATIO, measureLinearCost, superLinearInputs } from './linear-cost.js';
 
 const sumCodes = (text: string) => {
   let sum = 0;
@@ -22,5 +22,14 @@ describe('linear-cost', () => {
   it('reports a ratio over the linear bound for a quadratic pass', async () => {
     const { ratio } = await measureLinearCost(countEqualPairs, (n) => 'x'.repeat(n), { n: 150, rounds: 3 });
     expect(ratio).toBeGreaterThan(LINEAR_COST_MAX_RATIO);
+  });
+
+  it('names only the input families that grew faster than linearly', async () => {
+    const failures = await superLinearInputs(
+      (text: string) => (text.startsWith('q') ? countEqualPairs(text) : sumCodes(text)),
+      { linear: (n) => 'x'.repeat(n * 100), quadratic: (n) => 'q'.repeat(n) },
+      { n: 150, rounds: 3 },
+    );
+    expect(Object.keys(failures)).toEqual(['quadratic']);
   });
 });

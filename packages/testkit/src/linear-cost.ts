@@ -67,9 +67,13 @@ async function timeRound<T>(fn: (input: T) => unknown, input: T, iterations: num
   return performance.now() - start;
 }
 
+/** Measurements per input family before it counts as super-linear: load on the machine only ever adds time. */
+const ATTEMPTS = 3;
+
 /**
  * Runs `measureLinearCost` on each named input family and returns the ratios of those that grew faster than
- * linearly: `{}` when all stayed linear, so a failing test names the input and shows its ratio.
+ * linearly: `{}` when all stayed linear, so a failing test names the input and shows its ratio. A family over the
+ * bound is measured again, up to three times, and its lowest ratio counts; a truly super-linear one stays over.
  */
 export async function superLinearInputs<T>(
   fn: (input: T) => unknown,
@@ -78,7 +82,10 @@ export async function superLinearInputs<T>(
 ): Promise<Record<string, number>> {
   const failures: Record<string, number> = {};
   for (const [name, input] of Object.entries(inputs)) {
-    const { ratio } = await measureLinearCost(fn, input, options);
+    let ratio = Number.POSITIVE_INFINITY;
+    for (let attempt = 0; attempt < ATTEMPTS && ratio >= LINEAR_COST_MAX_RATIO; attempt++) {
+      ratio = Math.min(ratio, (await measureLinearCost(fn, input, options)).ratio);
+    }
     if (ratio >= LINEAR_COST_MAX_RATIO) failures[name] = Math.round(ratio * 10) / 10;
   }
   return failures;
