@@ -35,6 +35,18 @@ describe('linear-regexp', () => {
     expect(await expression.evaluate({ text: `${'a'.repeat(5000)}!` })).toBeUndefined();
   });
 
+  it.each([
+    '$replace("a1b22c333", /[0-9]+/, "#")',
+    '$split("a, b,c", /,\\s*/)',
+    '$match("Ab aB", /a(b)/i)',
+    '$contains("x\\nYz", /^Y/im)',
+    '$match("😀a😀a", /a/)',
+  ])('gives JSONata the answers of RegExp for %s', async (text) => {
+    const native = await jsonata(text).evaluate({});
+    const linear = await jsonata(text, { RegexEngine: LinearRegExp as unknown as RegExpConstructor }).evaluate({});
+    expect(linear).toEqual(native);
+  });
+
   it('grows at most linearly with the input even for nested repetition', async () => {
     const nested = new LinearRegExp('^(a+)+$');
     const host = new LinearRegExp('^sns\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?$');
