@@ -1,6 +1,7 @@
 import { readFixture } from '@gateway/testkit';
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { fuzzRuns } from '../support/fuzz-runs.js';
 import {
   type IngressOnly,
   type Posted,
@@ -17,8 +18,7 @@ import {
 // the members every problem has, never a 5xx (the queue and Redis are healthy here, so even a 503 is a failure), and
 // it stays ready. CloudWatch mutations are re-signed so they get past the signature check to the parser.
 
-const RUNS_PER_SOURCE = Number(process.env.FUZZ_RUNS ?? 150);
-const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
+const RUN_OPTIONS = fuzzRuns(150);
 const BODY_LIMIT = 262_144;
 
 /** The alarm fixture's 10-digit account is refused in `topicArns` by the config schema; see cloudwatch.test.ts. */
@@ -327,7 +327,7 @@ describe('source routes under fuzzing', () => {
           statuses.set(posted.status, (statuses.get(posted.status) ?? 0) + 1);
           checkAnswer(target, posted, input, gw.stack.token);
         }),
-        { numRuns: RUNS_PER_SOURCE, ...(SEED === undefined ? {} : { seed: SEED }) },
+        RUN_OPTIONS,
       );
       if (process.env.FUZZ_VERBOSE) console.info(`${name}: statuses ${JSON.stringify([...statuses].sort())}`);
       const ready = await fetch(`${gw.stack.ingressUrl}/readyz`);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { maxHeaderSize } from 'node:http';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { formatProblems, loadConfig } from '@gateway/config';
@@ -12,6 +13,7 @@ import { pino } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createApp } from './app.js';
 import { createRedisHealth } from './health/redis-health.js';
+import { createClientErrorHandler } from './http/client-error.js';
 import { createLifecycle } from './lifecycle/lifecycle.js';
 import { createIngressMetrics } from './metrics/ingress-metrics.js';
 import { pluginParseHooks } from './metrics/plugin-parse-hooks.js';
@@ -189,6 +191,14 @@ const server = serve(
   (info) => {
     logger.info({ port: info.port, configHash: settings.configHash, prefix }, 'ingress listening');
   },
+);
+
+server.on(
+  'clientError',
+  createClientErrorHandler(
+    { maxHeaderBytes: maxHeaderSize, requestTimeoutMs: nodeRequestTimeoutMs },
+    uuidV7Ids.requestId,
+  ),
 );
 
 async function shutdown(signal: string): Promise<void> {

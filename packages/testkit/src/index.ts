@@ -1,6 +1,7 @@
 export * from './crd-validator.js';
 export * from './data-storage-stub.js';
 export * from './kube-sandbox/index.js';
+export * from './linear-cost.js';
 export * from './orchestrator-driver.js';
 export * from './redis-fixture.js';
 export * from './sample-signal.js';

@@ -1,3 +1,4 @@
+import { superLinearInputs } from '@gateway/testkit';
 import { describe, expect, it } from 'vitest';
 import { checkMediaType, parseMediaType } from './media-type.js';
 
@@ -30,5 +31,32 @@ describe('media-type', () => {
     expect(checkMediaType('text/plain', undefined)).toMatchObject({ ok: false, slug: 'unsupported-media-type' });
     expect(checkMediaType('application/json', 'gzip')).toMatchObject({ ok: false, slug: 'unsupported-media-type' });
     expect(checkMediaType('garbage', undefined)).toMatchObject({ ok: false, slug: 'validation-error' });
+  });
+
+  it('keeps the same answers for empty parameters, whitespace and escapes', () => {
+    expect(parseMediaType('text/plain ;; a=1 ;b="x\\"y" ;')?.parameters).toEqual({ a: '1', b: 'x"y' });
+    for (const header of [
+      'text/plain; a=1 b',
+      'text/plain; a="x',
+      'text/plain; a=',
+      'text /plain',
+      'text/plain;a="x\\',
+    ]) {
+      expect(parseMediaType(header), header).toBeUndefined();
+    }
+  });
+
+  it('grows at most linearly on pathological headers', async () => {
+    const failures = await superLinearInputs(
+      parseMediaType,
+      {
+        'empty parameters then a control byte': (n) => `application/json${';  '.repeat(n)}\x01`,
+        'an unterminated quoted string of escapes': (n) => `application/json; a="${'\\"'.repeat(n)}`,
+        'many parameters': (n) => `application/json${'; a=b'.repeat(n)}`,
+        'a long token': (n) => `application/${'j'.repeat(n)}\x01`,
+      },
+      { n: 1000 },
+    );
+    expect(failures).toEqual({});
   });
 });

@@ -14,8 +14,11 @@ export type ClusterIdResolution =
   | { ok: true; clusterId: string /** The payload named another cluster than the token binding. */; conflict: boolean }
   | { ok: false; message: string };
 
+/** DNS-1123 subdomains are at most 253 characters; longer header values are refused before the pattern runs. */
+const MAX_CLUSTER_ID_LENGTH = 253;
+
 export function isValidClusterId(value: string): boolean {
-  return CLUSTER_ID_PATTERN.test(value);
+  return value.length <= MAX_CLUSTER_ID_LENGTH && CLUSTER_ID_PATTERN.test(value);
 }
 
 function chooseClusterId(draft: SignalDraft, context: ClusterIdContext): ClusterIdResolution {

@@ -1,3 +1,4 @@
+import { RE2JS } from 're2js';
 import { z } from 'zod';
 import {
   durationBetween,
@@ -20,14 +21,18 @@ const TopicArnSchema = stringMatching(
   'write it like arn:aws:sns:eu-west-1:123456789012:alarms',
 );
 
+/**
+ * Patterns here are matched against request data, so they must compile on RE2 (linear-time matching, the engine
+ * the sources run them on): no backreferences, no lookaround.
+ */
 const RegexSchema = z.string().check((ctx) => {
   try {
-    new RegExp(ctx.value);
+    RE2JS.compile(RE2JS.translateRegExp(ctx.value));
   } catch (error) {
     reject(
       ctx,
-      `must be a valid regular expression (${(error as Error).message})`,
-      'escape dots as \\. and balance brackets',
+      `must be a valid RE2 regular expression (${(error as Error).message})`,
+      'escape dots as \\. and balance brackets; backreferences and lookaround are not supported',
     );
   }
 });

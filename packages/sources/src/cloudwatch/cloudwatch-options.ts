@@ -1,20 +1,15 @@
 import { z } from 'zod';
+import { linearRegExpProblem } from '../regex/linear-regexp.js';
 
 export const DEFAULT_CERT_HOST_PATTERN = '^sns\\.[a-z0-9-]+\\.amazonaws\\.com(\\.cn)?$';
 
 const HOUR_MS = 3_600_000;
 
-const RegexSource = z.string().refine(
-  (value) => {
-    try {
-      new RegExp(value);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'must be a valid regular expression' },
-);
+/** Matched against hosts taken from request bodies, so it must run on the linear engine (RE2 syntax). */
+const RegexSource = z.string().check((ctx) => {
+  const problem = linearRegExpProblem(ctx.value);
+  if (problem !== undefined) ctx.issues.push({ code: 'custom', input: ctx.value, message: problem });
+});
 
 /**
  * CloudWatch source keys (docs/signals-and-sources.md#aws-cloudwatch-alarms-via-sns); `caFile` and `resolve` let tests

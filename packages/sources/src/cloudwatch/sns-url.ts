@@ -1,3 +1,20 @@
+import { LinearRegExp } from '../regex/linear-regexp.js';
+
+/** RFC 1035: no DNS name is longer, so a longer host is refused before any pattern sees it. */
+const MAX_HOSTNAME_LENGTH = 253;
+
+/** One compiled pattern per configured `certHostPattern`; the options were validated against the same engine. */
+const hostMatchers = new Map<string, LinearRegExp>();
+
+function hostMatcher(pattern: string): LinearRegExp {
+  let matcher = hostMatchers.get(pattern);
+  if (matcher === undefined) {
+    matcher = new LinearRegExp(pattern);
+    hostMatchers.set(pattern, matcher);
+  }
+  return matcher;
+}
+
 export type SnsUrlCheck = { ok: true; url: URL } | { ok: false; detail: string };
 
 /**
@@ -20,7 +37,8 @@ export function checkSnsUrl(
   }
   if (url.protocol !== 'https:') return refuse('must use https');
   if (url.username !== '' || url.password !== '') return refuse('must not carry credentials');
-  if (!new RegExp(hostPattern).test(url.hostname)) return refuse('host does not match certHostPattern');
+  if (url.hostname.length > MAX_HOSTNAME_LENGTH) return refuse(`host is longer than ${MAX_HOSTNAME_LENGTH} characters`);
+  if (!hostMatcher(hostPattern).test(url.hostname)) return refuse('host does not match certHostPattern');
   if (requirePem && !url.pathname.endsWith('.pem')) return refuse('path must end in .pem');
   return { ok: true, url };
 }

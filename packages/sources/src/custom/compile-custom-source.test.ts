@@ -184,19 +184,20 @@ describe('compileCustomSource: configuration problems', () => {
     ]);
   });
 
-  it('refuses regular expressions with nested repetition and $eval', () => {
-    expect(problemsOf(withMapping({ filter: '$contains(dedup_key, /(a+)+$/)', severity: "$eval('1')" }))).toEqual([
+  it('refuses regular expressions RE2 cannot run and $eval', () => {
+    expect(problemsOf(withMapping({ filter: '$contains(dedup_key, /(a)\\1/)', severity: "$eval('1')" }))).toEqual([
       {
         path: 'sources.pagerduty.mapping.filter',
         message:
-          'sources.pagerduty.mapping.filter: regular expression /(a+)+$/ nests repetition (star height 2); ' +
-          'rewrite it so that no repeated group contains another repetition',
+          'sources.pagerduty.mapping.filter: /(a)\\1/ is not a supported regular expression ' +
+          '(error parsing regexp: invalid escape sequence: `\\1`); patterns use RE2 syntax: no backreferences or lookaround',
       },
       {
         path: 'sources.pagerduty.mapping.severity',
         message: 'sources.pagerduty.mapping.severity: $eval is disabled in mappings',
       },
     ]);
+    expect(problemsOf(withMapping({ filter: '$contains(dedup_key, /a(?=b)/)' }))[0]!.message).toContain('RE2 syntax');
     expect(problemsOf(withMapping({ severity: '($e := $eval; $e("1"))' }))[0]!.message).toBe(
       'sources.pagerduty.mapping.severity: $eval is disabled in mappings',
     );

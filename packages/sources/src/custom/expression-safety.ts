@@ -1,11 +1,9 @@
-import { regexStarHeight } from './regex-star-height.js';
-
-const MAX_STAR_HEIGHT = 1;
+import { linearRegExpProblem } from '../regex/linear-regexp.js';
 
 /**
- * Static checks on a compiled JSONata AST (docs/signals-and-sources.md): `$eval` would run text from the payload as an
- * expression, and nested repetition in a regex literal can backtrack for minutes inside one native call.
- * Returns the reasons the expression is refused.
+ * Static checks on a compiled JSONata AST: `$eval` would run text from the payload as an expression, and
+ * regex literals run on the linear engine, which refuses what it cannot run (backreferences, lookaround) here,
+ * at configuration load, rather than on the first request. Returns the reasons the expression is refused.
  */
 export function expressionSafetyProblems(ast: unknown): string[] {
   const problems: string[] = [];
@@ -14,13 +12,8 @@ export function expressionSafetyProblems(ast: unknown): string[] {
     if (typeof node !== 'object' || node === null || visited.has(node)) return;
     visited.add(node);
     if (node instanceof RegExp) {
-      const height = regexStarHeight(node.source);
-      if (height > MAX_STAR_HEIGHT) {
-        problems.push(
-          `regular expression /${node.source}/ nests repetition (star height ${height}); ` +
-            'rewrite it so that no repeated group contains another repetition',
-        );
-      }
+      const problem = linearRegExpProblem(node);
+      if (problem !== undefined) problems.push(problem);
       return;
     }
     const record = node as Record<string, unknown>;

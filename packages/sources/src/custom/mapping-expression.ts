@@ -1,4 +1,5 @@
 import jsonata from 'jsonata';
+import { LinearRegExp } from '../regex/linear-regexp.js';
 import { expressionSafetyProblems } from './expression-safety.js';
 
 /** 50 ms and depth 200 per evaluation; JSONata checks both before every evaluation step. */
@@ -36,6 +37,9 @@ export function compileMappingExpression(key: string, text: string): MappingExpr
       timeout: EVALUATION_TIMEOUT_MS,
       stack: EVALUATION_MAX_DEPTH,
       sequence: EVALUATION_MAX_SEQUENCE,
+      // Regex literals match payload text: a backtracking engine would run inside one native call that the
+      // time box cannot interrupt, RE2 runs in time linear in the text.
+      RegexEngine: LinearRegExp as unknown as RegExpConstructor,
     });
   } catch (error) {
     const { position, message } = error as JsonataError;

@@ -8,12 +8,12 @@ export interface DatadogTags {
 /** `scopes` then `tags`: the scope names what the alert is about, so its values take precedence. */
 export function parseDatadogTags(...lists: string[]): DatadogTags {
   const values: Record<string, string> = {};
-  const all: string[] = [];
+  const all = new Set<string>();
   for (const list of lists) {
     for (const raw of list.split(',')) {
       const tag = raw.trim();
-      if (tag === '' || all.includes(tag)) continue;
-      all.push(tag);
+      if (tag === '' || all.has(tag)) continue;
+      all.add(tag);
       const colon = tag.indexOf(':');
       if (colon <= 0) continue;
       const key = tag.slice(0, colon).trim();
@@ -21,5 +21,5 @@ export function parseDatadogTags(...lists: string[]): DatadogTags {
       if (value !== '' && !Object.hasOwn(values, key)) values[key] = value;
     }
   }
-  return { values, all };
+  return { values, all: [...all] };
 }
