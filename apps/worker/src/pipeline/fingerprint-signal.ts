@@ -1,4 +1,5 @@
 import { computeFingerprint, type NormalizedSignal } from '@gateway/contracts';
+import { globMatches } from './glob-match.js';
 
 export interface FingerprintRule {
   match: { source?: string; signalName?: string; targetType?: string };
@@ -18,19 +19,11 @@ export interface SignalFingerprint {
   strategy: string;
 }
 
-function globToRegExp(glob: string): RegExp {
-  const body = glob
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${body}$`);
-}
-
 function ruleMatches(rule: FingerprintRule, signal: NormalizedSignal): boolean {
   const { source, signalName, targetType } = rule.match;
   if (source !== undefined && source !== signal.source) return false;
   if (targetType !== undefined && targetType !== signal.target?.type) return false;
-  if (signalName !== undefined && !globToRegExp(signalName).test(signal.signalName)) return false;
+  if (signalName !== undefined && !globMatches(signalName, signal.signalName)) return false;
   return true;
 }
 
