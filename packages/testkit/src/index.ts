@@ -1,5 +1,6 @@
 export * from './crd-validator.js';
 export * from './data-storage-stub.js';
+export * from './k8s-manifests.js';
 export * from './kube-sandbox/index.js';
 export * from './linear-cost.js';
 export * from './orchestrator-driver.js';

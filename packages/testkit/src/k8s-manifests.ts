@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { repoRoot } from './test-data.js';
+
+/** One object of a Kubernetes manifest, as parsed; only the fields every object has are typed. */
+export interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  [field: string]: unknown;
+}
+
+export const K8S_BASE_DIR = resolve(repoRoot, 'k8s', 'base');
+
+/** The ConfigMap holding Redis's configuration and the ACL file template. */
+export const REDIS_CONFIG_MAP = 'signal-gateway-redis';
+
+/** Stands for the SHA-256 of the gateway user's password in the ACL template; the Redis container fills it in. */
+export const REDIS_PASSWORD_PLACEHOLDER = 'GATEWAY_PASSWORD_SHA256';
+
+/** Every object the kustomization of `dir` deploys, in its resource order. */
+export function readK8sManifests(dir = K8S_BASE_DIR): K8sObject[] {
+  const kustomization = parseYaml(resolve(dir, 'kustomization.yaml'))[0] as { resources?: string[] } | undefined;
+  return (kustomization?.resources ?? []).flatMap((file) => parseYaml(resolve(dir, file)) as K8sObject[]);
+}
+
+export function findK8sObject(objects: readonly K8sObject[], kind: string, name: string): K8sObject {
+  const found = objects.find((object) => object.kind === kind && object.metadata.name === name);
+  if (!found) throw new Error(`no ${kind} ${name} in the manifests`);
+  return found;
+}
+
+/** A data entry of a ConfigMap (or the `stringData` of a Secret). */
+export function k8sDataEntry(object: K8sObject, key: string): string {
+  const data = (object.data ?? object.stringData) as Record<string, string> | undefined;
+  const value = data?.[key];
+  if (value === undefined) throw new Error(`${object.kind} ${object.metadata.name} has no entry ${key}`);
+  return value;
+}
+
+/**
+ * The ACL file the deployed Redis runs with for `password`, built exactly as its container does, so a test
+ * Redis enforces the same rules as production.
+ */
+export function deployedRedisAcl(password: string, objects = readK8sManifests()): string {
+  const template = k8sDataEntry(findK8sObject(objects, 'ConfigMap', REDIS_CONFIG_MAP), 'users.acl');
+  const digest = createHash('sha256').update(password).digest('hex');
+  return template.replaceAll(REDIS_PASSWORD_PLACEHOLDER, digest);
+}
+
+function parseYaml(path: string): unknown[] {
+  return parseAllDocuments(readFileSync(path, 'utf8')).map((document) => {
+    if (document.errors.length > 0) throw new Error(`${path}: ${document.errors[0]?.message}`);
+    return document.toJS() as unknown;
+  });
+}
