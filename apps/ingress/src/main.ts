@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { maxHeaderSize } from 'node:http';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { formatProblems, loadConfig } from '@gateway/config';
+import { formatProblems, loadConfig, redactForLog, redisCredentialsProblem } from '@gateway/config';
 import { SIGNAL_QUEUE_NAME } from '@gateway/contracts';
 import type { LoadedSourcePlugin } from '@gateway/sources';
 import { builtinSources, loadSourcePlugins, SourcePluginLoadError } from '@gateway/sources';
@@ -51,6 +51,7 @@ const logger = pino({
   base: { service: 'ingress', version, pod: hostname() },
   timestamp: pino.stdTimeFunctions.isoTime,
   formatters: { level: (label) => ({ level: label }) },
+  serializers: { err: (err: Error) => redactForLog(pino.stdSerializers.err(err)) },
   // SPEC §3.7: credentials never reach the log, whatever object a log call is handed.
   redact: {
     paths: [
@@ -140,6 +141,8 @@ const drainDelayMs = config.shutdown.drainDelay;
 const redis = new Redis(config.redis.url, producerRedisOptions());
 let lastRedisErrorLoggedAt = 0;
 redis.on('error', (error) => {
+  const refused = redisCredentialsProblem(error);
+  if (refused) failConfig(refused);
   // ioredis reports every failed reconnect; one line per 10 s says the same without flooding.
   const now = Date.now();
   if (now - lastRedisErrorLoggedAt > 10_000) {

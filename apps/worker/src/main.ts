@@ -5,7 +5,14 @@
  */
 import { hostname } from 'node:os';
 import { createAuditShipper, createDataStorageSink, createJsonlFileSink } from '@gateway/audit';
-import { DEFAULT_SERVICE_ACCOUNT_TOKEN_FILE, formatProblems, type GatewayConfig, loadConfig } from '@gateway/config';
+import {
+  DEFAULT_SERVICE_ACCOUNT_TOKEN_FILE,
+  formatProblems,
+  type GatewayConfig,
+  loadConfig,
+  redactForLog,
+  redisCredentialsProblem,
+} from '@gateway/config';
 import { DEFAULT_QUEUE_PREFIX, SIGNAL_QUEUE_NAME } from '@gateway/contracts';
 import { serve } from '@hono/node-server';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -49,6 +56,7 @@ const logger = pino({
   base: { service: 'worker', pod: podName },
   timestamp: pino.stdTimeFunctions.isoTime,
   formatters: { level: (label) => ({ level: label }) },
+  serializers: { err: (err: Error) => redactForLog(pino.stdSerializers.err(err)) },
   redact: ['req.headers.authorization', 'req.headers.cookie', '*.token', '*.password'],
 });
 for (const warning of loaded.warnings) logger.warn({ path: warning.path }, warning.message);
@@ -63,7 +71,15 @@ const commands = new Redis(config.redis.url, redisOptions);
 const queueConnection = new Redis(config.redis.url, redisOptions);
 const auditConnection = new Redis(config.redis.url, redisOptions);
 for (const connection of [commands, queueConnection, auditConnection]) {
-  connection.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
+  connection.on('error', (err) => {
+    const refused = redisCredentialsProblem(err);
+    if (refused) {
+      process.stderr.write(`config rejected: ${refused}\n`);
+      logger.fatal(refused);
+      process.exit(EXIT_CONFIG_INVALID);
+    }
+    logger.warn({ err: { message: err.message } }, 'redis connection error');
+  });
 }
 
 const kubeConfig = new KubeConfig();
@@ -262,6 +278,8 @@ const shipper = createAuditShipper({
 // View of the queue for the reconciler, the depth gauge and the breaker gate's promotion of delayed jobs;
 // jobs are consumed by `worker` only.
 const queue = new Queue(SIGNAL_QUEUE_NAME, { connection: commands, prefix });
+// Without a listener an 'error' event is thrown, and the uncaught error would print its command arguments.
+queue.on('error', (err) => logger.debug({ err }, 'queue view error'));
 const breakerGate = createBreakerGate({
   worker,
   promoteDelayed: () => queue.promoteJobs(),

@@ -21,20 +21,30 @@ export function looksLikeSecretKey(key: string): boolean {
   return isSecretKey(key) || SECRET_KEYS.some((secretKey) => editDistance(key.toLowerCase(), secretKey) <= 2);
 }
 
-const URL_PASSWORD = /^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@/]+@/i;
+// Anywhere in the text, and up to the last `@` of the authority: a password may itself hold an unescaped `@`.
+const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/?#@]*:)[^\s/?#]*@/gi;
 
 function redactUrlPassword(value: string): string {
   return value.replace(URL_PASSWORD, `$1${REDACTED}@`);
 }
 
 /** Deep copy with every secret replaced by `<redacted>`, including passwords embedded in URLs (`redis://:pw@host`). */
-export function redactValue<T>(value: T): T {
+export function redactValue<T>(value: T, isSecret: (key: string) => boolean = isSecretKey): T {
   if (typeof value === 'string') return redactUrlPassword(value) as T;
-  if (Array.isArray(value)) return value.map((item) => redactValue(item)) as T;
+  if (Array.isArray(value)) return value.map((item) => redactValue(item, isSecret)) as T;
   if (!isPlainObject(value)) return value;
   const copy: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
-    copy[key] = isSecretKey(key) && item !== undefined && item !== null ? REDACTED : redactValue(item);
+    copy[key] = isSecret(key) && item !== undefined && item !== null ? REDACTED : redactValue(item, isSecret);
   }
   return copy as T;
+}
+
+/**
+ * What a log line may show of an error or other value: Redis client errors carry the failed command's
+ * `args` (the user and password for AUTH, signal payloads for scripts) and messages may quote a URL with
+ * its password, so both are redacted along with every secret key.
+ */
+export function redactForLog<T>(value: T): T {
+  return redactValue(value, (key) => key === 'args' || isSecretKey(key));
 }
