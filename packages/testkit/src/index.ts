@@ -5,6 +5,7 @@ export * from './kube-sandbox/index.js';
 export * from './linear-cost.js';
 export * from './orchestrator-driver.js';
 export * from './redis-fixture.js';
+export * from './redis-server.js';
 export * from './sample-signal.js';
 export * from './stack/index.js';
 export * from './test-data.js';

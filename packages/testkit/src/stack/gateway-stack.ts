@@ -39,6 +39,8 @@ export interface GatewayStackOptions {
   /** Which apps to start now (default both). The other keeps its reserved port and can be started by `restart`. */
   apps?: readonly GatewayAppName[];
   redisUrl?: string;
+  /** A PEM file both apps trust besides the system CAs (`NODE_EXTRA_CA_CERTS`), e.g. for a `rediss://` test Redis. */
+  extraCaCertsFile?: string;
   /** Default: a fresh unique prefix, so stacks share one Redis without seeing each other's jobs. */
   queuePrefix?: string;
   /** Bearer token accepted by the ingress (default: random). */
@@ -135,6 +137,7 @@ export async function startGatewayStack(options: GatewayStackOptions = {}): Prom
       QUEUE_PREFIX: queuePrefix,
       LOG_LEVEL: options.logLevel ?? 'info',
     };
+    if (options.extraCaCertsFile) env.NODE_EXTRA_CA_CERTS = options.extraCaCertsFile;
     if (name === 'ingress') {
       env.PORT = String(ingressPort);
       env.GATEWAY_AUTH_TOKENS = token;
