@@ -45,13 +45,17 @@ describe('redis acl and tls', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  const start = async (password: string, apps?: readonly GatewayAppName[]): Promise<GatewayStack> => {
+  const start = async (
+    password: string,
+    apps?: readonly GatewayAppName[],
+    // The deployed ACL allows the default prefix only, as the Deployments use.
+    queuePrefix = DEFAULT_QUEUE_PREFIX,
+  ): Promise<GatewayStack> => {
     const stack = await startGatewayStack({
       ...(apps ? { apps } : {}),
       redisUrl: redis.url('gateway', password),
       extraCaCertsFile: redis.caFile,
-      // The deployed ACL allows the default prefix only, as the Deployments use.
-      queuePrefix: DEFAULT_QUEUE_PREFIX,
+      queuePrefix,
       kubeconfig,
       remediationNamespace: NAMESPACE,
       auditFilePath: join(dir, `audit-${stacks.length}.jsonl`),
@@ -119,4 +123,28 @@ describe('redis acl and tls', () => {
       expect(failure.message).not.toContain(wrong);
     },
   );
+
+  it('logs a refused Redis command without its arguments', async ({ onTestFailed }) => {
+    // A prefix outside the ACL's key pattern: PING passes, so the ingress is ready, but every keyed command is refused.
+    const stack = await start(PASSWORD, ['ingress'], 'outside-acl');
+    onTestFailed(() => console.error(stack.logs()));
+    const pod = `acl-${randomBytes(6).toString('hex')}`;
+    const response = await postWebhook(
+      stack.ingressUrl,
+      stack.token,
+      alertmanagerWebhook([
+        { alertname: 'KubePodCrashLooping', namespace: 'shop', pod, startsAt: new Date().toISOString() },
+      ]),
+      { retryUnavailable: false },
+    );
+    expect(response.status).toBe(503);
+    // The depth sampler logs the refused XLEN as it comes from the client, command and all.
+    const logged = await waitFor(
+      () => stack.output('ingress').find((line) => line.includes('NOPERM') && line.includes('"command"')) ?? false,
+      { timeoutMs: 10_000, description: 'a refused command in the ingress log' },
+    );
+    expect(logged).toContain('"args":"<redacted>"');
+    expect(stack.logs()).not.toContain('outside-acl:');
+    expect(stack.logs()).not.toContain(PASSWORD);
+  });
 });
