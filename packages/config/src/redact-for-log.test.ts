@@ -1,3 +1,4 @@
+import { superLinearInputs } from '@gateway/testkit';
 import { describe, expect, it } from 'vitest';
 import { redisCredentialsProblem } from './redis-credentials.js';
 import { redactForLog } from './secrets.js';
@@ -41,5 +42,18 @@ describe('redisCredentialsProblem', () => {
     expect(redisCredentialsProblem(new Error("NOPERM this user has no permissions to run the 'keys' command"))).toBe(
       undefined,
     );
+  });
+});
+
+describe('redactForLog cost', () => {
+  it('redacts URL passwords in linear time on long and pathological messages', async () => {
+    const inputs = {
+      letters: (n: number) => 'a'.repeat(n),
+      schemes: (n: number) => 'redis'.repeat(n),
+      separators: (n: number) => '://a:'.repeat(n),
+      'password without @': (n: number) => `redis://user:${'p:'.repeat(n)}`,
+      'many @': (n: number) => `redis://user:${'@'.repeat(n)}`,
+    };
+    expect(await superLinearInputs(redactForLog, inputs, { n: 2_000 })).toEqual({});
   });
 });

@@ -22,10 +22,11 @@ export function looksLikeSecretKey(key: string): boolean {
 }
 
 // Anywhere in the text, and up to the last `@` of the authority: a password may itself hold an unescaped `@`.
-const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/?#@]*:)[^\s/?#]*@/gi;
+// Matching starts at `://`, never at the scheme, so a long run of letters costs one pass, not one per letter.
+const URL_PASSWORD = /:\/\/([^\s:/?#@]*):[^\s/?#]*@/g;
 
 function redactUrlPassword(value: string): string {
-  return value.replace(URL_PASSWORD, `$1${REDACTED}@`);
+  return value.replace(URL_PASSWORD, `://$1:${REDACTED}@`);
 }
 
 /** Deep copy with every secret replaced by `<redacted>`, including passwords embedded in URLs (`redis://:pw@host`). */
