@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { formatProblems, loadConfig } from '@gateway/config';
+import { createRestartRequiredProbe, formatProblems, loadConfig, readinessConfigDetail } from '@gateway/config';
 import { SIGNAL_QUEUE_NAME } from '@gateway/contracts';
 import type { LoadedSourcePlugin } from '@gateway/sources';
 import { builtinSources, loadSourcePlugins, SourcePluginLoadError } from '@gateway/sources';
@@ -9,6 +9,7 @@ import { serve } from '@hono/node-server';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
+import { PinoPretty } from 'pino-pretty';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createApp } from './app.js';
 import { createRedisHealth } from './health/redis-health.js';
@@ -24,6 +25,7 @@ import { authDisabled } from './routes/metrics-route.js';
 import { systemClock } from './runtime/clock.js';
 import { uuidV7Ids } from './runtime/ids.js';
 import { formatSettingsProblems } from './settings/format-settings-problems.js';
+import { ingressProcessSettingsFromConfig } from './settings/ingress-process-settings.js';
 import { IngressSettingsError } from './settings/ingress-settings-error.js';
 import type { BuiltIngressSettings } from './settings/ingress-settings-from-config.js';
 import { ingressSettingsFromConfig } from './settings/ingress-settings-from-config.js';
@@ -43,31 +45,35 @@ if (!loaded.ok) {
   process.exit(EXIT_CONFIG);
 }
 const config = loaded.config;
+const processSettings = ingressProcessSettingsFromConfig(config);
 
-const logger = pino({
-  level: config.logging.level,
-  base: { service: 'ingress', version, pod: hostname() },
-  timestamp: pino.stdTimeFunctions.isoTime,
-  formatters: { level: (label) => ({ level: label }) },
-  // SPEC §3.7: credentials never reach the log, whatever object a log call is handed.
-  redact: {
-    paths: [
-      'authorization',
-      'cookie',
-      'token',
-      '*.authorization',
-      '*.cookie',
-      '*.token',
-      'headers.authorization',
-      'headers.cookie',
-      'headers["x-hub-signature"]',
-      'headers["x-grafana-alerting-signature"]',
-      'req.headers.authorization',
-      'req.headers.cookie',
-    ],
-    censor: '[REDACTED]',
+const logger = pino(
+  {
+    level: processSettings.logging.level,
+    base: { service: 'ingress', version, pod: hostname() },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    // SPEC §3.7: credentials never reach the log, whatever object a log call is handed.
+    redact: {
+      paths: [
+        'authorization',
+        'cookie',
+        'token',
+        '*.authorization',
+        '*.cookie',
+        '*.token',
+        'headers.authorization',
+        'headers.cookie',
+        'headers["x-hub-signature"]',
+        'headers["x-grafana-alerting-signature"]',
+        'req.headers.authorization',
+        'req.headers.cookie',
+      ],
+      censor: '[REDACTED]',
+    },
   },
-});
+  processSettings.logging.format === 'pretty' ? PinoPretty({ sync: true }) : pino.destination(1),
+);
 for (const warning of loaded.warnings) logger.warn({ path: warning.path }, warning.message);
 
 /** Startup problems the schema cannot see (files, adapters): the same stderr line and exit code as invalid config. */
@@ -77,16 +83,11 @@ function failConfig(message: string, report = `config rejected: ${message}`): ne
   process.exit(EXIT_CONFIG);
 }
 
-if (config.server.tls !== undefined) {
-  // Serving plain HTTP where TLS was asked for would expose tokens on the wire.
-  failConfig('server.tls is not supported by the ingress yet; terminate TLS in front of it and remove server.tls');
-}
-
 // Plugins are code: imported once here, from where the configuration file lives, never on reload (SPEC §5.8).
 const configPath = process.env.GATEWAY_CONFIG;
 let plugins: Map<string, LoadedSourcePlugin>;
 try {
-  plugins = await loadSourcePlugins(config.plugins, {
+  plugins = await loadSourcePlugins(processSettings.plugins, {
     baseDir: configPath ? dirname(resolve(configPath)) : process.cwd(),
   });
 } catch (error) {
@@ -133,9 +134,9 @@ if (authDisabled(settings)) {
   setInterval(warnAuthDisabled, AUTH_DISABLED_REMINDER_MS).unref();
 }
 
-const prefix = config.redis.prefix;
-const drainDelayMs = config.shutdown.drainDelay;
-const redis = new Redis(config.redis.url, producerRedisOptions());
+const prefix = processSettings.redis.prefix;
+const drainDelayMs = processSettings.shutdown.drainDelayMs;
+const redis = new Redis(processSettings.redis.url, producerRedisOptions());
 let lastRedisErrorLoggedAt = 0;
 redis.on('error', (error) => {
   // ioredis reports every failed reconnect; one line per 10 s says the same without flooding.
@@ -149,6 +150,11 @@ const queue = new Queue(SIGNAL_QUEUE_NAME, { connection: redis, prefix });
 queue.on('error', (error) => logger.debug({ err: error }, 'signal queue error'));
 
 const lifecycle = createLifecycle();
+const restartRequired = createRestartRequiredProbe({
+  running: config,
+  load: () => loadConfig({ env: process.env }),
+  nowMs: () => Date.now(),
+});
 const queueDepth = createQueueDepthSampler({
   counts: bullMqQueueCounts(queue),
   auditBacklog: redisAuditBacklog(redis, prefix),
@@ -170,20 +176,21 @@ const app = createApp({
   logger,
   metrics,
   dashboardQueue: queue,
+  configDetail: () => readinessConfigDetail(restartRequired.report(), loaded.warnings),
 });
 
 const nodeRequestTimeoutMs = settings.server.requestTimeoutMs + NODE_REQUEST_TIMEOUT_MARGIN_MS;
 const server = serve(
   {
     fetch: app.fetch,
-    port: config.server.port,
+    port: processSettings.port,
     hostname: '0.0.0.0',
     // The app answers 503 at server.requestTimeout; Node's own limit is a backstop for bodies that never end.
     serverOptions: {
       requestTimeout: nodeRequestTimeoutMs,
       // Node refuses to start with headersTimeout above requestTimeout; a slower header phase cannot finish anyway.
-      headersTimeout: Math.min(config.server.headersTimeout, nodeRequestTimeoutMs),
-      keepAliveTimeout: config.server.keepAliveTimeout,
+      headersTimeout: Math.min(processSettings.headersTimeoutMs, nodeRequestTimeoutMs),
+      keepAliveTimeout: processSettings.keepAliveTimeoutMs,
     },
   },
   (info) => {
@@ -197,7 +204,7 @@ async function shutdown(signal: string): Promise<void> {
   const forceExit = setTimeout(() => {
     logger.error('shutdown timed out; exiting');
     process.exit(1);
-  }, drainDelayMs + config.shutdown.timeout);
+  }, drainDelayMs + processSettings.shutdown.timeoutMs);
   forceExit.unref();
   await new Promise((resolve) => setTimeout(resolve, drainDelayMs));
   lifecycle.beginClosingConnections();

@@ -2,7 +2,6 @@ import { computeFingerprint, type NormalizedSignal } from '@gateway/contracts';
 
 export interface FingerprintRule {
   match: { source?: string; signalName?: string; targetType?: string };
-  strategy?: string;
   extraLabels?: string[];
 }
 
@@ -36,17 +35,16 @@ function ruleMatches(rule: FingerprintRule, signal: NormalizedSignal): boolean {
 
 /**
  * SPEC §6.1–6.3: resolved signals go through the same function so they map to the window of their firing
- * twin. Only the default strategy exists so far; the strategy name is still recorded on the RR.
+ * twin. Only the default strategy is built; configuration refuses the others until they land.
  */
 export function fingerprintSignal(signal: NormalizedSignal, settings: FingerprintSettings): SignalFingerprint {
   const rule = settings.rules.find((candidate) => ruleMatches(candidate, signal));
-  const strategy = rule?.strategy ?? settings.strategy;
   const target = signal.target ?? { kind: 'Unknown', name: 'unknown', scope: signal.namespace || 'default' };
   let base = signal.fingerprintInput ?? `${signal.signalName}:${target.scope}:${target.kind}:${target.name}`;
   for (const label of rule?.extraLabels ?? []) base += `:${label}=${signal.labels[label] ?? ''}`;
   const clusterPrefix = settings.clusterScoped && signal.clusterId ? signal.clusterId : undefined;
   return {
     fingerprint: computeFingerprint({ signalName: signal.signalName, fingerprintInput: base, clusterPrefix }),
-    strategy,
+    strategy: settings.strategy,
   };
 }
