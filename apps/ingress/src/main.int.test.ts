@@ -105,6 +105,39 @@ describe.skipIf(!hasDist)('ingress main (built dist/main.js; run `pnpm exec tsc 
     expect(output).not.toContain(TOKEN);
   });
 
+  it('warns that tracing is not built when OTEL_EXPORTER_OTLP_ENDPOINT is set, in pretty log lines', async () => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const traced = startManagedProcess({
+      name: 'ingress-otel',
+      args: [distMain],
+      env: {
+        ...baseChildEnv(),
+        PORT: String(port),
+        REDIS_URL: testRedisUrl(),
+        QUEUE_PREFIX: prefix,
+        GATEWAY_AUTH_TOKENS: TOKEN,
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel:4318',
+        GATEWAY_CFG__LOGGING__FORMAT: 'pretty',
+        GATEWAY_CFG__SHUTDOWN__DRAIN_DELAY: '0',
+      },
+      readyUrl: `${base}/readyz`,
+      readyTimeoutMs: 15_000,
+    });
+    try {
+      await traced.waitReady();
+      const ready = (await (await fetch(`${base}/readyz`)).json()) as { warnings?: string[] };
+      expect(ready.warnings).toEqual([
+        expect.stringMatching(/^OTEL_EXPORTER_OTLP_ENDPOINT: tracing is not built in this version/),
+      ]);
+      const warning = traced.output().find((line) => line.includes('tracing is not built in this version'));
+      expect(warning).toMatch(/WARN/);
+      expect(warning).not.toMatch(/^[!]?\s*\{/);
+    } finally {
+      expect(await traced.stop('SIGTERM', 5_000)).toEqual({ code: 0, signal: null });
+    }
+  });
+
   it('starts without any token but warns that every signal request will get 401', async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
@@ -151,6 +184,25 @@ describe.skipIf(!hasDist)('ingress main (built dist/main.js; run `pnpm exec tsc 
     expect(stderr.join('\n')).toContain('config rejected (2 problems)');
     expect(stderr.join('\n')).toContain('queue.lowWaterMark: got 60000; rule: must be below queue.highWaterMark');
     expect(stderr.join('\n')).toContain('server.bodyLimit: got 1; rule: unknown key');
+  });
+
+  it('exits 78 naming a key whose feature is not built, while OTEL_EXPORTER_OTLP_ENDPOINT adds no problem', async () => {
+    const refused = startManagedProcess({
+      name: 'ingress-refused-key',
+      args: [distMain],
+      env: {
+        ...baseChildEnv(),
+        REDIS_URL: testRedisUrl(),
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel:4318',
+        GATEWAY_CFG__RELOAD__WATCH: 'false',
+      },
+    });
+    expect(await refused.exited()).toEqual({ code: 78, signal: null });
+    const stderr = refused.output().filter((line) => line.startsWith('!'));
+    expect(stderr.join('\n')).toContain('config rejected (1 problem)');
+    expect(stderr.join('\n')).toContain(
+      'reload.watch: got false; rule: is not supported in this version; the configuration reload work brings it',
+    );
   });
 
   it('exits 78 naming an enabled source whose type has no adapter', async () => {
