@@ -66,12 +66,12 @@ export function onlyDefaultSupported<const T extends readonly [string, ...string
  * deployments that never asked this gateway for traces; it is reported instead (log line and `/readyz`).
  */
 export function tracingEnvWarnings(env: Readonly<Record<string, string | undefined>>): ConfigWarning[] {
-  const endpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
-  if (endpoint === undefined || endpoint === '') return [];
+  if ((env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() ?? '') === '') return [];
   return [
     {
       path: 'OTEL_EXPORTER_OTLP_ENDPOINT',
-      message: `tracing is not built in this version, so no traces are sent to ${endpoint}; ${UPCOMING_WORK.tracing} brings it`,
+      // The endpoint itself stays out: /readyz is unauthenticated and the URL may carry credentials.
+      message: `tracing is not built in this version, so no traces are sent; ${UPCOMING_WORK.tracing} brings it`,
     },
   ];
 }

@@ -51,6 +51,7 @@ function requireHmacForSignature(ctx: HmacSourceCheck): void {
     );
   }
 }
+
 const ContentTypesSchema = z.array(nonEmptyString());
 
 export const AlertmanagerSourceSchema = section({
