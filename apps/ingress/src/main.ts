@@ -8,7 +8,7 @@ import { builtinSources, loadSourcePlugins, SourcePluginLoadError } from '@gatew
 import { serve } from '@hono/node-server';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
+import { type LoggerOptions, pino } from 'pino';
 import { PinoPretty } from 'pino-pretty';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createApp } from './app.js';
@@ -47,31 +47,32 @@ if (!loaded.ok) {
 const config = loaded.config;
 const processSettings = ingressProcessSettingsFromConfig(config);
 
-const logger = pino(
-  {
-    level: processSettings.logging.level,
-    base: { service: 'ingress', version, pod: hostname() },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
-    // SPEC §3.7: credentials never reach the log, whatever object a log call is handed.
-    redact: {
-      paths: [
-        'authorization',
-        'cookie',
-        'token',
-        '*.authorization',
-        '*.cookie',
-        '*.token',
-        'headers.authorization',
-        'headers.cookie',
-        'headers["x-hub-signature"]',
-        'headers["x-grafana-alerting-signature"]',
-        'req.headers.authorization',
-        'req.headers.cookie',
-      ],
-      censor: '[REDACTED]',
-    },
+const loggerOptions: LoggerOptions = {
+  level: processSettings.logging.level,
+  base: { service: 'ingress', version, pod: hostname() },
+  timestamp: pino.stdTimeFunctions.isoTime,
+  formatters: { level: (label) => ({ level: label }) },
+  // SPEC §3.7: credentials never reach the log, whatever object a log call is handed.
+  redact: {
+    paths: [
+      'authorization',
+      'cookie',
+      'token',
+      '*.authorization',
+      '*.cookie',
+      '*.token',
+      'headers.authorization',
+      'headers.cookie',
+      'headers["x-hub-signature"]',
+      'headers["x-grafana-alerting-signature"]',
+      'req.headers.authorization',
+      'req.headers.cookie',
+    ],
+    censor: '[REDACTED]',
   },
+};
+const logger = pino(
+  loggerOptions,
   processSettings.logging.format === 'pretty' ? PinoPretty({ sync: true }) : pino.destination(1),
 );
 for (const warning of loaded.warnings) logger.warn({ path: warning.path }, warning.message);

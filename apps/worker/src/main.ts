@@ -11,7 +11,7 @@ import { serve } from '@hono/node-server';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
+import { type LoggerOptions, pino } from 'pino';
 import { PinoPretty } from 'pino-pretty';
 import { createAuditTemplates } from './audit/audit-templates.js';
 import { createRedisWindowStore } from './dedup/index.js';
@@ -44,14 +44,15 @@ const configHash = loaded.configHash;
 const prefix = settings.redis.prefix;
 const podName = process.env.HOSTNAME ?? hostname();
 
+const loggerOptions: LoggerOptions = {
+  level: settings.logging.level,
+  base: { service: 'worker', pod: podName },
+  timestamp: pino.stdTimeFunctions.isoTime,
+  formatters: { level: (label) => ({ level: label }) },
+  redact: ['req.headers.authorization', 'req.headers.cookie', '*.token', '*.password'],
+};
 const logger = pino(
-  {
-    level: settings.logging.level,
-    base: { service: 'worker', pod: podName },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
-    redact: ['req.headers.authorization', 'req.headers.cookie', '*.token', '*.password'],
-  },
+  loggerOptions,
   settings.logging.format === 'pretty' ? PinoPretty({ sync: true }) : pino.destination(1),
 );
 for (const warning of loaded.warnings) logger.warn({ path: warning.path }, warning.message);

@@ -51,7 +51,7 @@ export interface SourceInstance {
   rateLimitStatus: 429 | 503;
   /** Overrides `rateLimits.perSource` for this source. */
   rateLimit?: RateLimit;
-  /** Off: the adapter's delivery key is dropped, so a redelivery counts as a new occurrence (SPEC §7.8). */
+  /** Off: the adapter's delivery key is dropped, so a redelivery counts as a new occurrence. */
   deliveryDedup: boolean;
 }
 

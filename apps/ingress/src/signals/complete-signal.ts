@@ -8,7 +8,7 @@ export interface DeliveryContext {
   principal: Principal;
   clientIp: string;
   configHash: string;
-  /** `sources.<name>.deliveryDedup`: without it the worker cannot recognise a redelivery (SPEC §7.8). */
+  /** `sources.<name>.deliveryDedup`: without it the worker cannot recognise a redelivery. */
   deliveryDedup: boolean;
 }
 

@@ -7,7 +7,7 @@ import type { CircuitBreakerSettings, HoldTerminalOptions, RetryPolicy } from '.
 import type { PipelineSettings } from '../pipeline/process-signal.js';
 import type { WindowReconcilerSettings } from '../reconcile/window-reconciler.js';
 
-/** Entries the flusher pops per round: SPEC §7.6 bounds one round at 500. */
+/** Entries the flusher pops per round, so one round's status writes stay bounded. */
 const FLUSH_BATCH_LIMIT = 500;
 /** Completed jobs are only kept for the dashboard and the reconciler's job-state lookups. */
 const COMPLETED_RETENTION = { age: 3600, count: 10_000 } as const;
@@ -102,7 +102,7 @@ export function workerSettingsFromConfig(config: GatewayConfig): WorkerSettings 
     queueWorker: {
       concurrency: config.worker.concurrency,
       lockDuration: config.worker.lockDuration,
-      // Crashed workers' jobs must always run again elsewhere (SPEC §10.1), as soon as their lock lapses.
+      // Crashed workers' jobs must always run again elsewhere, as soon as their lock lapses.
       maxStalledCount: 1000,
       stalledInterval: config.worker.lockDuration,
       removeOnComplete: COMPLETED_RETENTION,

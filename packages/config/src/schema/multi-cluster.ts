@@ -3,7 +3,7 @@ import { notSupported, onlyDefaultSupported } from '../not-supported.js';
 import { nonEmptyString, reject, section } from '../rules.js';
 import { CLUSTER_ID_PATTERN } from './cluster-id.js';
 
-/** SPEC §12. Only hub routing is built: every RR goes to the hub, labelled with its cluster. */
+/** Only hub routing is built: every RR goes to the hub, labelled with its cluster. */
 export const MultiClusterConfigSchema = section({
   enabled: z.boolean().prefault(false),
   routing: onlyDefaultSupported(['hub', 'per-cluster'], 'hub', 'multiCluster'),
