@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { createRestartRequiredProbe, formatProblems, loadConfig, readinessConfigDetail } from '@gateway/config';
+import {
+  createRestartRequiredProbe,
+  formatProblems,
+  loadConfig,
+  readinessConfigDetail,
+  tracingEnvWarnings,
+} from '@gateway/config';
 import { SIGNAL_QUEUE_NAME } from '@gateway/contracts';
 import type { LoadedSourcePlugin } from '@gateway/sources';
 import { builtinSources, loadSourcePlugins, SourcePluginLoadError } from '@gateway/sources';
@@ -177,7 +183,8 @@ const app = createApp({
   logger,
   metrics,
   dashboardQueue: queue,
-  configDetail: () => readinessConfigDetail(restartRequired.report(), loaded.warnings),
+  // Only the tracing warning: /readyz is unauthenticated, and the others describe credentials.
+  configDetail: () => readinessConfigDetail(restartRequired.report(), tracingEnvWarnings(process.env)),
 });
 
 const nodeRequestTimeoutMs = settings.server.requestTimeoutMs + NODE_REQUEST_TIMEOUT_MARGIN_MS;

@@ -5,7 +5,13 @@
  */
 import { hostname } from 'node:os';
 import { createAuditShipper, createDataStorageSink, createJsonlFileSink } from '@gateway/audit';
-import { createRestartRequiredProbe, formatProblems, loadConfig, readinessConfigDetail } from '@gateway/config';
+import {
+  createRestartRequiredProbe,
+  formatProblems,
+  loadConfig,
+  readinessConfigDetail,
+  tracingEnvWarnings,
+} from '@gateway/config';
 import { SIGNAL_QUEUE_NAME } from '@gateway/contracts';
 import { serve } from '@hono/node-server';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -224,7 +230,8 @@ let redisReady = false;
 const app = createWorkerApp({
   registry: metrics.registry,
   configHash: () => configHash,
-  configDetail: () => readinessConfigDetail(restartRequired.report(), loaded.warnings),
+  // Only the tracing warning: /readyz is unauthenticated, and the others describe credentials.
+  configDetail: () => readinessConfigDetail(restartRequired.report(), tracingEnvWarnings(process.env)),
   now: () => new Date(),
   readiness: {
     shuttingDown: () => shuttingDown,

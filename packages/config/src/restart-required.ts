@@ -53,7 +53,7 @@ export interface ReadinessConfigDetail {
   restartRequired: string[];
   /** Present when the configuration on disk would not load: one `path: rule` line per problem. */
   configProblems?: string[];
-  /** Present when startup logged configuration warnings (an OTLP endpoint while tracing is not built). */
+  /** Present when there are warnings to show (an OTLP endpoint while tracing is not built). */
   warnings?: string[];
 }
 
