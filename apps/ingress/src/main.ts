@@ -1,13 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import {
-  createRestartRequiredProbe,
-  formatProblems,
-  loadConfig,
-  readinessConfigDetail,
-  tracingEnvWarnings,
-} from '@gateway/config';
+import { formatProblems, loadConfig, readinessConfigReporter } from '@gateway/config';
 import { SIGNAL_QUEUE_NAME } from '@gateway/contracts';
 import type { LoadedSourcePlugin } from '@gateway/sources';
 import { builtinSources, loadSourcePlugins, SourcePluginLoadError } from '@gateway/sources';
@@ -157,11 +151,6 @@ const queue = new Queue(SIGNAL_QUEUE_NAME, { connection: redis, prefix });
 queue.on('error', (error) => logger.debug({ err: error }, 'signal queue error'));
 
 const lifecycle = createLifecycle();
-const restartRequired = createRestartRequiredProbe({
-  running: config,
-  load: () => loadConfig({ env: process.env }),
-  nowMs: () => Date.now(),
-});
 const queueDepth = createQueueDepthSampler({
   counts: bullMqQueueCounts(queue),
   auditBacklog: redisAuditBacklog(redis, prefix),
@@ -183,8 +172,7 @@ const app = createApp({
   logger,
   metrics,
   dashboardQueue: queue,
-  // Only the tracing warning: /readyz is unauthenticated, and the others describe credentials.
-  configDetail: () => readinessConfigDetail(restartRequired.report(), tracingEnvWarnings(process.env)),
+  configDetail: readinessConfigReporter(loaded.config, process.env, () => Date.now()),
 });
 
 const nodeRequestTimeoutMs = settings.server.requestTimeoutMs + NODE_REQUEST_TIMEOUT_MARGIN_MS;

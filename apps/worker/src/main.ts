@@ -5,13 +5,7 @@
  */
 import { hostname } from 'node:os';
 import { createAuditShipper, createDataStorageSink, createJsonlFileSink } from '@gateway/audit';
-import {
-  createRestartRequiredProbe,
-  formatProblems,
-  loadConfig,
-  readinessConfigDetail,
-  tracingEnvWarnings,
-} from '@gateway/config';
+import { formatProblems, loadConfig, readinessConfigReporter } from '@gateway/config';
 import { SIGNAL_QUEUE_NAME } from '@gateway/contracts';
 import { serve } from '@hono/node-server';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -220,18 +214,12 @@ const reconciler = createWindowReconciler({
   onError: (err) => logger.error({ err }, 'window reconciliation failed; it runs again next interval'),
 });
 
-const restartRequired = createRestartRequiredProbe({
-  running: loaded.config,
-  load: () => loadConfig({ env: process.env }),
-  nowMs: () => Date.now(),
-});
 let shuttingDown = false;
 let redisReady = false;
 const app = createWorkerApp({
   registry: metrics.registry,
   configHash: () => configHash,
-  // Only the tracing warning: /readyz is unauthenticated, and the others describe credentials.
-  configDetail: () => readinessConfigDetail(restartRequired.report(), tracingEnvWarnings(process.env)),
+  configDetail: readinessConfigReporter(loaded.config, process.env, () => Date.now()),
   now: () => new Date(),
   readiness: {
     shuttingDown: () => shuttingDown,

@@ -1,5 +1,6 @@
 import { changedSections } from './changed-sections.js';
-import type { ConfigWarning, LoadConfigResult } from './load-config.js';
+import { type ConfigWarning, type LoadConfigResult, loadConfig } from './load-config.js';
+import { tracingEnvWarnings } from './not-supported.js';
 import type { ConfigProblem } from './problems.js';
 import type { GatewayConfig } from './schema/gateway-config.js';
 
@@ -66,4 +67,19 @@ export function readinessConfigDetail(
     ...(report.problems.length > 0 ? { configProblems: report.problems.map((problem) => problem.message) } : {}),
     ...(warnings.length > 0 ? { warnings: warnings.map((warning) => `${warning.path}: ${warning.message}`) } : {}),
   };
+}
+
+/**
+ * The `/readyz` configuration detail of a running process: the file is re-read from the same environment at most
+ * every 5 s, and only the tracing warning is shown, since `/readyz` is unauthenticated and the other warnings
+ * describe credentials.
+ */
+export function readinessConfigReporter(
+  running: GatewayConfig,
+  env: Readonly<Record<string, string | undefined>>,
+  nowMs: () => number,
+): () => ReadinessConfigDetail {
+  const probe = createRestartRequiredProbe({ running, load: () => loadConfig({ env }), nowMs });
+  const warnings = tracingEnvWarnings(env);
+  return () => readinessConfigDetail(probe.report(), warnings);
 }

@@ -1,13 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  createRestartRequiredProbe,
-  formatProblems,
-  loadConfig,
-  RESTART_REQUIRED_MIN_INTERVAL_MS,
-  readinessConfigDetail,
-} from '@gateway/config';
+import { formatProblems, loadConfig, RESTART_REQUIRED_MIN_INTERVAL_MS, readinessConfigReporter } from '@gateway/config';
 import { problemType, SignalJobSchema } from '@gateway/contracts';
 import { readFixtureText } from '@gateway/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,12 +46,7 @@ describe('health and readiness', () => {
     const loaded = loadConfig({ env });
     if (!loaded.ok) throw new Error(formatProblems(loaded.problems));
     let nowMs = 0;
-    const probe = createRestartRequiredProbe({
-      running: loaded.config,
-      load: () => loadConfig({ env }),
-      nowMs: () => nowMs,
-    });
-    const watching = createTestIngress({ configDetail: () => readinessConfigDetail(probe.report(), loaded.warnings) });
+    const watching = createTestIngress({ configDetail: readinessConfigReporter(loaded.config, env, () => nowMs) });
     const readyz = async () => (await watching.app.request('/readyz')).json();
     try {
       expect(await readyz()).toMatchObject({
