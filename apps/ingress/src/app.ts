@@ -1,3 +1,4 @@
+import type { ReadinessConfigDetail } from '@gateway/config';
 import type { Queue } from 'bullmq';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
@@ -33,6 +34,8 @@ export interface IngressDeps {
   metrics: IngressMetrics;
   /** The BullMQ queue Bull Board shows; without it `/admin/queues` is behind auth but answers 404. */
   dashboardQueue?: Queue;
+  /** What `/readyz` says about the configuration on disk; without it nothing is pending. */
+  configDetail?(): ReadinessConfigDetail;
 }
 
 export function createApp(deps: IngressDeps): Hono<IngressEnv> {

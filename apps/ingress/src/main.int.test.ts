@@ -105,11 +105,12 @@ describe.skipIf(!hasDist)('ingress main (built dist/main.js; run `pnpm exec tsc 
     expect(output).not.toContain(TOKEN);
   });
 
-  it('starts without any token but warns that every signal request will get 401', async () => {
+  /** An ingress on a free port that ends with no drain delay; `base` is its URL. */
+  async function startIngress(name: string, env: Record<string, string>) {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    const tokenless = startManagedProcess({
-      name: 'ingress-tokenless',
+    const started = startManagedProcess({
+      name,
       args: [distMain],
       env: {
         ...baseChildEnv(),
@@ -117,10 +118,36 @@ describe.skipIf(!hasDist)('ingress main (built dist/main.js; run `pnpm exec tsc 
         REDIS_URL: testRedisUrl(),
         QUEUE_PREFIX: prefix,
         GATEWAY_CFG__SHUTDOWN__DRAIN_DELAY: '0',
+        ...env,
       },
       readyUrl: `${base}/readyz`,
       readyTimeoutMs: 15_000,
     });
+    return { started, base };
+  }
+
+  it('warns that tracing is not built when OTEL_EXPORTER_OTLP_ENDPOINT is set, in pretty log lines', async () => {
+    const { started: traced, base } = await startIngress('ingress-otel', {
+      GATEWAY_AUTH_TOKENS: TOKEN,
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel:4318',
+      GATEWAY_CFG__LOGGING__FORMAT: 'pretty',
+    });
+    try {
+      await traced.waitReady();
+      const ready = (await (await fetch(`${base}/readyz`)).json()) as { warnings?: string[] };
+      expect(ready.warnings).toEqual([
+        expect.stringMatching(/^OTEL_EXPORTER_OTLP_ENDPOINT: tracing is not built in this version/),
+      ]);
+      const warning = traced.output().find((line) => line.includes('tracing is not built in this version'));
+      expect(warning).toMatch(/WARN/);
+      expect(warning).not.toMatch(/^[!]?\s*\{/);
+    } finally {
+      expect(await traced.stop('SIGTERM', 5_000)).toEqual({ code: 0, signal: null });
+    }
+  });
+
+  it('starts without any token but warns that every signal request will get 401', async () => {
+    const { started: tokenless, base } = await startIngress('ingress-tokenless', {});
     try {
       await tokenless.waitReady();
       const response = await fetch(`${base}/api/v1/signals/prometheus`, {
@@ -135,22 +162,39 @@ describe.skipIf(!hasDist)('ingress main (built dist/main.js; run `pnpm exec tsc 
     }
   });
 
-  it('exits 78 with every configuration problem on stderr', async () => {
-    const invalid = startManagedProcess({
-      name: 'ingress-invalid',
+  /** Starts an ingress that must refuse its configuration; its stderr. */
+  async function refusedStartup(name: string, env: Record<string, string>): Promise<string> {
+    const refused = startManagedProcess({
+      name,
       args: [distMain],
-      env: {
-        ...baseChildEnv(),
-        REDIS_URL: testRedisUrl(),
-        GATEWAY_CFG__QUEUE__LOW_WATER_MARK: '60000',
-        GATEWAY_CFG__SERVER__BODY_LIMIT: '1',
-      },
+      env: { ...baseChildEnv(), REDIS_URL: testRedisUrl(), ...env },
     });
-    expect(await invalid.exited()).toEqual({ code: 78, signal: null });
-    const stderr = invalid.output().filter((line) => line.startsWith('!'));
-    expect(stderr.join('\n')).toContain('config rejected (2 problems)');
-    expect(stderr.join('\n')).toContain('queue.lowWaterMark: got 60000; rule: must be below queue.highWaterMark');
-    expect(stderr.join('\n')).toContain('server.bodyLimit: got 1; rule: unknown key');
+    expect(await refused.exited()).toEqual({ code: 78, signal: null });
+    return refused
+      .output()
+      .filter((line) => line.startsWith('!'))
+      .join('\n');
+  }
+
+  it('exits 78 with every configuration problem on stderr', async () => {
+    const stderr = await refusedStartup('ingress-invalid', {
+      GATEWAY_CFG__QUEUE__LOW_WATER_MARK: '60000',
+      GATEWAY_CFG__SERVER__BODY_LIMIT: '1',
+    });
+    expect(stderr).toContain('config rejected (2 problems)');
+    expect(stderr).toContain('queue.lowWaterMark: got 60000; rule: must be below queue.highWaterMark');
+    expect(stderr).toContain('server.bodyLimit: got 1; rule: unknown key');
+  });
+
+  it('exits 78 naming a key whose feature is not built, while OTEL_EXPORTER_OTLP_ENDPOINT adds no problem', async () => {
+    const stderr = await refusedStartup('ingress-refused-key', {
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel:4318',
+      GATEWAY_CFG__RELOAD__WATCH: 'false',
+    });
+    expect(stderr).toContain('config rejected (1 problem)');
+    expect(stderr).toContain(
+      'reload.watch: got false; rule: is not supported in this version; the configuration reload work brings it',
+    );
   });
 
   it('exits 78 naming an enabled source whose type has no adapter', async () => {

@@ -2,14 +2,15 @@ import { readFileSync } from 'node:fs';
 import { maxHeaderSize } from 'node:http';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { formatProblems, loadConfig, redactForLog, redisCredentialsProblem } from '@gateway/config';
+import { formatProblems, loadConfig, readinessConfigReporter, redactForLog, redisCredentialsProblem } from '@gateway/config';
 import { SIGNAL_QUEUE_NAME } from '@gateway/contracts';
 import type { LoadedSourcePlugin } from '@gateway/sources';
 import { builtinSources, loadSourcePlugins, SourcePluginLoadError } from '@gateway/sources';
 import { serve } from '@hono/node-server';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
+import { type LoggerOptions, pino } from 'pino';
+import { PinoPretty } from 'pino-pretty';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createApp } from './app.js';
 import { createRedisHealth } from './health/redis-health.js';
@@ -26,6 +27,7 @@ import { authDisabled } from './routes/metrics-route.js';
 import { systemClock } from './runtime/clock.js';
 import { uuidV7Ids } from './runtime/ids.js';
 import { formatSettingsProblems } from './settings/format-settings-problems.js';
+import { ingressProcessSettingsFromConfig } from './settings/ingress-process-settings.js';
 import { IngressSettingsError } from './settings/ingress-settings-error.js';
 import type { BuiltIngressSettings } from './settings/ingress-settings-from-config.js';
 import { ingressSettingsFromConfig } from './settings/ingress-settings-from-config.js';
@@ -45,9 +47,10 @@ if (!loaded.ok) {
   process.exit(EXIT_CONFIG);
 }
 const config = loaded.config;
+const processSettings = ingressProcessSettingsFromConfig(config);
 
-const logger = pino({
-  level: config.logging.level,
+const loggerOptions: LoggerOptions = {
+  level: processSettings.logging.level,
   base: { service: 'ingress', version, pod: hostname() },
   timestamp: pino.stdTimeFunctions.isoTime,
   formatters: { level: (label) => ({ level: label }) },
@@ -70,7 +73,11 @@ const logger = pino({
     ],
     censor: '[REDACTED]',
   },
-});
+};
+const logger = pino(
+  loggerOptions,
+  processSettings.logging.format === 'pretty' ? PinoPretty({ sync: true }) : pino.destination(1),
+);
 for (const warning of loaded.warnings) logger.warn({ path: warning.path }, warning.message);
 
 /** Startup problems the schema cannot see (files, adapters): the same stderr line and exit code as invalid config. */
@@ -80,16 +87,11 @@ function failConfig(message: string, report = `config rejected: ${message}`): ne
   process.exit(EXIT_CONFIG);
 }
 
-if (config.server.tls !== undefined) {
-  // Serving plain HTTP where TLS was asked for would expose tokens on the wire.
-  failConfig('server.tls is not supported by the ingress yet; terminate TLS in front of it and remove server.tls');
-}
-
 // Plugins are code: imported once here, from where the configuration file lives, never on reload (SPEC §5.8).
 const configPath = process.env.GATEWAY_CONFIG;
 let plugins: Map<string, LoadedSourcePlugin>;
 try {
-  plugins = await loadSourcePlugins(config.plugins, {
+  plugins = await loadSourcePlugins(processSettings.plugins, {
     baseDir: configPath ? dirname(resolve(configPath)) : process.cwd(),
   });
 } catch (error) {
@@ -136,9 +138,9 @@ if (authDisabled(settings)) {
   setInterval(warnAuthDisabled, AUTH_DISABLED_REMINDER_MS).unref();
 }
 
-const prefix = config.redis.prefix;
-const drainDelayMs = config.shutdown.drainDelay;
-const redis = new Redis(config.redis.url, producerRedisOptions());
+const prefix = processSettings.redis.prefix;
+const drainDelayMs = processSettings.shutdown.drainDelayMs;
+const redis = new Redis(processSettings.redis.url, producerRedisOptions());
 let lastRedisErrorLoggedAt = 0;
 redis.on('error', (error) => {
   const refused = redisCredentialsProblem(error);
@@ -175,20 +177,21 @@ const app = createApp({
   logger,
   metrics,
   dashboardQueue: queue,
+  configDetail: readinessConfigReporter(loaded.config, process.env, () => Date.now()),
 });
 
 const nodeRequestTimeoutMs = settings.server.requestTimeoutMs + NODE_REQUEST_TIMEOUT_MARGIN_MS;
 const server = serve(
   {
     fetch: app.fetch,
-    port: config.server.port,
+    port: processSettings.port,
     hostname: '0.0.0.0',
     // The app answers 503 at server.requestTimeout; Node's own limit is a backstop for bodies that never end.
     serverOptions: {
       requestTimeout: nodeRequestTimeoutMs,
       // Node refuses to start with headersTimeout above requestTimeout; a slower header phase cannot finish anyway.
-      headersTimeout: Math.min(config.server.headersTimeout, nodeRequestTimeoutMs),
-      keepAliveTimeout: config.server.keepAliveTimeout,
+      headersTimeout: Math.min(processSettings.headersTimeoutMs, nodeRequestTimeoutMs),
+      keepAliveTimeout: processSettings.keepAliveTimeoutMs,
     },
   },
   (info) => {
@@ -210,7 +213,7 @@ async function shutdown(signal: string): Promise<void> {
   const forceExit = setTimeout(() => {
     logger.error('shutdown timed out; exiting');
     process.exit(1);
-  }, drainDelayMs + config.shutdown.timeout);
+  }, drainDelayMs + processSettings.shutdown.timeoutMs);
   forceExit.unref();
   await new Promise((resolve) => setTimeout(resolve, drainDelayMs));
   lifecycle.beginClosingConnections();

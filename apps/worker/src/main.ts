@@ -5,20 +5,14 @@
  */
 import { hostname } from 'node:os';
 import { createAuditShipper, createDataStorageSink, createJsonlFileSink } from '@gateway/audit';
-import {
-  DEFAULT_SERVICE_ACCOUNT_TOKEN_FILE,
-  formatProblems,
-  type GatewayConfig,
-  loadConfig,
-  redactForLog,
-  redisCredentialsProblem,
-} from '@gateway/config';
-import { DEFAULT_QUEUE_PREFIX, SIGNAL_QUEUE_NAME } from '@gateway/contracts';
+import { formatProblems, loadConfig, readinessConfigReporter, redactForLog, redisCredentialsProblem } from '@gateway/config';
+import { SIGNAL_QUEUE_NAME } from '@gateway/contracts';
 import { serve } from '@hono/node-server';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
+import { type LoggerOptions, pino } from 'pino';
+import { PinoPretty } from 'pino-pretty';
 import { createAuditTemplates } from './audit/audit-templates.js';
 import { createRedisWindowStore } from './dedup/index.js';
 import { createStatusFlusher } from './flush/status-flusher.js';
@@ -38,6 +32,7 @@ import type { PipelineDeps } from './pipeline/process-signal.js';
 import { createRedisReconcilerLock } from './reconcile/redis-lock.js';
 import { createWindowReconciler } from './reconcile/window-reconciler.js';
 import { buildRemediationRequest } from './remediation/index.js';
+import { workerSettingsFromConfig } from './settings/worker-settings-from-config.js';
 
 const EXIT_CONFIG_INVALID = 78;
 
@@ -46,19 +41,23 @@ if (!loaded.ok) {
   process.stderr.write(`${formatProblems(loaded.problems, process.env.GATEWAY_CONFIG)}\n`);
   process.exit(EXIT_CONFIG_INVALID);
 }
-const config: GatewayConfig = loaded.config;
+const settings = workerSettingsFromConfig(loaded.config);
 const configHash = loaded.configHash;
-const prefix = config.redis.prefix ?? DEFAULT_QUEUE_PREFIX;
+const prefix = settings.redis.prefix;
 const podName = process.env.HOSTNAME ?? hostname();
 
-const logger = pino({
-  level: config.logging.level,
+const loggerOptions: LoggerOptions = {
+  level: settings.logging.level,
   base: { service: 'worker', pod: podName },
   timestamp: pino.stdTimeFunctions.isoTime,
   formatters: { level: (label) => ({ level: label }) },
   serializers: { err: (err: Error) => redactForLog(pino.stdSerializers.err(err)) },
   redact: ['req.headers.authorization', 'req.headers.cookie', '*.token', '*.password'],
-});
+};
+const logger = pino(
+  loggerOptions,
+  settings.logging.format === 'pretty' ? PinoPretty({ sync: true }) : pino.destination(1),
+);
 for (const warning of loaded.warnings) logger.warn({ path: warning.path }, warning.message);
 
 const metrics = createWorkerMetrics();
@@ -67,9 +66,9 @@ metrics.configInfo.set({ hash: configHash }, 1);
 // Workers block on BullMQ and on the audit stream, so each gets its own connection; commands queue while
 // Redis is away rather than failing jobs, and the processes start unready and retry (SPEC §16).
 const redisOptions = { maxRetriesPerRequest: null, retryStrategy: () => 1000 } as const;
-const commands = new Redis(config.redis.url, redisOptions);
-const queueConnection = new Redis(config.redis.url, redisOptions);
-const auditConnection = new Redis(config.redis.url, redisOptions);
+const commands = new Redis(settings.redis.url, redisOptions);
+const queueConnection = new Redis(settings.redis.url, redisOptions);
+const auditConnection = new Redis(settings.redis.url, redisOptions);
 for (const connection of [commands, queueConnection, auditConnection]) {
   connection.on('error', (err) => {
     const refused = redisCredentialsProblem(err);
@@ -85,27 +84,13 @@ for (const connection of [commands, queueConnection, auditConnection]) {
 const kubeConfig = new KubeConfig();
 kubeConfig.loadFromDefault();
 reuseKubeDispatchers(kubeConfig);
-const namespace = config.kubernetes.remediationNamespace;
-// A flush taken by a worker that then dies stays leased this long before another worker writes it: one
-// status write's timeout plus slack. Longer leases delay the count on the RR after a crash; a lease that
-// lapses under a slow write only costs a repeated, idempotent write (absolute values).
-const store = createRedisWindowStore(commands, {
-  prefix,
-  flushLeaseMs: config.kubernetes.requestTimeout + 2 * config.dedup.flushInterval,
-});
+const namespace = settings.namespace;
+const store = createRedisWindowStore(commands, { prefix, flushLeaseMs: settings.flushLeaseMs });
 
 const breaker = createCircuitBreaker({
   name: 'k8s-api',
-  settings: () => ({
-    enabled: config.circuitBreaker.enabled,
-    windowMs: config.circuitBreaker.window,
-    minRequests: config.circuitBreaker.minRequests,
-    failureRatio: config.circuitBreaker.failureRatio,
-    openDurationMs: config.circuitBreaker.openDuration,
-    halfOpenProbes: config.circuitBreaker.halfOpenProbes,
-    probeIntervalMs: config.circuitBreaker.probeInterval,
-  }),
-  probe: createRemediationProbe(kubeConfig, { namespace, requestTimeoutMs: () => config.kubernetes.requestTimeout }),
+  settings: () => settings.breaker,
+  probe: createRemediationProbe(kubeConfig, { namespace, requestTimeoutMs: () => settings.retryPolicy.requestTimeoutMs }),
   onProbe: (name, result) => metrics.breakerProbes.inc({ name, result }),
   onStateChange: (name, state) => {
     metrics.breakerState.set({ name }, state);
@@ -115,14 +100,7 @@ const breaker = createCircuitBreaker({
 metrics.breakerState.set({ name: 'k8s-api' }, BreakerState.closed);
 
 const client = createRemediationClient(kubeConfig, {
-  policy: () => ({
-    maxAttempts: config.retry.maxAttempts,
-    initialBackoffMs: config.retry.initialBackoff,
-    maxBackoffMs: config.retry.maxBackoff,
-    multiplier: config.retry.multiplier,
-    jitter: config.retry.jitter,
-    requestTimeoutMs: config.kubernetes.requestTimeout,
-  }),
+  policy: () => settings.retryPolicy,
   breaker,
   hooks: {
     onRequest: (operation, code, durationMs) => {
@@ -137,7 +115,7 @@ const client = createRemediationClient(kubeConfig, {
 
 const index = createRemediationIndex(kubeConfig, {
   namespace,
-  holdTerminal: () => config.dedup.holdTerminal,
+  holdTerminal: () => settings.holdTerminal,
   onClosable: (fingerprint, rrName, deleted) => {
     store
       .close(fingerprint, rrName, !deleted, Date.now())
@@ -154,40 +132,23 @@ const pipeline: PipelineDeps = {
   client,
   index,
   audit: createAuditTemplates(
-    () => ({
-      includePayloadInDuplicates: config.audit.includePayloadInDuplicates,
-      maxOriginalPayloadBytes: config.audit.maxOriginalPayloadBytes,
-      sendEventId: config.audit.sendEventId,
-    }),
+    () => settings.auditTemplates,
     () => new Date(),
   ),
   buildRemediationRequest,
-  settings: () => ({
-    namespace,
-    deliveryDedupTtlMs: config.dedup.deliveryDedupTtl,
-    flushIntervalMs: config.dedup.flushInterval,
-    fingerprint: {
-      strategy: config.fingerprint.strategy,
-      rules: config.fingerprint.rules,
-      clusterScoped: config.multiCluster.enabled && config.multiCluster.dedupScope === 'cluster',
-    },
-  }),
+  settings: () => settings.pipeline,
   now: () => new Date(),
   observeAdmission: (seconds) => metrics.decisionDuration.observe(seconds),
 };
 
 const processor = createSignalProcessor({
   pipeline,
-  retry: () => ({
-    initialDelayMs: config.queue.jobRetry.initialDelay,
-    maxDelayMs: config.queue.jobRetry.maxDelay,
-    parkDelayMs: config.circuitBreaker.probeInterval,
-  }),
+  retry: () => settings.jobRetry,
   logger,
   metrics: {
     decided: (result, job) => {
       const sourceType = job.signal.signalSource;
-      metrics.fingerprints.inc({ strategy: config.fingerprint.strategy });
+      metrics.fingerprints.inc({ strategy: settings.fingerprintStrategy });
       const received = Date.parse(job.signal.receivedTime);
       if (!Number.isNaN(received))
         metrics.signalLatency.observe({ outcome: result.outcome }, Math.max(0, Date.now() - received) / 1000);
@@ -207,25 +168,14 @@ const worker = new Worker(SIGNAL_QUEUE_NAME, processor, {
   connection: queueConnection,
   prefix,
   autorun: false,
-  concurrency: config.worker.concurrency,
-  lockDuration: config.worker.lockDuration,
-  // Crashed workers' jobs must always run again elsewhere (SPEC §10.1), as soon as their lock lapses.
-  maxStalledCount: 1000,
-  stalledInterval: config.worker.lockDuration,
-  removeOnComplete: { age: 3600, count: 10_000 },
-  removeOnFail: { age: Math.round(config.queue.failedRetention / 1000) },
+  ...settings.queueWorker,
 });
 worker.on('error', (err) => logger.error({ err }, 'worker error'));
 
 const flusher = createStatusFlusher({
   store,
   client,
-  settings: () => ({
-    flushIntervalMs: config.dedup.flushInterval,
-    flushConcurrency: config.dedup.flushConcurrency,
-    batchLimit: 500,
-    retryDelayMs: Math.max(config.dedup.flushInterval, config.retry.maxBackoff),
-  }),
+  settings: () => settings.flusher,
   now: () => Date.now(),
   metrics: {
     statusWrite: (result) => metrics.statusWrites.inc({ result }),
@@ -235,12 +185,10 @@ const flusher = createStatusFlusher({
   suspended: () => breaker.state() === BreakerState.open,
 });
 
-const dataStorageUrl = config.audit.dataStorageUrl;
+const { dataStorage, file: auditFile } = settings.auditSink;
+const dataStorageUrl = dataStorage.url;
 if (!dataStorageUrl) {
-  logger.warn(
-    { path: config.audit.file.path },
-    'DATA_STORAGE_URL is unset: audit events go to a local JSON-lines file',
-  );
+  logger.warn({ path: auditFile.path }, 'DATA_STORAGE_URL is unset: audit events go to a local JSON-lines file');
 }
 const shipper = createAuditShipper({
   redis: auditConnection,
@@ -249,17 +197,11 @@ const shipper = createAuditShipper({
   sink: dataStorageUrl
     ? createDataStorageSink({
         baseUrl: dataStorageUrl,
-        requestTimeoutMs: config.audit.requestTimeout,
-        tokenFile: config.audit.tokenFile ?? DEFAULT_SERVICE_ACCOUNT_TOKEN_FILE,
+        requestTimeoutMs: dataStorage.requestTimeoutMs,
+        tokenFile: dataStorage.tokenFile,
       })
-    : createJsonlFileSink({
-        path: config.audit.file.path,
-        maxBytes: config.audit.file.maxBytes,
-        maxFiles: config.audit.file.maxFiles,
-      }),
-  batchSize: config.audit.batchSize,
-  flushIntervalMs: config.audit.flushInterval,
-  retry: { initialBackoffMs: config.audit.retry.initialBackoff, maxBackoffMs: config.audit.retry.maxBackoff },
+    : createJsonlFileSink(auditFile),
+  ...settings.auditShipper,
   logger,
   metrics: {
     batchFinished: (result, _count, seconds) => {
@@ -294,10 +236,7 @@ const reconciler = createWindowReconciler({
     return state !== 'completed' && state !== 'failed' && state !== 'unknown';
   },
   lock: createRedisReconcilerLock(commands, `${prefix}:reconcile:lock`, podName),
-  settings: () => ({
-    intervalMs: config.dedup.reconcileInterval,
-    pendingClaimTimeoutMs: config.dedup.pendingClaimTimeout,
-  }),
+  settings: () => settings.reconciler,
   now: () => Date.now(),
   onError: (err) => logger.error({ err }, 'window reconciliation failed; it runs again next interval'),
 });
@@ -307,6 +246,7 @@ let redisReady = false;
 const app = createWorkerApp({
   registry: metrics.registry,
   configHash: () => configHash,
+  configDetail: readinessConfigReporter(loaded.config, process.env, () => Date.now()),
   now: () => new Date(),
   readiness: {
     shuttingDown: () => shuttingDown,
@@ -326,8 +266,8 @@ const app = createWorkerApp({
     },
   },
 });
-const server = serve({ fetch: app.fetch, port: config.worker.port, hostname: '0.0.0.0' });
-logger.info({ port: config.worker.port, configHash, namespace }, 'worker health and metrics listening');
+const server = serve({ fetch: app.fetch, port: settings.port, hostname: '0.0.0.0' });
+logger.info({ port: settings.port, configHash, namespace }, 'worker health and metrics listening');
 
 const gauges = setInterval(() => {
   store
@@ -371,7 +311,7 @@ async function shutdown(signal: string): Promise<void> {
   const deadline = setTimeout(() => {
     logger.error('shutdown timed out; unfinished jobs run again on another worker');
     process.exit(1);
-  }, config.shutdown.timeout);
+  }, settings.shutdownTimeoutMs);
   deadline.unref();
   await worker.close().catch((err: unknown) => logger.error({ err }, 'closing the worker failed'));
   await reconciler.stop();

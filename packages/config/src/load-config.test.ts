@@ -40,8 +40,6 @@ describe('loadConfig', () => {
     expect(config.redis).toEqual({
       url: 'redis://127.0.0.1:6379',
       prefix: 'gateway',
-      waitReplicas: 0,
-      waitTimeout: 100,
     });
     expect(config.queue).toEqual({
       highWaterMark: 50_000,
@@ -53,7 +51,8 @@ describe('loadConfig', () => {
     expect(config.auth.mode).toBe('token');
     expect(config.rateLimits.perToken).toEqual({ ratePerSecond: 2000, burst: 5000 });
     expect(config.kubernetes.remediationNamespace).toBe('kubernaut-system');
-    expect(config.fingerprint.similarity.adaptive.protectedLabels).toEqual(['alertname', 'namespace', 'cluster']);
+    expect(config.fingerprint).toEqual({ strategy: 'default', rules: [] });
+    expect([config.telemetry, config.reload, config.auth.tokenReview]).toEqual([undefined, undefined, undefined]);
     expect(config.audit.dataStorageUrl).toBeUndefined();
     expect(config.audit.maxBacklogBytes).toBe(1_073_741_824);
     expect(config.logging).toEqual({ level: 'info', format: 'json', logPayloads: false });
@@ -155,7 +154,6 @@ sources:
           REDIS_URL: 'redis://redis:6380',
           QUEUE_PREFIX: 'q1',
           LOG_LEVEL: 'debug',
-          OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel:4318',
           PORT: '8443',
           GATEWAY_AUTH: 'none',
           WORKER_PORT: '9999',
@@ -169,22 +167,24 @@ sources:
       config.redis.url,
       config.redis.prefix,
       config.logging.level,
-      config.telemetry.otlpEndpoint,
       config.server.port,
       config.auth.mode,
       config.worker.port,
       config.kubernetes.remediationNamespace,
       config.audit.dataStorageUrl,
-    ]).toEqual([
-      'redis://redis:6380',
-      'q1',
-      'debug',
-      'http://otel:4318',
-      8443,
-      'none',
-      9999,
-      'remediation',
-      'http://data-storage:8080',
+    ]).toEqual(['redis://redis:6380', 'q1', 'debug', 8443, 'none', 9999, 'remediation', 'http://data-storage:8080']);
+  });
+
+  it('starts with a warning, not a refusal, when the platform sets OTEL_EXPORTER_OTLP_ENDPOINT', () => {
+    const loaded = accepted(loadConfig({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel:4318' } }));
+    expect(loaded.config.telemetry).toBeUndefined();
+    expect(loaded.warnings).toEqual([
+      {
+        path: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+        message: expect.stringMatching(
+          /^tracing is not built in this version, so no traces are sent; the tracing work/,
+        ),
+      },
     ]);
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './load-config.js';
+import { NOT_SUPPORTED_RULE, UPCOMING_WORK } from './not-supported.js';
 import { type ConfigProblem, formatProblems } from './problems.js';
 
 function problemsOf(yaml: string, env: Record<string, string> = {}): ConfigProblem[] {
@@ -70,7 +71,7 @@ describe('problems', () => {
     const yaml = `
 redis:
   url: "redis://:hunter2-password@redis:6379"
-  waitTimeout: 5x
+  prefix: "bad prefix"
 auth:
   tokens:
     - id: short
@@ -84,12 +85,12 @@ sources:
     enabled: true
     hmac: {secret: hunter2-hmac, secretFile: /x}
 `;
-    const problems = problemsOf(yaml, { GATEWAY_CFG__REDIS__WAIT_REPLICAS: '9' });
+    const problems = problemsOf(yaml, { GATEWAY_CFG__QUEUE__RETRY_AFTER_SECONDS: '900' });
     const text = formatProblems(problems, '/etc/gateway/config.yaml');
     expect(text).not.toContain('hunter2');
     expect(problems.map((p) => [p.path, p.value])).toEqual([
-      ['redis.waitReplicas', 9],
-      ['redis.waitTimeout', '5x'],
+      ['redis.prefix', 'bad prefix'],
+      ['queue.retryAfterSeconds', 900],
       ['auth.tokens[0].token', '<redacted>'],
       ['auth.tokens[1].secrte', '<redacted>'],
       ['auth.tokens[1]', ['token', 'tokenFile']],
@@ -106,24 +107,83 @@ sources:
     });
   });
 
-  it('reports cross-field rules of tokens, token review, similarity and multi-cluster', () => {
+  it('reports cross-field rules of tokens', () => {
     const problems = problemsOf(`
 auth:
   tokens:
     - {id: a, tokenFile: /t/a}
     - {id: a, tokenSha256: "${'0'.repeat(64)}"}
     - {id: c}
-  tokenReview: {enabled: true}
-fingerprint:
-  similarity: {numHashes: 128, bands: 12}
-multiCluster: {enabled: true, routing: per-cluster}
 `);
     expect(problems.map((p) => [p.path, p.rule])).toEqual([
       ['auth.tokens[2]', 'exactly one of token, tokenSha256, tokenFile'],
       ['auth.tokens[1].id', 'token ids must be unique'],
-      ['auth.tokenReview.allowedSubjects', 'at least one subject when tokenReview is enabled'],
-      ['fingerprint.similarity.bands', 'must divide fingerprint.similarity.numHashes (128)'],
-      ['multiCluster.clusters', 'at least one cluster when routing is per-cluster'],
+    ]);
+  });
+
+  it('refuses keys whose feature is not built, naming each key and the work that brings it', () => {
+    const problems = problemsOf(`
+server: {tls: {certFile: /c, keyFile: /k}}
+redis: {waitReplicas: 1}
+auth: {tokenReview: {enabled: true}}
+plugins: [{module: "@acme/source", options: {a: 1}}]
+fingerprint:
+  strategy: owner
+  rules: [{match: {source: prometheus}, strategy: similarity}]
+  similarity: {numHashes: 128}
+multiCluster: {enabled: true, routing: per-cluster, clusters: [{id: east, context: c}], unknownCluster: hub}
+telemetry: {otlpEndpoint: "http://otel:4318"}
+reload: {}
+`);
+    expect(problems.map((p) => [p.path, p.message])).toEqual([
+      ['server.tls.certFile', 'server.tls.certFile: is not supported in this version'],
+      ['server.tls.keyFile', 'server.tls.keyFile: is not supported in this version'],
+      ['redis.waitReplicas', `redis.waitReplicas: ${NOT_SUPPORTED_RULE}; ${UPCOMING_WORK.redisDurability} brings it`],
+      [
+        'auth.tokenReview.enabled',
+        `auth.tokenReview.enabled: ${NOT_SUPPORTED_RULE}; ${UPCOMING_WORK.tokenReview} brings it`,
+      ],
+      ['plugins[0].options.a', 'plugins[0].options.a: is not supported in this version'],
+      [
+        'fingerprint.strategy',
+        `fingerprint.strategy: ${NOT_SUPPORTED_RULE}; ${UPCOMING_WORK.fingerprinting} brings it`,
+      ],
+      [
+        'fingerprint.rules[0].strategy',
+        `fingerprint.rules[0].strategy: ${NOT_SUPPORTED_RULE}; ${UPCOMING_WORK.fingerprinting} brings it`,
+      ],
+      [
+        'fingerprint.similarity.numHashes',
+        `fingerprint.similarity.numHashes: ${NOT_SUPPORTED_RULE}; ${UPCOMING_WORK.fingerprinting} brings it`,
+      ],
+      ['multiCluster.routing', `multiCluster.routing: ${NOT_SUPPORTED_RULE}; ${UPCOMING_WORK.multiCluster} brings it`],
+      [
+        'multiCluster.clusters',
+        `multiCluster.clusters: ${NOT_SUPPORTED_RULE}; ${UPCOMING_WORK.multiCluster} brings it`,
+      ],
+      [
+        'multiCluster.unknownCluster',
+        `multiCluster.unknownCluster: ${NOT_SUPPORTED_RULE}; ${UPCOMING_WORK.multiCluster} brings it`,
+      ],
+      ['telemetry.otlpEndpoint', `telemetry.otlpEndpoint: ${NOT_SUPPORTED_RULE}; ${UPCOMING_WORK.tracing} brings it`],
+      ['reload', `reload: ${NOT_SUPPORTED_RULE}; ${UPCOMING_WORK.reload} brings it`],
+    ]);
+    expect(problems[0]?.suggestion).toBe('terminate TLS in front of the ingress and remove server.tls');
+  });
+
+  it('refuses a signature auth mode on Grafana and custom sources without an hmac secret', () => {
+    const problems = problemsOf(`
+sources:
+  grafana: {enabled: true, auth: {mode: signature}}
+  hooks:
+    type: custom
+    signalSource: hooks
+    auth: {mode: token-and-signature}
+    mapping: {signalName: name}
+`);
+    expect(problems.map((p) => [p.path, p.rule])).toEqual([
+      ['sources.grafana.hmac', 'an hmac block is required when auth.mode is signature'],
+      ['sources.hooks.hmac', 'an hmac block is required when auth.mode is token-and-signature'],
     ]);
   });
 

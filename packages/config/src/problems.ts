@@ -59,7 +59,7 @@ export function problemsFromIssues(issues: readonly z.core.$ZodIssue[], document
       case 'custom': {
         const params = RuleParamsSchema.safeParse(issue.params);
         if (!params.success) {
-          problems.push(configProblem(path, value, issue.message, 'see SPEC §13.3'));
+          problems.push(configProblem(path, value, issue.message, 'see the Configuration section of the README'));
           break;
         }
         const shown = params.data.hasValue ? params.data.value : value;
@@ -96,7 +96,7 @@ export function problemsFromIssues(issues: readonly z.core.$ZodIssue[], document
         problems.push(
           'options' in issue && Array.isArray(issue.options)
             ? oneOfProblem(path, value, issue.options)
-            : configProblem(path, value, issue.message, 'see SPEC §13.3'),
+            : configProblem(path, value, issue.message, 'see the Configuration section of the README'),
         );
         break;
       case 'invalid_key': {
@@ -107,7 +107,7 @@ export function problemsFromIssues(issues: readonly z.core.$ZodIssue[], document
         break;
       }
       default:
-        problems.push(configProblem(path, value, issue.message, 'see SPEC §13.3'));
+        problems.push(configProblem(path, value, issue.message, 'see the Configuration section of the README'));
     }
   }
   return problems;

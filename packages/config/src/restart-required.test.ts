@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { changedSections } from './changed-sections.js';
 import { loadConfig } from './load-config.js';
 import { redactConfig } from './redact-config.js';
-import { restartRequiredChanges } from './restart-required.js';
+import { createRestartRequiredProbe, RESTART_REQUIRED_MIN_INTERVAL_MS } from './restart-required.js';
 
 function configFrom(env: Record<string, string>) {
   const result = loadConfig({ env });
@@ -10,19 +10,34 @@ function configFrom(env: Record<string, string>) {
   return result.config;
 }
 
-describe('restartRequiredChanges', () => {
-  it('lists changed restart-only keys and ignores hot ones', () => {
-    const before = configFrom({});
-    const after = configFrom({
-      PORT: '9000',
-      REDIS_URL: 'redis://other:6379',
-      GATEWAY_CFG__AUDIT__FILE__MAX_FILES: '9',
-      GATEWAY_CFG__QUEUE__HIGH_WATER_MARK: '60000',
-      LOG_LEVEL: 'debug',
-      GATEWAY_CFG__PLUGINS: '[{module: "@acme/source"}]',
+describe('createRestartRequiredProbe', () => {
+  it('names the sections the file changed, re-reading it at most once per interval', () => {
+    const running = configFrom({});
+    let file = 'queue: {highWaterMark: 60000}\nlogging: {level: debug}\n';
+    let nowMs = 0;
+    const probe = createRestartRequiredProbe({
+      running,
+      load: () => loadConfig({ env: { GATEWAY_CONFIG: '/etc/gateway/config.yaml' }, readFile: () => file }),
+      nowMs: () => nowMs,
     });
-    expect(restartRequiredChanges(before, after)).toEqual(['server.port', 'redis.url', 'plugins', 'audit.file']);
-    expect(restartRequiredChanges(before, configFrom({}))).toEqual([]);
+    expect(probe.report()).toEqual({ restartRequired: ['queue', 'logging'], problems: [] });
+
+    file = '';
+    nowMs = RESTART_REQUIRED_MIN_INTERVAL_MS - 1;
+    expect(probe.report().restartRequired).toEqual(['queue', 'logging']);
+    nowMs = RESTART_REQUIRED_MIN_INTERVAL_MS;
+    expect(probe.report()).toEqual({ restartRequired: [], problems: [] });
+  });
+
+  it('reports the problems of an on-disk configuration that would not load', () => {
+    const probe = createRestartRequiredProbe({
+      running: configFrom({}),
+      load: () => loadConfig({ env: { GATEWAY_CONFIG: '/c.yaml' }, readFile: () => 'reload: {watch: false}\n' }),
+      nowMs: () => 0,
+    });
+    const report = probe.report();
+    expect(report.restartRequired).toEqual([]);
+    expect(report.problems.map((problem) => problem.path)).toEqual(['reload.watch']);
   });
 });
 

@@ -1,39 +1,85 @@
-import { canonicalJson } from './config-hash.js';
-import { getAt } from './object-path.js';
+import { changedSections } from './changed-sections.js';
+import { type ConfigWarning, type LoadConfigResult, loadConfig } from './load-config.js';
+import { tracingEnvWarnings } from './not-supported.js';
+import type { ConfigProblem } from './problems.js';
 import type { GatewayConfig } from './schema/gateway-config.js';
 
-/** Keys marked R in SPEC §13.3 (§13.4): a reload keeps their running values and reports them instead. */
-export const RESTART_REQUIRED_KEYS = [
-  'server.port',
-  'server.headersTimeout',
-  'server.keepAliveTimeout',
-  'server.tls',
-  'worker.port',
-  'worker.lockDuration',
-  'redis.url',
-  'redis.prefix',
-  'auth.mode',
-  'plugins',
-  'kubernetes.remediationNamespace',
-  'multiCluster.enabled',
-  'multiCluster.routing',
-  'multiCluster.clusters',
-  'audit.dataStorageUrl',
-  'audit.file',
-  'logging.format',
-  'telemetry.otlpEndpoint',
-  'reload.watch',
-  'reload.pollInterval',
-  'reload.debounce',
-  'shutdown.drainDelay',
-  'shutdown.timeout',
-] as const;
-export type RestartRequiredKey = (typeof RESTART_REQUIRED_KEYS)[number];
+/** What `/readyz` reports about the configuration on disk compared with the one the process runs. */
+export interface RestartRequiredReport {
+  /** Top-level sections whose on-disk values differ from the running ones; applying them needs a restart. */
+  restartRequired: (keyof GatewayConfig)[];
+  /** Why the on-disk configuration would not load; a restart now would exit with these. */
+  problems: ConfigProblem[];
+}
 
-/** The restart-only keys whose values differ, in the order of §13.3, for `/readyz` `restartRequired`. */
-export function restartRequiredChanges(oldConfig: GatewayConfig, newConfig: GatewayConfig): RestartRequiredKey[] {
-  return RESTART_REQUIRED_KEYS.filter((key) => {
-    const path = key.split('.');
-    return canonicalJson(getAt(oldConfig, path)) !== canonicalJson(getAt(newConfig, path));
-  });
+export interface RestartRequiredProbeOptions {
+  running: GatewayConfig;
+  /** Loads the configuration again from the same environment (and so from the same `GATEWAY_CONFIG` file). */
+  load(): LoadConfigResult;
+  nowMs(): number;
+  /** Readiness probes come every few seconds per kubelet; re-reading the file for each one would be wasted work. */
+  minIntervalMs?: number;
+}
+
+export interface RestartRequiredProbe {
+  report(): RestartRequiredReport;
+}
+
+export const RESTART_REQUIRED_MIN_INTERVAL_MS = 5_000;
+
+/**
+ * There is no configuration reload yet, so every change to the file needs a restart; the probe says which sections
+ * changed, or what is wrong with the file, so an operator sees a pending change before a restart trips over it.
+ */
+export function createRestartRequiredProbe(options: RestartRequiredProbeOptions): RestartRequiredProbe {
+  const minIntervalMs = options.minIntervalMs ?? RESTART_REQUIRED_MIN_INTERVAL_MS;
+  let last: { atMs: number; report: RestartRequiredReport } | undefined;
+  const read = (): RestartRequiredReport => {
+    const loaded = options.load();
+    return loaded.ok
+      ? { restartRequired: changedSections(options.running, loaded.config), problems: [] }
+      : { restartRequired: [], problems: loaded.problems };
+  };
+  return {
+    report() {
+      const now = options.nowMs();
+      if (last === undefined || now - last.atMs >= minIntervalMs) last = { atMs: now, report: read() };
+      return last.report;
+    },
+  };
+}
+
+/** The configuration part of a `/readyz` body, shared by ingress and worker. */
+export interface ReadinessConfigDetail {
+  restartRequired: string[];
+  /** Present when the configuration on disk would not load: one `path: rule` line per problem. */
+  configProblems?: string[];
+  /** Present when there are warnings to show (an OTLP endpoint while tracing is not built). */
+  warnings?: string[];
+}
+
+export function readinessConfigDetail(
+  report: RestartRequiredReport,
+  warnings: readonly ConfigWarning[],
+): ReadinessConfigDetail {
+  return {
+    restartRequired: [...report.restartRequired],
+    ...(report.problems.length > 0 ? { configProblems: report.problems.map((problem) => problem.message) } : {}),
+    ...(warnings.length > 0 ? { warnings: warnings.map((warning) => `${warning.path}: ${warning.message}`) } : {}),
+  };
+}
+
+/**
+ * The `/readyz` configuration detail of a running process: the file is re-read from the same environment at most
+ * every 5 s, and only the tracing warning is shown, since `/readyz` is unauthenticated and the other warnings
+ * describe credentials.
+ */
+export function readinessConfigReporter(
+  running: GatewayConfig,
+  env: Readonly<Record<string, string | undefined>>,
+  nowMs: () => number,
+): () => ReadinessConfigDetail {
+  const probe = createRestartRequiredProbe({ running, load: () => loadConfig({ env }), nowMs });
+  const warnings = tracingEnvWarnings(env);
+  return () => readinessConfigDetail(probe.report(), warnings);
 }

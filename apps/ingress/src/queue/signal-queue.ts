@@ -17,13 +17,11 @@ export interface BullMqSignalQueueOptions {
    */
   enqueueTimeoutMs: number;
   completedRetention: { ageSeconds: number; count: number };
-  failedRetentionSeconds: number;
 }
 
 export const DEFAULT_SIGNAL_QUEUE_OPTIONS: BullMqSignalQueueOptions = {
   enqueueTimeoutMs: 1_500,
   completedRetention: { ageSeconds: 3_600, count: 10_000 },
-  failedRetentionSeconds: 7 * 24 * 3_600,
 };
 
 /**
@@ -67,7 +65,7 @@ export function createBullMqSignalQueue(
         opts: {
           jobId: job.signal.signalId,
           removeOnComplete: { age: options.completedRetention.ageSeconds, count: options.completedRetention.count },
-          removeOnFail: { age: options.failedRetentionSeconds },
+          // No per-job removeOnFail: it would override the worker's, which applies queue.failedRetention.
         },
       }));
       let timer: NodeJS.Timeout | undefined;

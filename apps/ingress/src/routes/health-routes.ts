@@ -1,3 +1,4 @@
+import type { ReadinessConfigDetail } from '@gateway/config';
 import { formatTimestamp } from '@gateway/contracts';
 import { Hono } from 'hono';
 import type { RedisHealth } from '../health/redis-health.js';
@@ -12,6 +13,7 @@ export interface HealthRouteDeps {
   redisHealth: RedisHealth;
   lifecycle: Lifecycle;
   clock: Clock;
+  configDetail?(): ReadinessConfigDetail;
 }
 
 /** Probes poll again within seconds; one second is the natural retry hint. */
@@ -42,7 +44,8 @@ export function healthRoutes(deps: HealthRouteDeps): Hono<IngressEnv> {
         extensions: { configHash, checks: { redis: 'unavailable' } },
       });
     }
-    return c.json({ status: 'ready', configHash, restartRequired: [], checks: { redis: 'ok' } });
+    const config = deps.configDetail?.() ?? { restartRequired: [] };
+    return c.json({ status: 'ready', configHash, ...config, checks: { redis: 'ok' } });
   });
 
   return routes;

@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { formatProblems, loadConfig, RESTART_REQUIRED_MIN_INTERVAL_MS, readinessConfigReporter } from '@gateway/config';
 import { problemType, SignalJobSchema } from '@gateway/contracts';
 import { readFixtureText } from '@gateway/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,6 +36,40 @@ describe('health and readiness', () => {
       restartRequired: [],
       checks: { redis: 'ok' },
     });
+  });
+
+  it('reports the sections a changed file would alter, a broken file and startup warnings', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'readyz-config-'));
+    const file = join(dir, 'gateway.yaml');
+    writeFileSync(file, 'queue: {highWaterMark: 60000}\n');
+    const env = { GATEWAY_CONFIG: file, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel:4318' };
+    const loaded = loadConfig({ env });
+    if (!loaded.ok) throw new Error(formatProblems(loaded.problems));
+    let nowMs = 0;
+    const watching = createTestIngress({ configDetail: readinessConfigReporter(loaded.config, env, () => nowMs) });
+    const readyz = async () => (await watching.app.request('/readyz')).json();
+    try {
+      expect(await readyz()).toMatchObject({
+        status: 'ready',
+        restartRequired: [],
+        warnings: [expect.stringMatching(/^OTEL_EXPORTER_OTLP_ENDPOINT: tracing is not built in this version/)],
+      });
+
+      writeFileSync(file, 'queue: {highWaterMark: 70000}\nlogging: {level: debug}\n');
+      nowMs += RESTART_REQUIRED_MIN_INTERVAL_MS;
+      expect(await readyz()).toMatchObject({ restartRequired: ['queue', 'logging'] });
+
+      writeFileSync(file, 'reload: {watch: false}\n');
+      nowMs += RESTART_REQUIRED_MIN_INTERVAL_MS;
+      const broken = await readyz();
+      expect(broken).toMatchObject({ status: 'ready', restartRequired: [] });
+      expect(broken.configProblems).toEqual([
+        expect.stringMatching(/^reload\.watch: is not supported in this version/),
+      ]);
+    } finally {
+      await watching.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

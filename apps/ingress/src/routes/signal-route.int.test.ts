@@ -81,7 +81,8 @@ describe('signal route', () => {
         clusterId: '',
       });
       expect(job.opts.removeOnComplete).toEqual({ age: 3600, count: 10000 });
-      expect(job.opts.removeOnFail).toEqual({ age: 7 * 24 * 3600 });
+      // Left to the worker, whose removeOnFail applies queue.failedRetention.
+      expect(job.opts.removeOnFail).toBeUndefined();
     }
     expect(jobs.map((job) => job.data.signal.status).sort()).toEqual(['firing', 'firing', 'resolved']);
   });
@@ -321,5 +322,61 @@ describe('signal route', () => {
     expect(metrics).toMatch(
       /gateway_http_request_duration_seconds_count\{endpoint="\/api\/v1\/signals\/prometheus",method="POST",status="202"\} [1-9]/,
     );
+  });
+});
+
+describe('signal route settings', () => {
+  it('keeps delivery keys by default and drops them when sources.<name>.deliveryDedup is off', async () => {
+    const collapsing = createTestIngress();
+    const counting = createTestIngress({ config: { sources: { prometheus: { deliveryDedup: false } } } });
+    try {
+      for (const target of [collapsing, counting]) {
+        const response = await target.app.request(PROMETHEUS, {
+          method: 'POST',
+          headers: JSON_HEADERS,
+          body: readFixtureText('alertmanager_v4_firing_multi.json'),
+        });
+        expect(response.status).toBe(202);
+      }
+      const keysOf = async (target: TestIngress) =>
+        (await target.reader.getJobs(['waiting'])).map((job) => SignalJobSchema.parse(job.data).signal.deliveryKey);
+      const kept = await keysOf(collapsing);
+      expect(kept.length).toBeGreaterThan(0);
+      expect(kept).not.toContain(null);
+      const dropped = await keysOf(counting);
+      expect(dropped).toEqual(kept.map(() => null));
+    } finally {
+      await collapsing.close();
+      await counting.close();
+    }
+  });
+
+  it('logs each received payload at debug level with secrets redacted only when logging.logPayloads is on', async () => {
+    const webhook = { ...JSON.parse(readFixtureText('alertmanager_v4_firing_multi.json')), token: 'hunter2-hunter2' };
+    const quiet = createTestIngress();
+    const verbose = createTestIngress({ config: { logging: { logPayloads: true } } });
+    try {
+      for (const target of [quiet, verbose]) {
+        const response = await target.app.request(PROMETHEUS, {
+          method: 'POST',
+          headers: JSON_HEADERS,
+          body: JSON.stringify(webhook),
+        });
+        expect(response.status).toBe(202);
+      }
+      const payloadLines = (target: TestIngress) =>
+        target.logLines
+          .map((line) => JSON.parse(line) as { msg: string; level: number; payload?: Record<string, unknown> })
+          .filter((line) => line.msg === 'signal payload received');
+      expect(payloadLines(quiet)).toEqual([]);
+      const [logged, ...more] = payloadLines(verbose);
+      expect(more).toEqual([]);
+      expect(logged?.level).toBe(20);
+      expect(logged?.payload).toMatchObject({ groupKey: webhook.groupKey, token: '<redacted>' });
+      expect(verbose.logLines.join('\n')).not.toContain('hunter2');
+    } finally {
+      await quiet.close();
+      await verbose.close();
+    }
   });
 });

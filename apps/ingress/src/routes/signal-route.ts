@@ -1,3 +1,4 @@
+import { redactValue } from '@gateway/config';
 import type { NormalizedSignal, Principal, SignalJob } from '@gateway/contracts';
 import { ErrorCode, formatTimestamp, GatewayError, NormalizedSignalSchema, problemType } from '@gateway/contracts';
 import type { HttpReply, ParseResult, RawRequest, RejectedItem, SourceContext } from '@gateway/sources';
@@ -203,6 +204,9 @@ async function processDelivery(
   if (!json.ok) throw new ProblemError('validation-error', json.detail, { reason: RejectReason.malformed });
   raw.json = json.value;
   const requestId = c.get('requestId');
+  if (settings.logging.logPayloads) {
+    deps.logger.debug({ requestId, source: source.name, payload: redactValue(json.value) }, 'signal payload received');
+  }
 
   if (definition.handshake) {
     const handshake = definition.handshake.bind(definition);
@@ -215,7 +219,14 @@ async function processDelivery(
   recordParseStats(deps, source, result);
 
   const receivedTime = formatTimestamp(receivedAt);
-  const delivery = { requestId, receivedTime, principal, clientIp: c.get('clientIp'), configHash: settings.configHash };
+  const delivery = {
+    requestId,
+    receivedTime,
+    principal,
+    clientIp: c.get('clientIp'),
+    configHash: settings.configHash,
+    deliveryDedup: source.deliveryDedup,
+  };
   const token = principalToken(settings, principal);
   const clusterContext = {
     multiCluster: settings.multiCluster,

@@ -49,6 +49,8 @@ export interface IngressSettingsInput {
   rateLimits: IngressSettings['rateLimits'];
   audit: IngressSettings['audit'];
   multiCluster: IngressSettings['multiCluster'];
+  /** Defaults to payloads not logged. */
+  logging?: IngressSettings['logging'];
   redactedConfig: IngressSettings['redactedConfig'];
 }
 
@@ -141,6 +143,7 @@ export function buildIngressSettings(input: IngressSettingsInput): IngressSettin
     rateLimits: input.rateLimits,
     audit: input.audit,
     multiCluster: input.multiCluster,
+    logging: input.logging ?? { logPayloads: false },
     configHash: input.configHash,
     redactedConfig: input.redactedConfig,
     sources,

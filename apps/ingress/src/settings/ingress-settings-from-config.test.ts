@@ -191,17 +191,6 @@ describe('ingress-settings-from-config', () => {
     expect(() => fromConfig(short)).not.toThrow(/short-token/);
   });
 
-  it('lists known clusters only where unknown ones are rejected', () => {
-    const perCluster = load(
-      'multiCluster: {enabled: true, routing: per-cluster, clusters: [{id: east, context: ctx-east}]}',
-    ).config;
-    expect(fromConfig(perCluster).settings.multiCluster.knownClusterIds).toEqual(['east']);
-    const hub = load(
-      'multiCluster: {enabled: true, routing: per-cluster, unknownCluster: hub, clusters: [{id: east, context: c}]}',
-    ).config;
-    expect(fromConfig(hub).settings.multiCluster.knownClusterIds).toBeUndefined();
-  });
-
   it('keeps the effective configuration for /admin/config with every secret redacted', () => {
     const { settings } = fromConfig(load(`auth: {tokens: [{id: inline, token: ${SECRET}, scopes: [admin]}]}`).config);
     expect(settings.redactedConfig.auth.tokens[0]).toMatchObject({ id: 'inline', token: '<redacted>' });

@@ -151,8 +151,6 @@ export function ingressSettingsInputFromConfig(
   warnings: string[],
 ): IngressSettingsInput {
   const { multiCluster } = config;
-  const rejectsUnknownClusters =
-    multiCluster.enabled && multiCluster.routing === 'per-cluster' && multiCluster.unknownCluster === 'reject';
   return {
     authMode: config.auth.mode,
     tokens: [...envTokens, ...config.auth.tokens].map((token) => tokenCredential(token, env.readFile, warnings)),
@@ -175,8 +173,8 @@ export function ingressSettingsInputFromConfig(
       enabled: multiCluster.enabled,
       clusterLabel: multiCluster.clusterLabel,
       defaultClusterId: multiCluster.defaultClusterId,
-      ...(rejectsUnknownClusters ? { knownClusterIds: multiCluster.clusters.map((cluster) => cluster.id) } : {}),
     },
+    logging: { logPayloads: config.logging.logPayloads },
     redactedConfig: redactConfig(config),
   };
 }

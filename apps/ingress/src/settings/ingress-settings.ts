@@ -51,6 +51,7 @@ export interface SourceInstance {
   rateLimitStatus: 429 | 503;
   /** Overrides `rateLimits.perSource` for this source. */
   rateLimit?: RateLimit;
+  /** Off: the adapter's delivery key is dropped, so a redelivery counts as a new occurrence. */
   deliveryDedup: boolean;
 }
 
@@ -88,8 +89,10 @@ export interface IngressSettings {
     enabled: boolean;
     clusterLabel: string;
     defaultClusterId: string;
-    /** Set when items for clusters outside this list are rejected (`routing: per-cluster`, `unknownCluster: reject`). */
-    knownClusterIds?: readonly string[];
+  };
+  logging: {
+    /** `logging.logPayloads`: each received payload at debug level, secrets redacted. */
+    logPayloads: boolean;
   };
   /** 12 hex characters identifying the configuration that parsed a signal. */
   configHash: string;

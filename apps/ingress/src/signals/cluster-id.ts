@@ -49,14 +49,5 @@ function chooseClusterId(draft: SignalDraft, context: ClusterIdContext): Cluster
  */
 export function resolveClusterId(draft: SignalDraft, context: ClusterIdContext): ClusterIdResolution {
   if (!context.multiCluster.enabled) return { ok: true, clusterId: '', conflict: false };
-  const resolved = chooseClusterId(draft, context);
-  const known = context.multiCluster.knownClusterIds;
-  if (resolved.ok && resolved.clusterId !== '' && known !== undefined && !known.includes(resolved.clusterId)) {
-    return {
-      ok: false,
-      message:
-        'cluster id is not listed in multiCluster.clusters; add it there or set multiCluster.unknownCluster: hub',
-    };
-  }
-  return resolved;
+  return chooseClusterId(draft, context);
 }

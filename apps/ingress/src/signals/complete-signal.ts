@@ -8,6 +8,8 @@ export interface DeliveryContext {
   principal: Principal;
   clientIp: string;
   configHash: string;
+  /** `sources.<name>.deliveryDedup`: without it the worker cannot recognise a redelivery. */
+  deliveryDedup: boolean;
 }
 
 export function completeSignal(
@@ -26,5 +28,6 @@ export function completeSignal(
     clientIp: delivery.clientIp.slice(0, 45),
     configHash: delivery.configHash,
     clusterId,
+    deliveryKey: delivery.deliveryDedup ? draft.deliveryKey : null,
   };
 }

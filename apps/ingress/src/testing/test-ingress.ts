@@ -7,7 +7,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { createApp } from '../app.js';
+import { createApp, type IngressDeps } from '../app.js';
 import { createRedisHealth } from '../health/redis-health.js';
 import { createLifecycle } from '../lifecycle/lifecycle.js';
 import { createIngressMetrics } from '../metrics/ingress-metrics.js';
@@ -159,6 +159,7 @@ export interface TestIngressOptions {
   /** Wraps the BullMQ-backed queue, to make enqueue fail in ways a healthy Redis never does. */
   wrapQueue?: (queue: SignalQueue) => SignalQueue;
   withDashboard?: boolean;
+  configDetail?: IngressDeps['configDetail'];
 }
 
 export interface TestIngress {
@@ -234,6 +235,7 @@ export function createTestIngress(options: TestIngressOptions = {}): TestIngress
     logger,
     metrics,
     ...(options.withDashboard ? { dashboardQueue: queue } : {}),
+    ...(options.configDetail ? { configDetail: options.configDetail } : {}),
   });
   return {
     app,

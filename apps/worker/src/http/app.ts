@@ -1,3 +1,4 @@
+import type { ReadinessConfigDetail } from '@gateway/config';
 import { formatTimestamp, PROBLEM_CONTENT_TYPE, problemType } from '@gateway/contracts';
 import { Hono } from 'hono';
 import type { Registry } from 'prom-client';
@@ -13,6 +14,8 @@ export interface WorkerAppDeps {
   readiness: WorkerReadiness;
   registry: Registry;
   configHash(): string;
+  /** What `/readyz` says about the configuration on disk; without it nothing is pending. */
+  configDetail?(): ReadinessConfigDetail;
   now(): Date;
 }
 
@@ -30,7 +33,8 @@ export function createWorkerApp(deps: WorkerAppDeps): Hono {
     };
     const shuttingDown = deps.readiness.shuttingDown();
     if (redis && informers && !shuttingDown) {
-      return c.json({ status: 'ready', configHash: deps.configHash(), restartRequired: [], checks });
+      const config = deps.configDetail?.() ?? { restartRequired: [] };
+      return c.json({ status: 'ready', configHash: deps.configHash(), ...config, checks });
     }
     const detail = shuttingDown
       ? 'Worker is shutting down'

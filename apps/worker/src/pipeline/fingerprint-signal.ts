@@ -3,7 +3,6 @@ import { globMatches } from './glob-match.js';
 
 export interface FingerprintRule {
   match: { source?: string; signalName?: string; targetType?: string };
-  strategy?: string;
   extraLabels?: string[];
 }
 
@@ -29,17 +28,16 @@ function ruleMatches(rule: FingerprintRule, signal: NormalizedSignal): boolean {
 
 /**
  * Resolved signals go through the same function so they map to the window of their firing
- * twin. Only the default strategy exists so far; the strategy name is still recorded on the RR.
+ * twin. Only the default strategy is built; configuration refuses the others until they land.
  */
 export function fingerprintSignal(signal: NormalizedSignal, settings: FingerprintSettings): SignalFingerprint {
   const rule = settings.rules.find((candidate) => ruleMatches(candidate, signal));
-  const strategy = rule?.strategy ?? settings.strategy;
   const target = signal.target ?? { kind: 'Unknown', name: 'unknown', scope: signal.namespace || 'default' };
   let base = signal.fingerprintInput ?? `${signal.signalName}:${target.scope}:${target.kind}:${target.name}`;
   for (const label of rule?.extraLabels ?? []) base += `:${label}=${signal.labels[label] ?? ''}`;
   const clusterPrefix = settings.clusterScoped && signal.clusterId ? signal.clusterId : undefined;
   return {
     fingerprint: computeFingerprint({ signalName: signal.signalName, fingerprintInput: base, clusterPrefix }),
-    strategy,
+    strategy: settings.strategy,
   };
 }

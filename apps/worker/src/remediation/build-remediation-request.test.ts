@@ -124,7 +124,7 @@ describe('buildRemediationRequest', () => {
     expect('clusterID' in rr.spec).toBe(false);
   });
 
-  it('sets clusterID for hub routing and omits it for per-cluster routing', () => {
+  it('sets clusterID for a signal from another cluster, as hub routing needs', () => {
     const input = {
       signal: signal({ clusterId: 'edge-1' }),
       fingerprint,
@@ -134,7 +134,6 @@ describe('buildRemediationRequest', () => {
       now,
     };
     expect(buildRemediationRequest(input).spec.clusterID).toBe('edge-1');
-    expect('clusterID' in buildRemediationRequest({ ...input, routing: 'per-cluster' }).spec).toBe(false);
   });
 
   it('writes times in the canonical millisecond UTC form whatever offset the source used', () => {

@@ -22,11 +22,6 @@ export interface BuildRemediationRequestInput {
   /** Fingerprint strategy that produced `fingerprint`, recorded for the orchestrator and operators. */
   strategy: string;
   now: Date;
-  /**
-   * `per-cluster` RRs live in the target cluster itself, where a clusterID would point elsewhere
-   * (docs/remediation-requests.md#cluster-id). Defaults to `hub`.
-   */
-  routing?: 'hub' | 'per-cluster';
 }
 
 /** The RemediationRequest for one dedup window. Pure: the same input always gives the same object. */
@@ -49,7 +44,8 @@ export function buildRemediationRequest(input: BuildRemediationRequestInput): Re
     providerData: JSON.stringify(signal.providerData),
     originalPayload: JSON.stringify(signal.originalPayload),
   };
-  if (signal.clusterId !== '' && (input.routing ?? 'hub') === 'hub') spec.clusterID = signal.clusterId;
+  // Hub routing is the only one built: an RR for another cluster lives here and names that cluster.
+  if (signal.clusterId !== '') spec.clusterID = signal.clusterId;
   return {
     apiVersion: RR_API_VERSION,
     kind: RR_KIND,

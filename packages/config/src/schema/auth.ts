@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { durationBetween, nonEmptyString, reject, section, stringMatching } from '../rules.js';
+import { notSupported } from '../not-supported.js';
+import { nonEmptyString, reject, section, stringMatching } from '../rules.js';
 import { ClusterIdSchema } from './cluster-id.js';
 import { RateLimitSchema } from './rate-limit.js';
 
@@ -53,24 +54,6 @@ export const AuthTokenSchema = section({
 });
 export type AuthToken = z.infer<typeof AuthTokenSchema>;
 
-export const TokenReviewConfigSchema = section({
-  enabled: z.boolean().prefault(false),
-  audiences: z.array(nonEmptyString()).prefault([]),
-  allowedSubjects: z.array(nonEmptyString()).prefault([]),
-  cacheTtl: durationBetween(1000, 3_600_000).prefault('60s'),
-  negativeCacheTtl: durationBetween(1000, 3_600_000).prefault('10s'),
-}).check((ctx) => {
-  if (ctx.value.enabled && ctx.value.allowedSubjects.length === 0) {
-    reject(
-      ctx,
-      'at least one subject when tokenReview is enabled',
-      'add the service account, e.g. system:serviceaccount:monitoring:alertmanager',
-      { path: ['allowedSubjects'], value: [] },
-    );
-  }
-});
-export type TokenReviewConfig = z.infer<typeof TokenReviewConfigSchema>;
-
 export const AuthConfigSchema = section({
   mode: AuthModeSchema.prefault('token'),
   tokens: z
@@ -85,6 +68,6 @@ export const AuthConfigSchema = section({
         seen.add(token.id);
       });
     }),
-  tokenReview: TokenReviewConfigSchema.prefault({}),
+  tokenReview: notSupported('tokenReview'),
 });
 export type AuthConfig = z.infer<typeof AuthConfigSchema>;

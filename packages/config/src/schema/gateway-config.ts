@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { closestMatch } from '../edit-distance.js';
+import { notSupported } from '../not-supported.js';
 import { reject, section } from '../rules.js';
 import { AuditConfigSchema } from './audit.js';
 import { AuthConfigSchema } from './auth.js';
@@ -7,13 +8,7 @@ import { DedupConfigSchema } from './dedup.js';
 import { FingerprintConfigSchema } from './fingerprint.js';
 import { CircuitBreakerConfigSchema, KubernetesConfigSchema, RetryConfigSchema } from './kubernetes.js';
 import { MultiClusterConfigSchema } from './multi-cluster.js';
-import {
-  LoggingConfigSchema,
-  PluginEntrySchema,
-  ReloadConfigSchema,
-  ShutdownConfigSchema,
-  TelemetryConfigSchema,
-} from './process.js';
+import { LoggingConfigSchema, PluginEntrySchema, ShutdownConfigSchema } from './process.js';
 import { QueueConfigSchema } from './queue.js';
 import { RateLimitsConfigSchema } from './rate-limit.js';
 import { RedisConfigSchema } from './redis.js';
@@ -38,8 +33,8 @@ export const GatewayConfigSchema = section({
   multiCluster: MultiClusterConfigSchema.prefault({}),
   audit: AuditConfigSchema.prefault({}),
   logging: LoggingConfigSchema.prefault({}),
-  telemetry: TelemetryConfigSchema.prefault({}),
-  reload: ReloadConfigSchema.prefault({}),
+  telemetry: notSupported('tracing'),
+  reload: notSupported('reload'),
   shutdown: ShutdownConfigSchema.prefault({}),
 }).check((ctx) => {
   // Checked here because token bindings and sources live in different sections.

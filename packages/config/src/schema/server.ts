@@ -1,11 +1,9 @@
 import { z } from 'zod';
-import { bytesBetween, durationBetween, integerBetween, nonEmptyString, section } from '../rules.js';
+import { notSupported } from '../not-supported.js';
+import { bytesBetween, durationBetween, integerBetween, section } from '../rules.js';
 import { CidrSchema } from './cidr.js';
 
 export const PortSchema = integerBetween(1, 65535);
-
-export const TlsConfigSchema = section({ certFile: nonEmptyString(), keyFile: nonEmptyString() });
-export type TlsConfig = z.infer<typeof TlsConfigSchema>;
 
 export const ServerConfigSchema = section({
   port: PortSchema.prefault(8080),
@@ -15,7 +13,8 @@ export const ServerConfigSchema = section({
   headersTimeout: durationBetween(1000, 60_000).prefault('5s'),
   keepAliveTimeout: durationBetween(1000, 600_000).prefault('65s'),
   trustedProxies: z.array(CidrSchema).prefault([]),
-  tls: TlsConfigSchema.optional(),
+  // Serving plain HTTP where TLS was asked for would expose tokens on the wire.
+  tls: notSupported(undefined, { suggestion: 'terminate TLS in front of the ingress and remove server.tls' }),
 });
 export type ServerConfig = z.infer<typeof ServerConfigSchema>;
 

@@ -38,6 +38,25 @@ const RegexSchema = z.string().check((ctx) => {
 });
 
 const SignalSourceSchema = nonEmptyString().pipe(stringUpTo(63));
+
+interface HmacSourceCheck {
+  value: { auth: { mode: string }; hmac?: unknown };
+  issues: z.core.$ZodRawIssue[];
+}
+
+/** Without a secret there is no signature to check, so a signature mode would let every request through. */
+function requireHmacForSignature(ctx: HmacSourceCheck): void {
+  const { auth, hmac } = ctx.value;
+  if ((auth.mode === 'signature' || auth.mode === 'token-and-signature') && hmac === undefined) {
+    reject(
+      ctx,
+      `an hmac block is required when auth.mode is ${auth.mode}`,
+      'add hmac: {secretFile: /path/to/secret} or set auth.mode: token',
+      { path: ['hmac'] },
+    );
+  }
+}
+
 const ContentTypesSchema = z.array(nonEmptyString());
 
 export const AlertmanagerSourceSchema = section({
@@ -91,7 +110,7 @@ export const GrafanaSourceSchema = section({
   resourceLabels: ResourceLabelsSchema,
   ignoreTestNotifications: z.boolean().prefault(true),
   hmac: hmacConfigSchema('X-Grafana-Alerting-Signature').optional(),
-});
+}).check(requireHmacForSignature);
 export type GrafanaSourceConfig = z.infer<typeof GrafanaSourceSchema>;
 
 export const CustomSourceSchema = section({
@@ -101,7 +120,7 @@ export const CustomSourceSchema = section({
   // Loosely typed until JSONata compilation lands (SPEC §5.7).
   mapping: z.record(z.string(), z.unknown()),
   hmac: hmacConfigSchema().optional(),
-});
+}).check(requireHmacForSignature);
 export type CustomSourceConfig = z.infer<typeof CustomSourceSchema>;
 
 export const PluginSourceSchema = section({

@@ -9,14 +9,11 @@ import { pluginDefinitionProblems } from './plugin-definition-problems.js';
 export interface SourcePluginEntry {
   /** An npm package name, or a path relative to `baseDir`. */
   module: string;
-  options?: Record<string, unknown> | undefined;
 }
 
 export interface LoadedSourcePlugin {
   module: string;
   definition: SourceDefinition<unknown>;
-  /** `plugins[].options` as configured; instances still get their own `sources.<name>.options`. */
-  options: Record<string, unknown> | undefined;
 }
 
 export interface LoadSourcePluginsDeps {
@@ -50,7 +47,7 @@ export async function loadSourcePlugins(
   const reserved = new Set(reservedTypes);
   const plugins = new Map<string, LoadedSourcePlugin>();
   const modules = new Set<string>();
-  for (const { module, options } of entries) {
+  for (const { module } of entries) {
     if (modules.has(module)) throw new SourcePluginLoadError(module, 'is listed twice in plugins; list it once');
     modules.add(module);
     let namespace: unknown;
@@ -76,7 +73,7 @@ export async function loadSourcePlugins(
         `type "${source.type}" is already provided by plugin ${JSON.stringify(other.module)}`,
       );
     }
-    plugins.set(source.type, { module, definition: source, options });
+    plugins.set(source.type, { module, definition: source });
   }
   return plugins;
 }
