@@ -58,6 +58,8 @@ redis_answers() {
 }
 
 ensure_redis() {
+  # redis_reply runs in a subshell below, so the parts this function reports and uses are set here too.
+  redis_url_parts
   local reply; reply="$(redis_reply)"
   if [[ "$reply" == *-WRONGPASS* || "$reply" == *-NOAUTH* || "$reply" == *-ERR* ]]; then
     say "Redis at $REDIS_HOST:$REDIS_PORT does not accept the credentials of REDIS_URL: ${reply%%$'\r'*}"

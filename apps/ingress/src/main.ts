@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 import { maxHeaderSize } from 'node:http';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { formatProblems, loadConfig, readinessConfigReporter, redactForLog, redisCredentialsProblem } from '@gateway/config';
+import {
+  formatProblems,
+  loadConfig,
+  readinessConfigReporter,
+  redactForLog,
+  redisCredentialsProblem,
+} from '@gateway/config';
 import { SIGNAL_QUEUE_NAME } from '@gateway/contracts';
 import type { LoadedSourcePlugin } from '@gateway/sources';
 import { builtinSources, loadSourcePlugins, SourcePluginLoadError } from '@gateway/sources';

@@ -5,7 +5,13 @@
  */
 import { hostname } from 'node:os';
 import { createAuditShipper, createDataStorageSink, createJsonlFileSink } from '@gateway/audit';
-import { formatProblems, loadConfig, readinessConfigReporter, redactForLog, redisCredentialsProblem } from '@gateway/config';
+import {
+  formatProblems,
+  loadConfig,
+  readinessConfigReporter,
+  redactForLog,
+  redisCredentialsProblem,
+} from '@gateway/config';
 import { SIGNAL_QUEUE_NAME } from '@gateway/contracts';
 import { serve } from '@hono/node-server';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -90,7 +96,10 @@ const store = createRedisWindowStore(commands, { prefix, flushLeaseMs: settings.
 const breaker = createCircuitBreaker({
   name: 'k8s-api',
   settings: () => settings.breaker,
-  probe: createRemediationProbe(kubeConfig, { namespace, requestTimeoutMs: () => settings.retryPolicy.requestTimeoutMs }),
+  probe: createRemediationProbe(kubeConfig, {
+    namespace,
+    requestTimeoutMs: () => settings.retryPolicy.requestTimeoutMs,
+  }),
   onProbe: (name, result) => metrics.breakerProbes.inc({ name, result }),
   onStateChange: (name, state) => {
     metrics.breakerState.set({ name }, state);
