@@ -1,13 +1,19 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { DEFAULT_QUEUE_PREFIX } from '@gateway/contracts';
 import { describe, expect, it } from 'vitest';
 import {
   deployedRedisAcl,
   findK8sObject,
+  K8S_BASE_DIR,
   k8sDataEntry,
   REDIS_CONFIG_MAP,
   REDIS_PASSWORD_PLACEHOLDER,
   readK8sManifests,
+  readK8sSecretGenerators,
+  repoRoot,
 } from '../../packages/testkit/src/index.js';
 
 // What `kubectl apply -k k8s/base` deploys must keep Redis closed: authenticated, restricted to the gateway's
@@ -43,6 +49,7 @@ interface NetworkPolicySpec {
 }
 
 const REDIS_SECRET = { name: 'signal-gateway-redis', key: 'password' };
+const TOKENS_SECRET = { name: 'signal-gateway-tokens', key: 'GATEWAY_AUTH_TOKENS' };
 const objects = readK8sManifests();
 const template = (kind: string, name: string): PodTemplate =>
   (findK8sObject(objects, kind, name).spec as { template: PodTemplate }).template;
@@ -103,8 +110,28 @@ describe('k8s manifests', () => {
     // The file with the digest lives in memory only, never on the data volume or in the ConfigMap.
     const aclMount = redis.volumeMounts?.find((mount) => aclFile.startsWith(`${mount.mountPath}/`));
     expect(redisPod.spec.volumes?.find((volume) => volume.name === aclMount?.name)?.emptyDir).toBeDefined();
+  });
 
-    expect(k8sDataEntry(findK8sObject(objects, 'Secret', REDIS_SECRET.name), REDIS_SECRET.key)).not.toBe('');
+  it('generates every Secret from git-ignored files, so no credential is published with the manifests', () => {
+    expect(objects.filter((object) => object.kind === 'Secret')).toEqual([]);
+    const generators = readK8sSecretGenerators();
+    const expected = { [REDIS_SECRET.name]: REDIS_SECRET.key, [TOKENS_SECRET.name]: TOKENS_SECRET.key };
+    expect(generators.map((generator) => generator.name).sort()).toEqual(Object.keys(expected).sort());
+    for (const generator of generators) {
+      expect(generator.literals, generator.name).toBeUndefined();
+      expect(generator.envs, generator.name).toHaveLength(1);
+      const envFile = resolve(K8S_BASE_DIR, generator.envs?.[0] ?? '');
+      // git check-ignore exits 0 only for an ignored path.
+      expect(() => execFileSync('git', ['check-ignore', '-q', envFile], { cwd: repoRoot })).not.toThrow();
+      const example = readFileSync(`${envFile}.example`, 'utf8')
+        .split('\n')
+        .filter((line) => line !== '' && !line.startsWith('#'));
+      expect(example, generator.name).toEqual([`${expected[generator.name]}=`]);
+    }
+    for (const app of Object.values(gatewayPods)) {
+      const tokens = onlyContainer(app).env?.find((env) => env.valueFrom?.secretKeyRef?.name === TOKENS_SECRET.name);
+      if (tokens) expect(tokens.valueFrom?.secretKeyRef).toEqual(TOKENS_SECRET);
+    }
   });
 
   it('turns the default user off and confines the gateway user to its prefix and the commands it needs', () => {

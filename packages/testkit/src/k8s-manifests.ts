@@ -20,10 +20,30 @@ export const REDIS_CONFIG_MAP = 'signal-gateway-redis';
 /** Stands for the SHA-256 of the gateway user's password in the ACL template; the Redis container fills it in. */
 export const REDIS_PASSWORD_PLACEHOLDER = 'GATEWAY_PASSWORD_SHA256';
 
-/** Every object the kustomization of `dir` deploys, in its resource order. */
+/** A Secret kustomize generates from env files (paths relative to the kustomization's folder). */
+export interface K8sSecretGenerator {
+  name: string;
+  envs?: string[];
+  literals?: string[];
+  files?: string[];
+}
+
+interface Kustomization {
+  resources?: string[];
+  secretGenerator?: K8sSecretGenerator[];
+}
+
+const readKustomization = (dir: string) =>
+  parseYaml(resolve(dir, 'kustomization.yaml'))[0] as Kustomization | undefined;
+
+/** Every object the kustomization of `dir` deploys from its resources, in their order. */
 export function readK8sManifests(dir = K8S_BASE_DIR): K8sObject[] {
-  const kustomization = parseYaml(resolve(dir, 'kustomization.yaml'))[0] as { resources?: string[] } | undefined;
-  return (kustomization?.resources ?? []).flatMap((file) => parseYaml(resolve(dir, file)) as K8sObject[]);
+  return (readKustomization(dir)?.resources ?? []).flatMap((file) => parseYaml(resolve(dir, file)) as K8sObject[]);
+}
+
+/** The Secrets the kustomization of `dir` generates. */
+export function readK8sSecretGenerators(dir = K8S_BASE_DIR): K8sSecretGenerator[] {
+  return readKustomization(dir)?.secretGenerator ?? [];
 }
 
 export function findK8sObject(objects: readonly K8sObject[], kind: string, name: string): K8sObject {
