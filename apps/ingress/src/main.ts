@@ -61,7 +61,8 @@ const loggerOptions: LoggerOptions = {
   timestamp: pino.stdTimeFunctions.isoTime,
   formatters: { level: (label) => ({ level: label }) },
   serializers: { err: (err: Error) => redactForLog(pino.stdSerializers.err(err)) },
-  // SPEC §3.7: credentials never reach the log, whatever object a log call is handed.
+  // Credentials never reach the log, whatever object a log call is handed
+  // (docs/security.md#secrets-in-logs-and-configuration).
   redact: {
     paths: [
       'authorization',
@@ -93,7 +94,8 @@ function failConfig(message: string, report = `config rejected: ${message}`): ne
   process.exit(EXIT_CONFIG);
 }
 
-// Plugins are code: imported once here, from where the configuration file lives, never on reload (SPEC §5.8).
+// Plugins are code: imported once here, from where the configuration file lives, never on reload
+// (docs/signals-and-sources.md#plugins).
 const configPath = process.env.GATEWAY_CONFIG;
 let plugins: Map<string, LoadedSourcePlugin>;
 try {

@@ -1,7 +1,8 @@
 /**
  * Worker composition root: the only module that reads the environment, creates clients and handles
- * signals. Startup order matters (SPEC §16): health first, then the informers' initial list, and only then
- * jobs, the flusher and the audit shipper, so no admission runs without knowing which RRs are terminal.
+ * signals. Startup order matters: health first, then the informers' initial list, and only then jobs, the
+ * flusher and the audit shipper, so no admission runs without knowing which RRs are terminal
+ * (docs/operations.md#startup-and-shutdown).
  */
 import { hostname } from 'node:os';
 import { createAuditShipper, createDataStorageSink, createJsonlFileSink } from '@gateway/audit';
@@ -70,7 +71,7 @@ const metrics = createWorkerMetrics();
 metrics.configInfo.set({ hash: configHash }, 1);
 
 // Workers block on BullMQ and on the audit stream, so each gets its own connection; commands queue while
-// Redis is away rather than failing jobs, and the processes start unready and retry (SPEC §16).
+// Redis is away rather than failing jobs, and the processes start unready and retry every second.
 const redisOptions = { maxRetriesPerRequest: null, retryStrategy: () => 1000 } as const;
 const commands = new Redis(settings.redis.url, redisOptions);
 const queueConnection = new Redis(settings.redis.url, redisOptions);
@@ -293,7 +294,7 @@ const gauges = setInterval(() => {
 gauges.unref();
 
 async function start(): Promise<void> {
-  // The initial list gates everything: admission must know which RRs are terminal (SPEC §7.3 step 3).
+  // The initial list gates everything: admission must know which RRs are terminal to close their windows.
   for (;;) {
     try {
       await index.start();

@@ -14,7 +14,7 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(canonicalize(value));
 }
 
-/** First 12 hex of sha256 of the canonical JSON (SPEC §13.5). */
+/** First 12 hex of sha256 of the canonical JSON (docs/configuration.md#configuration-hash). */
 export function configHashOf(document: unknown): string {
   return sha256Hex(canonicalJson(document)).slice(0, 12);
 }

@@ -3,7 +3,7 @@ const DURATION_PATTERN = /^([0-9]+)(ms|s|m|h|d)$/;
 
 export const DURATION_RULE = 'integer milliseconds or a string matching ^[0-9]+(ms|s|m|h|d)$';
 
-/** Milliseconds of a config duration (SPEC §0), or undefined when the value is not one. */
+/** Milliseconds of a config duration or undefined when it is not one (docs/configuration.md#durations-and-sizes). */
 export function parseDurationMs(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
   if (typeof value !== 'string') return undefined;

@@ -12,7 +12,7 @@ export function editDistance(a: string, b: string): number {
   return previous[b.length] ?? 0;
 }
 
-/** The closest candidate within `maxDistance` edits (SPEC §13.2 "did you mean"), ties going to the first listed. */
+/** The closest candidate within `maxDistance` edits (a problem's "did you mean"), ties going to the first listed. */
 export function closestMatch(word: string, candidates: readonly string[], maxDistance = 2): string | undefined {
   let best: { candidate: string; distance: number } | undefined;
   for (const candidate of candidates) {

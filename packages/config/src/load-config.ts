@@ -26,7 +26,7 @@ export type LoadConfigResult =
   | {
       ok: true;
       config: GatewayConfig;
-      /** Of the file and `GATEWAY_CFG__` variables only, so replicas with different named variables agree (§13.5). */
+      /** Of the file and `GATEWAY_CFG__` variables only, so replicas with different named variables agree. */
       configHash: string;
       warnings: ConfigWarning[];
       /** From `GATEWAY_AUTH_TOKENS`, kept out of `config` so that printing the config never prints them. */
@@ -67,7 +67,8 @@ function shortTokenWarnings(config: GatewayConfig, envTokens: readonly AuthToken
 
 /**
  * Builds the configuration from defaults < `GATEWAY_CONFIG` file < `GATEWAY_CFG__` variables < named variables
- * (SPEC §13.1) and validates it, reporting every problem at once (§13.2).
+ * and validates it, reporting every problem at once (docs/configuration.md#where-values-come-from,
+ * docs/configuration.md#validation-and-problems).
  */
 export function loadConfig({ env, readFile = readUtf8 }: LoadConfigOptions): LoadConfigResult {
   const file = readConfigFile(env, readFile);

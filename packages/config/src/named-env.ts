@@ -3,7 +3,10 @@ import type { AuthToken } from './schema/auth.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** The variables of ARCHITECTURE's env table and where they land (SPEC §13.1); KUBECONFIG is the caller's. */
+/**
+ * The named environment variables and where they land; they override the file and `GATEWAY_CFG__` variables
+ * (docs/configuration.md#where-values-come-from). KUBECONFIG is the caller's.
+ */
 export const NAMED_VARIABLES = {
   REDIS_URL: { path: ['redis', 'url'], kind: 'string' },
   QUEUE_PREFIX: { path: ['redis', 'prefix'], kind: 'string' },
@@ -34,7 +37,10 @@ export function readNamedOverrides(env: Env): ConfigOverride[] {
   return overrides;
 }
 
-/** `GATEWAY_AUTH_TOKENS`: comma-separated, trimmed, empty items ignored; scope signals, all sources (SPEC §3.1). */
+/**
+ * `GATEWAY_AUTH_TOKENS`: comma-separated, trimmed, empty items ignored; scope signals, all sources
+ * (docs/security.md#tokens).
+ */
 export function readEnvTokens(env: Env): AuthToken[] {
   const items = (env.GATEWAY_AUTH_TOKENS ?? '')
     .split(',')

@@ -10,7 +10,7 @@ function problemsOf(yaml: string, env: Record<string, string> = {}): ConfigProbl
 }
 
 describe('problems', () => {
-  it('renders the two §13.2 example problems exactly', () => {
+  it('renders a header line and one indented line per problem', () => {
     const problems = problemsOf('queue:\n  lowWaterMark: 60000\nsources:\n  cloudwatch:\n    enabled: true\n');
     expect(formatProblems(problems, '/etc/gateway/config.yaml')).toBe(
       [

@@ -5,7 +5,7 @@ import { type ConfigPath, formatPath, getAt } from './object-path.js';
 import { RuleParamsSchema } from './rule-params.js';
 import { isSecretPath, looksLikeSecretKey, REDACTED, redactValue } from './secrets.js';
 
-/** One reason a configuration was rejected (SPEC §13.2). */
+/** One reason a configuration was rejected (docs/configuration.md#validation-and-problems). */
 export interface ConfigProblem {
   /** Dotted path such as `queue.lowWaterMark`; `''` for the document as a whole (unreadable file, YAML syntax). */
   path: string;
@@ -132,7 +132,7 @@ function renderProblem(problem: ConfigProblem): string {
   return `  ${where}: ${got}rule: ${problem.rule}; suggestion: ${problem.suggestion}`;
 }
 
-/** The text form of SPEC §13.2: a header line, then one indented line per problem. */
+/** The stderr form: a header line, then one indented line per problem. */
 export function formatProblems(problems: readonly ConfigProblem[], filePath?: string): string {
   const count = `${problems.length} ${problems.length === 1 ? 'problem' : 'problems'}`;
   const header = `config rejected (${count})${filePath ? ` in ${filePath}` : ''}`;

@@ -86,7 +86,7 @@ export function bytesBetween(min: number, max: number) {
   return integerBetween(min, max, (n) => (n === min || n === max ? `${n} (${formatBytes(n)})` : String(n)));
 }
 
-/** Accepts integer milliseconds or `^[0-9]+(ms|s|m|h|d)$` (SPEC §0) and yields milliseconds. */
+/** Accepts integer milliseconds or `^[0-9]+(ms|s|m|h|d)$` and yields milliseconds. */
 export function durationBetween(minMs: number, maxMs: number) {
   return z.unknown().transform((value, ctx) => {
     const ms = parseDurationMs(value);

@@ -6,7 +6,7 @@ export const REDACTED = '<redacted>';
 const SECRET_KEYS = ['token', 'secret', 'password'] as const;
 const SECRET_FRAGMENT = /secret|password|tokensha256/i;
 
-/** Keys whose values are credentials (SPEC §3.7): token values, HMAC secrets, passwords and digests of them. */
+/** Keys whose values are credentials, printed as `<redacted>`: tokens, HMAC secrets, passwords and their digests. */
 export function isSecretKey(key: string): boolean {
   const lower = key.toLowerCase();
   return (SECRET_KEYS as readonly string[]).includes(lower) || SECRET_FRAGMENT.test(key);

@@ -59,7 +59,7 @@ function substituteNode(node: unknown, path: ConfigPath, env: Env, problems: Con
 }
 
 /**
- * Replaces `${VAR}` and `${VAR:-default}` in the file's string values, in place (SPEC §13.1). Works on the YAML tree,
+ * Replaces `${VAR}` and `${VAR:-default}` in the file's string values, in place. Works on the YAML tree,
  * not the parsed object, to know which scalars were quoted; keys are never substituted.
  */
 export function substituteEnv(document: Document<Node, true>, env: Env): ConfigProblem[] {

@@ -75,8 +75,9 @@ export type MediaTypeCheck =
   | { ok: false; slug: 'unsupported-media-type' | 'validation-error'; detail: string };
 
 /**
- * SPEC §2.3: JSON and `application/*+json` always, plus what the source lists; a missing Content-Type is JSON;
- * compressed bodies are refused because the byte limit must apply to what is parsed.
+ * JSON and `application/*+json` always, plus what the source lists; a missing Content-Type is JSON;
+ * compressed bodies are refused because the byte limit must apply to what is parsed
+ * (docs/http-api.md#body-and-media-types).
  */
 export function checkMediaType(
   contentType: string | undefined,

@@ -25,7 +25,10 @@ export interface IngressMetrics {
   severityLabel(rawSeverity: string): string;
 }
 
-/** Ingress metrics of SPEC §14.1, registered on the given registry (one per app, so tests can build many). */
+/**
+ * Ingress metrics (docs/observability.md#ingress), registered on the given registry (one per app, so tests can
+ * build many).
+ */
 export function createIngressMetrics(registry: Registry): IngressMetrics {
   const registers = [registry];
   return {

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { IngressMetrics } from './ingress-metrics.js';
 
 /**
- * SPEC §5.8: a slow plugin parse is a warning, a throwing one an error of that instance; both are counted under
+ * A slow plugin parse (over 50 ms) is a warning, a throwing one an error of that instance; both are counted under
  * the instance's `signalSource`, like every other ingress metric.
  */
 export function pluginParseHooks(metrics: IngressMetrics, logger: Logger) {

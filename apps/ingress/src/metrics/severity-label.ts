@@ -2,7 +2,7 @@ const SEVERITY_LABEL = /^[a-z0-9_-]{1,20}$/;
 export const MAX_DISTINCT_SEVERITIES = 50;
 
 /**
- * Bounded `severity` label (SPEC §14.1): severities are raw source values, so an unbounded set would let a
+ * Bounded `severity` label: severities are raw source values, so an unbounded set would let a
  * sender create a time series per value. Seen values keep their label; after 50, new ones become `other`.
  */
 export function createSeverityLabeler(): (rawSeverity: string) => string {

@@ -1,11 +1,11 @@
 import { ErrorCode, GatewayError } from '@gateway/contracts';
 import { KubeErrorType } from './kube-error-type.js';
 
-/** Values of the `gateway_circuit_breaker_state{name}` gauge (SPEC §9.3). */
+/** Values of the `gateway_circuit_breaker_state{name}` gauge (docs/kubernetes-access.md#circuit-breaker). */
 export const BreakerState = { closed: 0, halfOpen: 1, open: 2 } as const;
 export type BreakerState = (typeof BreakerState)[keyof typeof BreakerState];
 
-/** `circuitBreaker.*` (SPEC §13.3), in milliseconds. */
+/** `circuitBreaker.*`, in milliseconds. */
 export interface CircuitBreakerSettings {
   enabled: boolean;
   windowMs: number;
@@ -63,8 +63,9 @@ interface Bucket {
 const BUCKETS_PER_WINDOW = 10;
 
 /**
- * SPEC §9.3. Closed: outcomes go into a rolling window of ten buckets; with at least `minRequests` calls and a
- * failure ratio at or above `failureRatio` it opens. Open: calls fail fast until `openDurationMs` has passed.
+ * One breaker per cluster (docs/kubernetes-access.md#circuit-breaker). Closed: outcomes go into a rolling window
+ * of ten buckets; with at least `minRequests` calls and a failure ratio at or above `failureRatio` it opens.
+ * Open: calls fail fast until `openDurationMs` has passed.
  * While open, `probe` runs every `probeIntervalMs` (one at a time) and its first success half-opens at once, so
  * the breaker follows the API's return within a probe interval instead of waiting out `openDurationMs`.
  * Half-open: `halfOpenProbes` calls are let through; all succeed → closed, any fails → open again. Outcomes of

@@ -10,8 +10,9 @@ interface HttpOutcome {
 }
 
 /**
- * SPEC §9.2. 401 is retryable because service-account tokens rotate and the next attempt re-reads them.
- * 409 has no code of its own in SPEC §9.4; `errorType` tells AlreadyExists from other conflicts.
+ * 401 is retryable because service-account tokens rotate and the next attempt re-reads them.
+ * 409 has no GatewayError code of its own; `errorType` tells AlreadyExists from other conflicts.
+ * (docs/kubernetes-access.md#error-classification)
  */
 const HTTP_OUTCOMES: ReadonlyMap<number, HttpOutcome> = new Map([
   [400, { errorType: KubeErrorType.badRequest, code: ErrorCode.k8sBadRequest, retryable: false }],
@@ -56,7 +57,7 @@ const TLS_ERROR_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIG
 const NETWORK_MESSAGE = /socket hang up|other side closed|fetch failed/i;
 
 /**
- * Maps whatever @kubernetes/client-node 2 throws to one GatewayError (SPEC §9.2, §9.4): `ApiException`
+ * Maps whatever @kubernetes/client-node 2 throws to one GatewayError: `ApiException`
  * (numeric `code`, Status JSON `body`), undici fetch failures (`TypeError: fetch failed` whose `cause`, or an
  * AggregateError inside it, carries the socket error code) and aborts. A GatewayError is returned unchanged.
  */

@@ -1,4 +1,4 @@
-/** `dedup.holdTerminal.*` (SPEC §7.1): keep a terminal RR's window open while the orchestrator may still act. */
+/** `dedup.holdTerminal.*`: keep a terminal RR's window open while the orchestrator may still act. */
 export interface HoldTerminalOptions {
   /** While `status.completionStatus.outcome` is `ManualReviewRequired`. */
   manualReview: boolean;

@@ -1,4 +1,7 @@
-/** `error_type` values of Kubernetes outcomes (SPEC §9.2); metric labels and audit use them verbatim. */
+/**
+ * `error_type` values of Kubernetes outcomes (docs/kubernetes-access.md#error-classification); metric labels and
+ * audit use them verbatim.
+ */
 export const KubeErrorType = {
   alreadyExists: 'already_exists',
   conflict: 'conflict',
@@ -19,7 +22,7 @@ export const KubeErrorType = {
 } as const;
 export type KubeErrorType = (typeof KubeErrorType)[keyof typeof KubeErrorType];
 
-/** Operation names carried by GatewayError (SPEC §9.4). */
+/** Operation names carried by GatewayError (its `operation` field, also in logs and audit error_details). */
 export const KubeOperation = {
   createRemediation: 'rr.create',
   getRemediation: 'rr.get',

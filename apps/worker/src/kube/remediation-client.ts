@@ -42,7 +42,7 @@ interface HttpResult<T> {
 
 /**
  * RemediationClient on CustomObjectsApi: every HTTP attempt runs inside the circuit breaker, and the
- * attempts of one operation are driven by the retry policy (SPEC §9).
+ * attempts of one operation are driven by the retry policy (docs/kubernetes-access.md#retry-policy).
  */
 export function createRemediationClient(kubeConfig: KubeConfig, options: RemediationClientOptions): RemediationClient {
   const api = kubeConfig.makeApiClient(CustomObjectsApi);

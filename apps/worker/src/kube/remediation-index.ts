@@ -22,9 +22,9 @@ export interface RemediationIndexOptions {
   /** Read at every decision, so `dedup.holdTerminal.*` reloads apply without a restart. */
   holdTerminal: () => HoldTerminalOptions;
   /**
-   * An RR's window became closed (terminal per SPEC §7.1) or the RR was deleted. Not called for RRs that are
-   * already closed in the initial list: admission passes those names itself. May be called more than once
-   * for one RR; the window-closing step is idempotent.
+   * An RR's window became closed (terminal phase, not held by `dedup.holdTerminal`) or the RR was deleted. Not
+   * called for RRs that are already closed in the initial list: admission passes those names itself. May be
+   * called more than once for one RR; the window-closing step is idempotent.
    */
   onClosable(fingerprint: string, rrName: string, deleted: boolean): void;
   now?: () => number;
@@ -44,7 +44,8 @@ export interface ManagedRemediationIndex extends RemediationIndex {
 const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 
 /**
- * Informer-backed view of the RemediationRequests in one namespace (SPEC §7.4 step 1, §7.7).
+ * Informer-backed view of the RemediationRequests in one namespace: admission adopts a live RR from it after a
+ * claim, and terminal or deleted RRs close their window (docs/fingerprints-and-windows.md#closing-windows).
  *
  * The list goes through our own list function, which fills the index before handing the list to the
  * informer: that is the only point where "the initial list is complete" is observable. client-node restarts

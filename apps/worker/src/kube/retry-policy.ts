@@ -3,7 +3,7 @@ import { classifyKubeError } from './classify-error.js';
 import { KubeErrorType } from './kube-error-type.js';
 import { retryAfterMs } from './retry-after.js';
 
-/** `retry.*` and `kubernetes.requestTimeout` (SPEC §9.1, §13.3), in milliseconds. */
+/** `retry.*` and `kubernetes.requestTimeout`, in milliseconds (docs/kubernetes-access.md#retry-policy). */
 export interface RetryPolicy {
   maxAttempts: number;
   initialBackoffMs: number;
@@ -35,7 +35,7 @@ export interface RetryHooks {
 }
 
 /**
- * Delay before retry number `retry` (1 = the first retry): exponential, capped, then jittered (SPEC §9.1).
+ * Delay before retry number `retry` (1 = the first retry): exponential, capped, then jittered.
  * With the defaults: ≈100 ms, ≈200 ms.
  */
 export function backoffDelayMs(policy: RetryPolicy, retry: number, random: () => number): number {

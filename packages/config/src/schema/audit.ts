@@ -30,7 +30,7 @@ export const AuditRetryConfigSchema = section({
 });
 export type AuditRetryConfig = z.infer<typeof AuditRetryConfigSchema>;
 
-/** Where audit goes when `DATA_STORAGE_URL` is unset (SPEC §11.1). */
+/** Where audit goes when `DATA_STORAGE_URL` is unset: a JSON-lines file instead of Data Storage. */
 export const AuditFileConfigSchema = section({
   path: nonEmptyString().prefault('./data/audit.jsonl'),
   maxBytes: bytesBetween(MIB, 64 * GIB).prefault(100 * MIB),

@@ -1,6 +1,6 @@
 import { stringMatching } from '../rules.js';
 
-/** SPEC §12.1. */
+/** Every cluster id, configured or received (docs/remediation-requests.md#cluster-id). */
 export const CLUSTER_ID_PATTERN = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
 export const ClusterIdSchema = stringMatching(

@@ -15,7 +15,7 @@ import { RedisConfigSchema } from './redis.js';
 import { ServerConfigSchema, WorkerConfigSchema } from './server.js';
 import { SourcesConfigSchema } from './sources.js';
 
-/** The whole configuration document of SPEC §13.3, in its order (problems are reported in this order). */
+/** The whole configuration document, in its documented order (problems are reported in this order). */
 export const GatewayConfigSchema = section({
   server: ServerConfigSchema.prefault({}),
   worker: WorkerConfigSchema.prefault({}),

@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { nonEmptyString, reject, section } from '../rules.js';
 
-/** SPEC §3.3; only Grafana has a conventional header name, custom sources must name theirs. */
+/**
+ * HMAC signature settings (docs/security.md#hmac-grafana-and-custom-sources); only Grafana has a conventional
+ * header name, custom sources must name theirs.
+ */
 export function hmacConfigSchema(defaultHeader?: string) {
   const header = defaultHeader === undefined ? nonEmptyString() : nonEmptyString().prefault(defaultHeader);
   return section({

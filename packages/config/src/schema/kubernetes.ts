@@ -13,7 +13,7 @@ export const KubernetesConfigSchema = section({
 });
 export type KubernetesConfig = z.infer<typeof KubernetesConfigSchema>;
 
-/** SPEC §9.1. */
+/** Retries of one Kubernetes call (docs/kubernetes-access.md#retry-policy). */
 export const RetryConfigSchema = section({
   maxAttempts: integerBetween(1, 10).prefault(3),
   initialBackoff: durationBetween(0, 5000).prefault('100ms'),
@@ -32,7 +32,7 @@ export const RetryConfigSchema = section({
 });
 export type RetryConfig = z.infer<typeof RetryConfigSchema>;
 
-/** SPEC §9.3. */
+/** The per-cluster breaker in front of the Kubernetes API (docs/kubernetes-access.md#circuit-breaker). */
 export const CircuitBreakerConfigSchema = section({
   enabled: z.boolean().prefault(true),
   window: durationBetween(1000, 300_000).prefault('10s'),

@@ -12,7 +12,7 @@ export const MultiClusterConfigSchema = section({
   defaultClusterId: z
     .string()
     .check((ctx) => {
-      // "" means the local cluster (SPEC §12.1), so it is valid although not a cluster id.
+      // "" means the local cluster, so it is valid although not a cluster id.
       if (ctx.value !== '' && !CLUSTER_ID_PATTERN.test(ctx.value)) {
         reject(
           ctx,

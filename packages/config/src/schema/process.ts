@@ -18,7 +18,7 @@ export const ShutdownConfigSchema = section({
 });
 export type ShutdownConfig = z.infer<typeof ShutdownConfigSchema>;
 
-/** SPEC §5.8: npm modules whose default export is `defineSource(...)`. */
+/** npm modules whose default export is `defineSource(...)` (docs/signals-and-sources.md#plugins). */
 export const PluginEntrySchema = section({
   module: nonEmptyString(),
   options: notSupported(undefined, {

@@ -26,7 +26,7 @@ export const QueueConfigSchema = section({
   failedRetention: durationBetween(HOUR_MS, 90 * 24 * HOUR_MS).prefault('7d'),
 }).check((ctx) => {
   const { lowWaterMark, highWaterMark } = ctx.value;
-  // Hysteresis needs a gap: equal marks would toggle backpressure on every sample (SPEC §10.2).
+  // Hysteresis needs a gap: equal marks would toggle backpressure on every sample.
   if (lowWaterMark >= highWaterMark) {
     reject(
       ctx,

@@ -17,7 +17,7 @@ export const RouteSchema = stringMatching(
   `write it like ${ROUTE_PREFIX}my-source`,
 );
 
-/** The per-type column of SPEC §5.0. */
+/** Per-type defaults; the overload answer (429 or 503) is whichever the sender of that type retries. */
 export interface SourceTypeDefaults {
   authMode: SourceAuthMode;
   overloadStatus: OverloadStatus;
@@ -33,7 +33,7 @@ export const SOURCE_TYPE_DEFAULTS: Record<SourceType, SourceTypeDefaults> = {
   alertmanager: TYPE_DEFAULTS.token,
   'kubernetes-event': { ...TYPE_DEFAULTS.token, overloadStatus: 429 },
   cloudwatch: { ...TYPE_DEFAULTS.token, authMode: 'signature', defaultSeverity: 'warning' },
-  // Action groups cannot send headers, so the token has to come in the query string (SPEC §5.4).
+  // Action groups cannot send headers, so the token has to come in the query string.
   'azure-monitor': { ...TYPE_DEFAULTS.token, overloadStatus: 429, allowQueryToken: true },
   datadog: TYPE_DEFAULTS.token,
   grafana: TYPE_DEFAULTS.token,
@@ -42,8 +42,8 @@ export const SOURCE_TYPE_DEFAULTS: Record<SourceType, SourceTypeDefaults> = {
 };
 
 /**
- * Keys every `sources.<name>` has (SPEC §5.0). `enabled` and `route` depend on the instance name, so they are filled in
- * before validation (see sources.ts) and are required here.
+ * Keys every `sources.<name>` has (docs/signals-and-sources.md#settings-every-source-has). `enabled` and `route`
+ * depend on the instance name, so they are filled in before validation (see sources.ts) and are required here.
  */
 export function commonSourceShape<T extends SourceType>(type: T) {
   const defaults = SOURCE_TYPE_DEFAULTS[type];

@@ -78,7 +78,7 @@ export const CloudWatchSourceSchema = section({
   maxMessageAge: durationBetween(60_000, 3_600_000).prefault('1h'),
   certHostPattern: RegexSchema.prefault(DEFAULT_CERT_HOST_PATTERN),
   insufficientData: z.enum(['ignore', 'firing', 'resolved']).prefault('ignore'),
-  // Trust and name resolution for the certificate fetch are configurable so tests can serve certificates locally (§5.3).
+  // Trust and name resolution for the certificate fetch are configurable so tests can serve certificates locally.
   caFile: nonEmptyString().optional(),
   resolve: z.record(z.string(), nonEmptyString()).optional(),
 }).check((ctx) => {
@@ -117,7 +117,7 @@ export const CustomSourceSchema = section({
   ...commonSourceShape('custom'),
   signalSource: SignalSourceSchema,
   contentTypes: ContentTypesSchema.prefault(['application/json']),
-  // Loosely typed until JSONata compilation lands (SPEC §5.7).
+  // Loosely typed here: the custom source's own schema checks the keys and compiles the expressions at startup.
   mapping: z.record(z.string(), z.unknown()),
   hmac: hmacConfigSchema().optional(),
 }).check(requireHmacForSignature);
@@ -132,7 +132,7 @@ export const PluginSourceSchema = section({
   ),
   signalSource: SignalSourceSchema.optional(),
   contentTypes: ContentTypesSchema.optional(),
-  // Validated later against the plugin's own optionsSchema (SPEC §5.8).
+  // Validated later against the plugin's own optionsSchema, once the plugin is loaded.
   options: z.record(z.string(), z.unknown()).prefault({}),
 });
 export type PluginSourceConfig = z.infer<typeof PluginSourceSchema>;

@@ -5,7 +5,7 @@ import { reject } from '../rules.js';
 import { ROUTE_PREFIX } from './source-common.js';
 import { SourceConfigSchema } from './source-types.js';
 
-/** Instances that exist without configuration (SPEC §5.0); only the first two are on by default. */
+/** Instances that exist without configuration; only the first two are on by default. */
 export const BUILT_IN_SOURCES = {
   prometheus: { type: 'alertmanager', enabled: true },
   'kubernetes-event': { type: 'kubernetes-event', enabled: true },

@@ -155,7 +155,8 @@ describe('kube-sandbox fault injection and restarts', () => {
       api.listNamespacedCustomObject({ group, version, namespace, plural }),
     );
     const errors: unknown[] = [];
-    // client-node's informer does not restart itself after a connection error; its owner must (see ARCHITECTURE).
+    // client-node's informer does not restart itself after a connection error; its owner must
+    // (docs/kubernetes-access.md#informer).
     informer.on('error', (err) => {
       errors.push(err);
       setTimeout(() => void informer.start().catch(() => {}), 100);

@@ -10,7 +10,10 @@ export interface SampleRemediationRequestOptions {
   status?: Record<string, unknown>;
 }
 
-/** A RemediationRequest shaped like the gateway writes it (SPEC §8), valid against both CRDs. Test data only. */
+/**
+ * A RemediationRequest shaped like the gateway writes it (docs/remediation-requests.md), valid against both CRDs.
+ * Test data only.
+ */
 export function sampleRemediationRequest(options: SampleRemediationRequestOptions = {}): Record<string, unknown> & {
   metadata: { name: string; namespace: string; labels: Record<string, string> };
   spec: Record<string, unknown>;
