@@ -369,12 +369,13 @@ function render(target: HeaderTarget, value: GeneratedValue): { request: RawRequ
 
 /**
  * Node decides first: a refused byte is its 400 and a head over the limit its 431, whichever its parser meets
- * first; leading whitespace of a value is skipped uncounted. Near the limit either answer is right.
+ * first; leading whitespace of a header value is skipped uncounted. Near the limit either answer is right.
  */
 function expectedStatuses(target: HeaderTarget, request: RawRequest, value: string): readonly number[] {
   const head = headOf(request);
   const own = [target.expected(value)].flat();
-  const leading = value.length - value.replace(/^[ \t]+/, '').length;
+  // Only header values have leading whitespace Node skips; in the query it is percent-encoded and counted.
+  const leading = target.name.startsWith('?') ? 0 : value.length - value.replace(/^[ \t]+/, '').length;
   const counted = Buffer.byteLength(head, 'latin1') - leading;
   const refusedInValue = [...value].findIndex((char) => refusedByNode(char));
   const refusedAt =
