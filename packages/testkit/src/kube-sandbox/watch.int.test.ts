@@ -74,7 +74,10 @@ describe('kube-sandbox watch', () => {
     })) as KubernetesObject;
   const path = () => `/apis/${group}/${version}/namespaces/${namespace}/${plural}`;
 
-  function startWatch(query: Record<string, unknown>): { events: WatchEvent[]; done: Promise<unknown> } {
+  function startWatch(query: Record<string, string | number | boolean | undefined>): {
+    events: WatchEvent[];
+    done: Promise<unknown>;
+  } {
     const events: WatchEvent[] = [];
     let finish: (err: unknown) => void = () => {};
     const done = new Promise<unknown>((resolve) => {
