@@ -4,4 +4,5 @@ export * from './kube-sandbox/index.js';
 export * from './orchestrator-driver.js';
 export * from './redis-fixture.js';
 export * from './stack/index.js';
+export * from './tcp-fault-proxy.js';
 export * from './test-data.js';
