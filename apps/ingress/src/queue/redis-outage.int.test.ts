@@ -65,7 +65,8 @@ async function expectUnavailableWithoutEnqueue(redisPort: number, path: (typeof 
   expect(body.detail).toMatch(path.detail);
   expect(body).not.toHaveProperty('accepted');
   expect(JSON.stringify(body)).not.toContain(String(redisPort));
-  expect(elapsedMs).toBeLessThan(2_000);
+  // Fast failure, not a wait for the 10 s request timeout; the enqueue gives up after 1.5 s.
+  expect(elapsedMs).toBeLessThan(5_000);
   expect(await ingress.reader.count()).toBe(0);
 
   const ready = await ingress.app.request('/readyz');
@@ -76,11 +77,11 @@ async function expectUnavailableWithoutEnqueue(redisPort: number, path: (typeof 
 
 describe('redis outage', () => {
   describe.each(OUTAGE_PATHS)('with rate limits enabled: $rateLimits', (path) => {
-    it('answers 503 with Retry-After within 2 s and enqueues nothing when Redis refuses connections', async () => {
+    it('answers 503 with Retry-After within 5 s and enqueues nothing when Redis refuses connections', async () => {
       await expectUnavailableWithoutEnqueue(await freePort(), path);
     });
 
-    it('answers 503 with Retry-After within 2 s and enqueues nothing when Redis hangs', async () => {
+    it('answers 503 with Retry-After within 5 s and enqueues nothing when Redis hangs', async () => {
       const silent = await startSilentServer();
       cleanups.push(
         () =>
