@@ -6,11 +6,10 @@ import {
   startGatewayStack,
 } from '@gateway/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SEED, FIXTURE, fuzzCases, isKnownDeepNestingBug, postCases } from './support/corrupt-payloads.js';
+import { DEFAULT_SEED, FIXTURE, fuzzCases, postCases } from './support/corrupt-payloads.js';
 
 // Invariant 5 and SPEC §17 chaos: corrupted payloads (random byte flips, truncation, deep nesting) get a clear
 // 4xx problem+json or a 202, never a 5xx or a crash, and no response leaks a stack trace or an address.
-// The deep-nesting cases that currently get 500/503 live in pending/deep-nesting.pending.ts until fixed.
 describe('corrupted Alertmanager payloads', () => {
   let stack: GatewayStack;
 
@@ -35,7 +34,7 @@ describe('corrupted Alertmanager payloads', () => {
   }) => {
     onTestFailed(() => console.error(stack.logs()));
     const seed = Number(process.env.CHAOS_SEED ?? DEFAULT_SEED);
-    const cases = fuzzCases(seed).filter((c) => !isKnownDeepNestingBug(c));
+    const cases = fuzzCases(seed);
     expect(cases.length).toBeGreaterThanOrEqual(250);
     expect(cases.length).toBeLessThanOrEqual(320);
 

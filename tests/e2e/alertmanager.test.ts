@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../packages/testkit/src/index.js';
 import type { KubeObject } from '../../packages/testkit/src/kube-sandbox/index.js';
+import { waitForQuiet } from '../chaos/support/chaos.js';
 import type { PostableAlert } from './support/alertmanager.js';
 import { type E2eEnvironment, type E2eOptions, startE2eEnvironment } from './support/environment.js';
 
@@ -108,7 +109,7 @@ describe('alertmanager end to end', () => {
     expect(failed.reduce((sum, s) => sum + s.value, 0)).toBe(0);
   });
 
-  it('keeps one RR when Alertmanager re-notifies the same alert', async (context) => {
+  it('keeps one RR and counts nothing more when Alertmanager re-notifies the same alert', async (context) => {
     // A short repeat interval makes Alertmanager send the unchanged group again every couple of seconds.
     const env = await setUp(context, 'am-renotify', { alertmanager: { repeatInterval: '2s' } });
     const startsAt = new Date().toISOString();
@@ -126,14 +127,18 @@ describe('alertmanager end to end', () => {
       },
       { timeoutMs: 30_000, intervalMs: 250, description: 're-notifications enqueued and decided' },
     );
-    expect(progress.byOutcome.created).toBe(1);
-    expect(progress.byOutcome.failed).toBe(0);
+    // A re-notification repeats the same occurrence (same startsAt): a redelivery, never counted again.
+    expect(progress.byOutcome).toMatchObject({ created: 1, deduplicated: 0, failed: 0 });
+    expect(progress.byOutcome.redelivered).toBe(progress.decided - 1);
 
+    // status.deduplication is written behind: read it once nothing is left to write.
+    await waitForQuiet(env.stack.queuePrefix, 30_000, () => env.logs());
     const rrs = env.remediationRequests();
     expect(rrs).toHaveLength(1);
-    expect(view(rrs[0] as KubeObject).fingerprint).toBe(
-      fingerprintOf('KubePodCrashLooping', 'checkout-7c9f8d6b5-x2k4q'),
-    );
+    expect(view(rrs[0] as KubeObject)).toMatchObject({
+      fingerprint: fingerprintOf('KubePodCrashLooping', 'checkout-7c9f8d6b5-x2k4q'),
+      occurrenceCount: 1,
+    });
   });
 
   it('creates no RR when the alert resolves', async (context) => {

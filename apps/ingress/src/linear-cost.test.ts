@@ -63,8 +63,11 @@ describe('client-ip', () => {
 describe('headers', () => {
   it('checks Content-Type and Content-Encoding in linear time', async () => {
     await expectLinear((headers: [string, string]) => checkMediaType(...headers), {
-      'empty parameters then a control byte': (n) => [`application/json${';  '.repeat(n)}\x01`, 'identity'],
-      'a long encoding': (n) => ['application/json', ` ${'gzip,'.repeat(n)}`],
+      'empty parameters then a control byte': (n): [string, string] => [
+        `application/json${';  '.repeat(n)}\x01`,
+        'identity',
+      ],
+      'a long encoding': (n): [string, string] => ['application/json', ` ${'gzip,'.repeat(n)}`],
     });
   });
 

@@ -8,4 +8,5 @@ export * from './redis-fixture.js';
 export * from './redis-server.js';
 export * from './sample-signal.js';
 export * from './stack/index.js';
+export * from './tcp-fault-proxy.js';
 export * from './test-data.js';

@@ -157,12 +157,3 @@ export async function postCases(
   }
   return { problems, statuses };
 }
-
-/**
- * The deep-nesting cases the ingress currently answers with 500 or 503 (see pending/deep-nesting.pending.ts):
- * unterminated nesting of 10 000 or more, and 10 000-deep values in a field that is kept in the job.
- */
-export function isKnownDeepNestingBug(c: FuzzCase): boolean {
-  const match = /^(?:unterminated arrays (\d+)|nested (?:arrays|objects) (\d+) in extra)$/.exec(c.name);
-  return match !== null && Number(match[1] ?? match[2]) >= 10_000;
-}

@@ -3,8 +3,9 @@ import { ErrorCode, GatewayError } from '@gateway/contracts';
 import type { Queue } from 'bullmq';
 
 /**
- * Puts every signal of one delivery into Redis, all or nothing; resolves only once Redis has them. Rejects with a
- * `GatewayError` coded `redisUnavailable` when Redis cannot be reached in time, with the original error otherwise.
+ * Puts every signal of one delivery into Redis; resolves only once Redis has them all. Rejects with a `GatewayError`
+ * coded `redisUnavailable` when Redis cannot be reached in time, with the original error otherwise; a rejection
+ * does not prove that none of them landed.
  */
 export interface SignalQueue {
   enqueue(jobs: SignalJob[]): Promise<void>;
@@ -49,8 +50,10 @@ function redisUnavailable(cause: unknown): GatewayError {
 }
 
 /**
- * Job id = signalId, so a retried enqueue of the same signal is a no-op in BullMQ; job name =
- * source name. One addBulk is one MULTI, so a delivery is never half enqueued.
+ * Job id = signalId, so enqueueing the same job twice adds it once; job name = source name. BullMQ's addBulk is
+ * one pipeline, not a MULTI transaction: a connection lost mid-pipeline can leave the first jobs of a delivery in
+ * Redis while the request is answered 503, and the sender's retry enqueues them again under new signal ids. What
+ * holds is the other direction: a 202 only ever follows Redis taking every job of the delivery.
  */
 export function createBullMqSignalQueue(
   queue: Pick<Queue, 'addBulk'>,

@@ -8,6 +8,9 @@ import type { RedisOptions } from 'ioredis';
 export function producerRedisOptions(): RedisOptions {
   return {
     enableOfflineQueue: false,
+    // A command cut off with its connection would otherwise be sent again once Redis is back, however late: a
+    // signal already answered with 503 (and retried by its sender) would land as a second job.
+    autoResendUnfulfilledCommands: false,
     maxRetriesPerRequest: 1,
     commandTimeout: 1_000,
     connectTimeout: 1_000,

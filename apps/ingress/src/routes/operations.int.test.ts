@@ -47,7 +47,7 @@ describe('health and readiness', () => {
     if (!loaded.ok) throw new Error(formatProblems(loaded.problems));
     let nowMs = 0;
     const watching = createTestIngress({ configDetail: readinessConfigReporter(loaded.config, env, () => nowMs) });
-    const readyz = async () => (await watching.app.request('/readyz')).json();
+    const readyz = async () => (await (await watching.app.request('/readyz')).json()) as Record<string, unknown>;
     try {
       expect(await readyz()).toMatchObject({
         status: 'ready',

@@ -33,10 +33,23 @@ function post(ingress: TestIngress, path: string, body: string, headers: Record<
   );
 }
 
-async function expectRateLimited(response: Response, status: number, retryAfterSeconds: string) {
+/**
+ * The wait shrinks as the bucket refills: `retryAfterSeconds` is the wait right after `bucketDrainedAtMs`, and the
+ * answer may be lower by the seconds that have passed since. Rates are slow (the schema's minimum 0.1/s) so that
+ * a loaded machine never refills a bucket between two requests.
+ */
+async function expectRateLimited(
+  response: Response,
+  status: number,
+  retryAfterSeconds: number,
+  bucketDrainedAtMs: number,
+) {
+  const elapsedSeconds = (performance.now() - bucketDrainedAtMs) / 1000;
   expect(response.status).toBe(status);
   expect(response.headers.get('content-type')).toBe(PROBLEM_CONTENT_TYPE);
-  expect(response.headers.get('retry-after')).toBe(retryAfterSeconds);
+  const retryAfter = Number(response.headers.get('retry-after'));
+  expect(retryAfter).toBeLessThanOrEqual(retryAfterSeconds);
+  expect(retryAfter).toBeGreaterThanOrEqual(Math.max(1, Math.ceil(retryAfterSeconds - elapsedSeconds)));
   expect(await response.json()).toMatchObject({ type: problemType('rate-limited'), status });
 }
 
@@ -47,14 +60,15 @@ describe('rate limits', () => {
         auth: {
           tokens: [
             ...TEST_CONFIG.auth.tokens,
-            { id: 'limited', token: LIMITED_TOKEN, rateLimit: { ratePerSecond: 0.5, burst: 3 } },
+            { id: 'limited', token: LIMITED_TOKEN, rateLimit: { ratePerSecond: 0.1, burst: 3 } },
           ],
         },
       },
     });
+    const drainedAt = performance.now();
     expect((await post(ingress, PROMETHEUS, TWO_ALERTS, bearer(LIMITED_TOKEN))).status).toBe(202);
-    // One token left, two needed at 0.5/s: ceil(1 ÷ 0.5) = 2 s.
-    await expectRateLimited(await post(ingress, PROMETHEUS, TWO_ALERTS, bearer(LIMITED_TOKEN)), 503, '2');
+    // One token left, two needed at 0.1/s: 1 ÷ 0.1 = 10 s.
+    await expectRateLimited(await post(ingress, PROMETHEUS, TWO_ALERTS, bearer(LIMITED_TOKEN)), 503, 10, drainedAt);
     expect(await ingress.reader.count()).toBe(2);
     // Another principal has its own bucket under the default perToken limit.
     expect((await post(ingress, PROMETHEUS, TWO_ALERTS, bearer(TEST_TOKENS.signals))).status).toBe(202);
@@ -64,33 +78,46 @@ describe('rate limits', () => {
 
   it('limits a source across principals and answers 429 for kubernetes-event', async () => {
     const ingress = start({
-      config: { sources: { 'kubernetes-event': { rateLimit: { ratePerSecond: 0.25, burst: 1 } } } },
+      config: { sources: { 'kubernetes-event': { rateLimit: { ratePerSecond: 0.1, burst: 1 } } } },
     });
+    const drainedAt = performance.now();
     expect((await post(ingress, KUBE, ONE_EVENT, bearer(TEST_TOKENS.signals))).status).toBe(202);
-    await expectRateLimited(await post(ingress, KUBE, ONE_EVENT, bearer(TEST_TOKENS.kubernetesOnly)), 429, '4');
+    await expectRateLimited(
+      await post(ingress, KUBE, ONE_EVENT, bearer(TEST_TOKENS.kubernetesOnly)),
+      429,
+      10,
+      drainedAt,
+    );
     // The other source's bucket is untouched.
     expect((await post(ingress, PROMETHEUS, TWO_ALERTS, bearer(TEST_TOKENS.signals))).status).toBe(202);
   });
 
   it('charges the number of signals, at most the burst, and nothing for ignored items', async () => {
-    const ingress = start({ config: { rateLimits: { perToken: { ratePerSecond: 0.5, burst: 1 } } } });
+    const ingress = start({ config: { rateLimits: { perToken: { ratePerSecond: 0.1, burst: 1 } } } });
     for (let i = 0; i < 3; i++) {
       expect((await post(ingress, KUBE, IGNORED_EVENT, bearer(TEST_TOKENS.signals))).status).toBe(202);
     }
     // Two signals against a burst of one still pass once (cost capped at the burst), then the bucket is empty.
+    const drainedAt = performance.now();
     expect((await post(ingress, PROMETHEUS, TWO_ALERTS, bearer(TEST_TOKENS.signals))).status).toBe(202);
-    await expectRateLimited(await post(ingress, PROMETHEUS, TWO_ALERTS, bearer(TEST_TOKENS.signals)), 503, '2');
+    await expectRateLimited(
+      await post(ingress, PROMETHEUS, TWO_ALERTS, bearer(TEST_TOKENS.signals)),
+      503,
+      10,
+      drainedAt,
+    );
   });
 
   it('keys anonymous senders by client IP', async () => {
     const ingress = start({
       config: {
         auth: { ...TEST_CONFIG.auth, mode: 'none' },
-        rateLimits: { perToken: { ratePerSecond: 1, burst: 2 } },
+        rateLimits: { perToken: { ratePerSecond: 0.1, burst: 2 } },
       },
     });
+    const drainedAt = performance.now();
     expect((await post(ingress, PROMETHEUS, TWO_ALERTS, {}, '10.0.0.1')).status).toBe(202);
-    await expectRateLimited(await post(ingress, PROMETHEUS, TWO_ALERTS, {}, '10.0.0.1'), 503, '2');
+    await expectRateLimited(await post(ingress, PROMETHEUS, TWO_ALERTS, {}, '10.0.0.1'), 503, 20, drainedAt);
     expect((await post(ingress, PROMETHEUS, TWO_ALERTS, {}, '10.0.0.2')).status).toBe(202);
   });
 

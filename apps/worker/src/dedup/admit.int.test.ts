@@ -99,7 +99,7 @@ describe('admit', () => {
     const store = createRedisWindowStore(redis, { prefix });
     const fp = fingerprintFor('redelivery');
     const deliveryKeyHash = sha256Hex(`prometheus\u0000${fp}`);
-    const withKey = { deliveryKeyHash, deliveryDedupTtlMs: 200 };
+    const withKey = { deliveryKeyHash, deliveryDedupTtlMs: 60_000 };
 
     expect((await store.admit(admitRequest(fp, 'first', withKey))).decision).toBe('claimed');
     expect(await store.admit(admitRequest(fp, 'again', withKey))).toEqual({
@@ -109,8 +109,15 @@ describe('admit', () => {
     expect(await redis.hget(`${prefix}:win:${fp}`, 'count')).toBe('1');
     expect(await auditEvents(redis, prefix)).toHaveLength(0);
 
+    // The key carries the TTL; its expiry is brought forward rather than waited for, so no short TTL has to
+    // outlast the admits above on a loaded machine.
+    const deliveryKey = `${prefix}:dlv:${deliveryKeyHash}`;
+    const ttlMs = await redis.pttl(deliveryKey);
+    expect(ttlMs).toBeGreaterThan(0);
+    expect(ttlMs).toBeLessThanOrEqual(60_000);
+    await redis.pexpire(deliveryKey, 1);
     const deadline = Date.now() + 5000;
-    while ((await redis.exists(`${prefix}:dlv:${deliveryKeyHash}`)) === 1) {
+    while ((await redis.exists(deliveryKey)) === 1) {
       if (Date.now() > deadline) throw new Error('delivery key never expired');
       await new Promise((resolve) => setTimeout(resolve, 20));
     }

@@ -17,9 +17,9 @@ describe('retry backoff', () => {
   it('ends a sleep at once when aborted', async () => {
     const controller = new AbortController();
     const startedAt = performance.now();
-    const sleeping = sleepUnlessAborted(60_000, controller.signal);
+    const sleeping = sleepUnlessAborted(3_600_000, controller.signal);
     controller.abort();
     await sleeping;
-    expect(performance.now() - startedAt).toBeLessThan(1_000);
+    expect(performance.now() - startedAt).toBeLessThan(4_000);
   });
 });

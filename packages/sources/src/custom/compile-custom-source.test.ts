@@ -240,7 +240,8 @@ describe('compileCustomSource: evaluation', () => {
     const started = performance.now();
     const detail = await rejectedDetail({ signalName: '($f := function($x){ $f($x) }; $f(1))' });
     expect(detail).toBe('mapping.signalName: evaluation exceeded 50 ms');
-    expect(performance.now() - started).toBeLessThan(1000);
+    // Far above 50 ms so that a loaded machine passes, far below what an uncut evaluation would take.
+    expect(performance.now() - started).toBeLessThan(4_000);
   });
 
   it('cuts a long loop at 50 ms and refuses sequences over 100000 items before building them', async () => {
@@ -254,7 +255,7 @@ describe('compileCustomSource: evaluation', () => {
     expect(await rejectedDetail({ severity: '$string($count([1..9000000]))' })).toBe(
       'mapping.severity: evaluation exceeded 100000 items in a sequence',
     );
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(performance.now() - started).toBeLessThan(4_000);
   });
 
   it('stops recursion deeper than 200 evaluation steps', async () => {

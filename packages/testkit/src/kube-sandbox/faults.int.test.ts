@@ -64,10 +64,12 @@ describe('kube-sandbox fault injection and restarts', () => {
     const started = performance.now();
     await get('rr-latency');
     expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+    // Cleared, a latency far beyond any slowness of a loaded machine must be gone.
+    sandbox.faults.set({ latencyMs: 30_000 });
     sandbox.faults.clear();
     const fast = performance.now();
     await get('rr-latency');
-    expect(performance.now() - fast).toBeLessThan(250);
+    expect(performance.now() - fast).toBeLessThan(10_000);
   });
 
   it('answers 503 with Retry-After for every request when errorStatus is set alone', async () => {

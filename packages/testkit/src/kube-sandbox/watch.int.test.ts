@@ -74,7 +74,10 @@ describe('kube-sandbox watch', () => {
     })) as KubernetesObject;
   const path = () => `/apis/${group}/${version}/namespaces/${namespace}/${plural}`;
 
-  function startWatch(query: Record<string, unknown>): { events: WatchEvent[]; done: Promise<unknown> } {
+  function startWatch(query: Record<string, string | number | boolean | undefined>): {
+    events: WatchEvent[];
+    done: Promise<unknown>;
+  } {
     const events: WatchEvent[] = [];
     let finish: (err: unknown) => void = () => {};
     const done = new Promise<unknown>((resolve) => {
@@ -191,8 +194,9 @@ describe('kube-sandbox watch', () => {
     const watches = () => sandbox.requestCount((r) => r.path === path() && r.query.includes('watch=true'));
     const listsBefore = lists();
     const watchesBefore = watches();
-    // Hold the informer's reconnect until the history it would resume from is gone.
-    sandbox.faults.set({ latencyMs: 500, match: (r) => r.query.includes('watch=true') });
+    // Hold the informer's reconnect until the history it would resume from is gone; the create and compaction
+    // below take milliseconds, the hold is long enough for a loaded machine.
+    sandbox.faults.set({ latencyMs: 3_000, match: (r) => r.query.includes('watch=true') });
     sandbox.dropWatches();
     await eventually(() => expect(watches()).toBeGreaterThan(watchesBefore));
     await api.createNamespacedCustomObject({

@@ -59,11 +59,11 @@ describe('startManagedProcess', () => {
       args: ['-e', SERVER_SCRIPT, String(port), '503', '0'],
       env: baseChildEnv(),
       readyUrl: `http://127.0.0.1:${port}/readyz`,
-      readyTimeoutMs: 800,
+      readyTimeoutMs: 3_000,
     });
     started.push(proc);
     await expect(proc.waitReady()).rejects.toThrow(
-      /unready not ready: .* within 800 ms \(last: HTTP 503 x; still running\)[\s\S]*starting on/,
+      /unready not ready: .* within 3000 ms \(last: HTTP 503 x; still running\)[\s\S]*starting on/,
     );
   });
 
