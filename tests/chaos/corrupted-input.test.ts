@@ -8,7 +8,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SEED, FIXTURE, fuzzCases, postCases } from './support/corrupt-payloads.js';
 
-// Invariant 5 and SPEC §17 chaos: corrupted payloads (random byte flips, truncation, deep nesting) get a clear
+// Bad input gets a clear answer: corrupted payloads (random byte flips, truncation, deep nesting) get a clear
 // 4xx problem+json or a 202, never a 5xx or a crash, and no response leaks a stack trace or an address.
 describe('corrupted Alertmanager payloads', () => {
   let stack: GatewayStack;

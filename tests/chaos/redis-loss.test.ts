@@ -13,7 +13,7 @@ import {
   startPrivateRedis,
 } from './support/chaos.js';
 
-// SPEC §7.10 and invariant 2: Redis state is an index over Kubernetes. When the dedup keys are lost, the next
+// Kubernetes is the truth and Redis only an index over it (docs/fingerprints-and-windows.md#losing-redis-state). When the dedup keys are lost, the next
 // signal adopts the open RR (no second RR) and counting resumes from the count written on it.
 interface AuditLine {
   event_id?: string;

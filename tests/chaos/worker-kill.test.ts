@@ -4,8 +4,7 @@ import { alertmanagerWebhook, podFingerprint, podRrName, postWebhook } from '../
 import { type GatewayFixture, startGatewayFixture } from '../support/gateway-fixture.js';
 import { at, FAST_WORKER_ENV, rrNamesFor, waitForQuiet } from './support/chaos.js';
 
-// SPEC §17 chaos: a worker killed with SIGKILL mid-job. Invariants 1–3: nothing accepted is lost, one RR per
-// window, exact counts. The stalled job re-runs from BullMQ once its 5 s lock lapses.
+// A worker killed with SIGKILL mid-job: nothing accepted is lost, one RR per window, exact counts. The stalled job re-runs from BullMQ once its 5 s lock lapses.
 const isCreate = (r: { method: string; path: string }): boolean =>
   r.method === 'POST' && r.path.endsWith('/remediationrequests');
 

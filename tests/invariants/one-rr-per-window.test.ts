@@ -4,7 +4,8 @@ import { waitForQuiet } from '../chaos/support/chaos.js';
 import { alertmanagerWebhook, podFingerprint, podRrName, postWebhook } from '../support/alerts.js';
 import { type GatewayFixture, RR_NAMESPACE, startGatewayFixture } from '../support/gateway-fixture.js';
 
-// Invariants 2 and 3 of ARCHITECTURE.md with real processes: one ingress, four workers, the kube sandbox.
+// One RR per open window and exact occurrence counts, with real processes: one ingress, four workers, the kube
+// sandbox.
 describe('one RemediationRequest per open window', () => {
   let fx: GatewayFixture;
 

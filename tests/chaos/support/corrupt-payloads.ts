@@ -3,7 +3,7 @@ import { readFixtureText } from '@gateway/testkit';
 /**
  * Corrupted variants of an Alertmanager fixture (random byte and bit flips, truncations, deep nesting) and the
  * check that a response to one is acceptable: a 4xx problem+json or a 202, never a 5xx, and nothing internal
- * (stack trace, file path, IP address) in the body. Invariant 5 of ARCHITECTURE.md.
+ * (stack trace, file path, IP address) in the body.
  */
 export const FIXTURE = 'alertmanager_v4_firing_multi.json';
 

@@ -21,8 +21,7 @@ import {
 const ROUTE = '/api/v1/signals/cloudwatch';
 /**
  * The alarm fixture's TopicArn has a 10-digit account (`arn:aws:sns:eu-west-1:1234567890:alerta-test`), which
- * the configuration schema refuses as a `topicArns` entry (it wants 12 digits; see
- * tests/e2e/pending/cloudwatch-fixture-topic.pending.ts). The same topic name in the same region with a
+ * the configuration schema refuses as a `topicArns` entry (it wants 12 digits). The same topic name in the same region with a
  * 12-digit account keeps every input of the worked example: region from the TopicArn, account from the alarm.
  */
 const ALARM_TOPIC = 'arn:aws:sns:eu-west-1:123456789012:alerta-test';
