@@ -4,6 +4,7 @@ import {
   remediationRequestName,
   sha256Hex,
 } from '@gateway/contracts';
+import { sampleSignal } from '@gateway/testkit';
 import { describe, expect, it } from 'vitest';
 import { buildRemediationRequest } from './build-remediation-request.js';
 
@@ -11,32 +12,19 @@ const fingerprint = sha256Hex('HighMemoryUsage:prod:Pod:api-7f9c');
 const now = new Date('2025-01-02T03:04:05.678Z');
 
 function signal(overrides: Partial<NormalizedSignal> = {}): NormalizedSignal {
-  return {
+  return sampleSignal(1, {
     signalId: '01936f0e-0000-7000-8000-000000000001',
     requestId: 'req-1',
-    index: 0,
-    source: 'prometheus',
-    sourceType: 'alertmanager',
-    signalSource: 'prometheus',
-    status: 'firing',
     signalName: 'HighMemoryUsage',
-    severity: 'critical',
-    namespace: 'prod',
     target: { type: 'kubernetes', kind: 'Pod', name: 'api-7f9c', namespace: 'prod', apiVersion: 'v1', scope: 'prod' },
-    clusterId: '',
     firingTime: '2025-01-02T03:00:00Z',
     receivedTime: '2025-01-02T03:04:05.000Z',
     labels: { alertname: 'HighMemoryUsage', namespace: 'prod' },
     annotations: { summary: 'memory high' },
     providerData: { namespace: 'prod', resource: { kind: 'Pod', name: 'api-7f9c' } },
     originalPayload: { version: '4', alerts: [{ status: 'firing' }] },
-    deliveryKey: null,
-    fingerprintInput: null,
-    principal: { type: 'token', id: 'ci' },
-    clientIp: '127.0.0.1',
-    configHash: 'abcdefabcdef',
     ...overrides,
-  };
+  });
 }
 
 function build(overrides: Partial<NormalizedSignal> = {}, seq = 1) {

@@ -1,35 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type NormalizedSignal, sha256Hex } from '@gateway/contracts';
-import { createCrdValidator, REFERENCE_CRD_FILE, referencePath, repoRoot } from '@gateway/testkit';
+import { createCrdValidator, REFERENCE_CRD_FILE, referencePath, repoRoot, sampleSignal } from '@gateway/testkit';
 import { describe, expect, it } from 'vitest';
 import { buildRemediationRequest } from './build-remediation-request.js';
 
-const base: NormalizedSignal = {
+const base: NormalizedSignal = sampleSignal(1, {
   signalId: '01936f0e-0000-7000-8000-000000000001',
   requestId: 'req-1',
-  index: 0,
-  source: 'prometheus',
-  sourceType: 'alertmanager',
-  signalSource: 'prometheus',
-  status: 'firing',
-  signalName: 'KubePodCrashLooping',
   severity: 'warning',
   namespace: 'payments',
   target: { type: 'kubernetes', kind: 'Pod', name: 'api-1', namespace: 'payments', scope: 'payments' },
-  clusterId: '',
-  firingTime: '2025-01-02T03:00:00.000Z',
   receivedTime: '2025-01-02T03:04:05.000Z',
-  labels: { alertname: 'KubePodCrashLooping' },
-  annotations: {},
-  providerData: {},
   originalPayload: { alerts: [] },
-  deliveryKey: null,
-  fingerprintInput: null,
-  principal: { type: 'token', id: 'ci' },
-  clientIp: '127.0.0.1',
-  configHash: 'abcdefabcdef',
-};
+});
 
 const variants: Record<string, Partial<NormalizedSignal>> = {
   'a namespaced pod': {},
