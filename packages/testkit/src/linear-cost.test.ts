@@ -14,9 +14,10 @@ const countEqualPairs = (text: string) => {
 };
 
 describe('linear-cost', () => {
-  it('reports a ratio under the linear bound for a single pass', async () => {
-    const { ratio } = await measureLinearCost(sumCodes, (n) => 'x'.repeat(n), { n: 20_000 });
-    expect(ratio).toBeLessThan(LINEAR_COST_MAX_RATIO);
+  it('keeps a single pass under the linear bound, re-measuring as the cost tests do', async () => {
+    // One measurement on a loaded 2-core machine can land just over the bound (24.2 seen); load only adds time,
+    // so superLinearInputs re-measures before it reports a family.
+    expect(await superLinearInputs(sumCodes, { 'single pass': (n) => 'x'.repeat(n) }, { n: 20_000 })).toEqual({});
   });
 
   it('reports a ratio over the linear bound for a quadratic pass', async () => {
