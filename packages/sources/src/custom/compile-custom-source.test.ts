@@ -236,18 +236,27 @@ describe('compileCustomSource: evaluation', () => {
     return result.rejected[0]!.message;
   }
 
-  it('cuts an endless recursion at 50 ms and rejects the item', async () => {
+  it('cuts an endless recursion at its step budget and rejects the item', async () => {
     const started = performance.now();
     const detail = await rejectedDetail({ signalName: '($f := function($x){ $f($x) }; $f(1))' });
-    expect(detail).toBe('mapping.signalName: evaluation exceeded 50 ms');
-    // Far above 50 ms so that a loaded machine passes, far below what an uncut evaluation would take.
+    expect(detail).toBe('mapping.signalName: evaluation exceeded 10000 steps');
+    // Generous so that a loaded machine passes, far below what an uncut evaluation would take.
     expect(performance.now() - started).toBeLessThan(4_000);
   });
 
-  it('cuts a long loop at 50 ms and refuses sequences over 100000 items before building them', async () => {
+  it('accepts every item when many evaluations interleave, however long they wait for each other', async () => {
+    // Concurrent requests' evaluations share the event loop: a wall-clock budget charged each one for the
+    // others and rejected legitimate alerts under load; the step budget counts each evaluation's own work.
+    const source = compile(withMapping({ severity: '$string($sum([1..200].($ * 2)))' }));
+    const results = await Promise.all(Array.from({ length: 300 }, () => parse(source, jsonRequest(body))));
+    expect(results.flatMap((result) => result.rejected)).toEqual([]);
+    expect(results.map((result) => result.signals[0]?.severity)).toEqual(Array(300).fill('40200'));
+  });
+
+  it('cuts a long loop at its step budget and refuses sequences over 100000 items before building them', async () => {
     const started = performance.now();
     expect(await rejectedDetail({ severity: '$string($sum([1..100000].($ * 2)))' })).toBe(
-      'mapping.severity: evaluation exceeded 50 ms',
+      'mapping.severity: evaluation exceeded 10000 steps',
     );
     expect(await rejectedDetail({ severity: '$string($count([1..100000000]))' })).toBe(
       'mapping.severity: evaluation exceeded 100000 items in a sequence',

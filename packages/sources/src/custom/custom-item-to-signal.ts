@@ -28,7 +28,7 @@ export interface CustomItem {
 
 /**
  * One item through the mapping table (docs/signals-and-sources.md#custom-sources-jsonata). Expressions run one after
- * another, each in its own time box; the first failure or wrongly typed result rejects the item with a detail naming
+ * another, each within its own step budget; the first failure or wrongly typed result rejects the item with a detail naming
  * the key.
  */
 export async function customItemToSignal(

@@ -2,11 +2,17 @@ import jsonata from 'jsonata';
 import { LinearRegExp } from '../regex/linear-regexp.js';
 import { expressionSafetyProblems } from './expression-safety.js';
 
-/** 50 ms and depth 200 per evaluation; JSONata checks both before every evaluation step. */
-export const EVALUATION_TIMEOUT_MS = 50;
+/**
+ * Evaluation steps per evaluation: the budget that stops a runaway mapping. It counts work, not time, so a
+ * mapping that passes on a quiet pod also passes on a busy one (JSONata evaluates asynchronously, and a
+ * wall-clock budget would also charge it for every other request the event loop ran meanwhile, rejecting
+ * legitimate alerts exactly when a storm loads the ingress). Real mappings take a few hundred steps. Work
+ * inside one step is bounded too: sequences by EVALUATION_MAX_SEQUENCE, text by the body limit, regexes by RE2.
+ */
+export const EVALUATION_MAX_STEPS = 10_000;
 export const EVALUATION_MAX_DEPTH = 200;
 /**
- * JSONata builds ranges and sequences in native loops that the time box cannot interrupt (`[1..9999999]` alone
+ * JSONata builds ranges and sequences in native loops that no step check can interrupt (`[1..9999999]` alone
  * takes about a second), so their length is capped as well; no body within the size limit needs more items.
  */
 export const EVALUATION_MAX_SEQUENCE = 100_000;
@@ -17,6 +23,18 @@ export type EvaluationResult = { ok: true; value: unknown } | { ok: false; messa
 export interface MappingExpression {
   key: string;
   evaluate(input: unknown, bindings: Readonly<Record<string, unknown>>): Promise<EvaluationResult>;
+}
+
+const STEPS_EXCEEDED = 'GATEWAY_STEPS';
+/** JSONata calls the binding under this symbol before each evaluation step. */
+const EVALUATE_ENTRY = Symbol.for('jsonata.__evaluate_entry');
+/** Steps taken, per evaluation: JSONata gives every frame of one evaluation the same `base`. */
+const stepsTaken = new WeakMap<object, number>();
+
+function countStep(_node: unknown, _input: unknown, environment: { base: object }): void {
+  const steps = (stepsTaken.get(environment.base) ?? 0) + 1;
+  if (steps > EVALUATION_MAX_STEPS) throw { code: STEPS_EXCEEDED };
+  stepsTaken.set(environment.base, steps);
 }
 
 interface JsonataError {
@@ -34,11 +52,10 @@ export function compileMappingExpression(key: string, text: string): MappingExpr
   let expression: jsonata.Expression;
   try {
     expression = jsonata(text, {
-      timeout: EVALUATION_TIMEOUT_MS,
       stack: EVALUATION_MAX_DEPTH,
       sequence: EVALUATION_MAX_SEQUENCE,
       // Regex literals match payload text: a backtracking engine would run inside one native call that the
-      // time box cannot interrupt, RE2 runs in time linear in the text.
+      // step budget cannot interrupt, RE2 runs in time linear in the text.
       RegexEngine: LinearRegExp as unknown as RegExpConstructor,
     });
   } catch (error) {
@@ -47,6 +64,7 @@ export function compileMappingExpression(key: string, text: string): MappingExpr
   }
   const unsafe = expressionSafetyProblems(expression.ast());
   if (unsafe.length > 0) return { problem: unsafe.join('; ') };
+  expression.assign(EVALUATE_ENTRY as unknown as string, countStep);
   return {
     key,
     async evaluate(input, bindings) {
@@ -61,7 +79,7 @@ export function compileMappingExpression(key: string, text: string): MappingExpr
 
 function evaluationFailure(error: unknown): string {
   const { code, message } = error as JsonataError;
-  if (code === 'D1012') return `evaluation exceeded ${EVALUATION_TIMEOUT_MS} ms`;
+  if (code === STEPS_EXCEEDED) return `evaluation exceeded ${EVALUATION_MAX_STEPS} steps`;
   if (code === 'D1011') return `evaluation exceeded depth ${EVALUATION_MAX_DEPTH}`;
   if (code === 'D2014' || code === 'D2015') return `evaluation exceeded ${EVALUATION_MAX_SEQUENCE} items in a sequence`;
   return `evaluation failed: ${message ?? String(error)}`;
