@@ -290,12 +290,15 @@ describe('worker metrics', { timeout: 120_000 }, () => {
   it(SCENARIO.auditOutage, async () => {
     const delta = await snapshot([['gateway_audit_batches_total', { result: 'retry' }]]);
     const shipped = await value('gateway_audit_events_total', { event_type: 'gateway.crd.created' });
+    const retriesBefore = await value('gateway_audit_batches_total', { result: 'retry' });
     stub.failWith(503);
     try {
       await post([alert('audit-0', 0)]);
       await rrExists('audit-0');
       await until('gateway_audit_backlog', {}, (v) => v >= 2, 'the received and created events in the backlog');
       await until('gateway_audit_oldest_pending_age_seconds', {}, (v) => v > 0, 'a pending age');
+      // Data Storage comes back only after the shipper met the outage; a loaded machine may not have tried yet.
+      await until('gateway_audit_batches_total', { result: 'retry' }, (v) => v > retriesBefore, 'a refused shipment');
     } finally {
       stub.reset();
     }
