@@ -414,9 +414,13 @@ async function runCeilings(testkit, children) {
     [server, worker],
     'BenchCeilingPipeline',
     async (before, wallS) => {
-      if (!before) return { processed: await processed() };
+      if (!before) return { processed: await processed(), redisCpu: await redisCpuSeconds(redis) };
       const done = (await processed()) - before.processed;
-      return { processedPerS: round(done / wallS, 1), depthAtEnd: await queueDepth(redis, prefix) };
+      return {
+        processedPerS: round(done / wallS, 1),
+        depthAtEnd: await queueDepth(redis, prefix),
+        redisWholeServerCores: round(((await redisCpuSeconds(redis)) - before.redisCpu) / wallS),
+      };
     },
   );
   // What the pair sustains is what both halves keep up with: answered 202s and jobs the worker finished.
@@ -723,7 +727,7 @@ function printSummary(report) {
   const { ceilings, fixed, search, alt, ratios, checks, atMaxSustainable: best } = report;
   const lat = (l) => (l ? `p50 ${l.p50} / p95 ${l.p95} / p99 ${l.p99} / max ${l.max} ms` : 'n/a');
   const ceilingLine = (c) =>
-    `  ${c.name}: ${c.achievedPerS}/s answered 202${c.processedPerS !== undefined ? `, ${c.processedPerS}/s processed` : ''} (${c.offeredPerS}/s offered, ${c.notSent.requests} not sent), 202 ${lat(c.latencyMs202)}, CPU ${JSON.stringify(c.cpuCores)}`;
+    `  ${c.name}: ${c.achievedPerS}/s answered 202${c.processedPerS !== undefined ? `, ${c.processedPerS}/s processed` : ''} (${c.offeredPerS}/s offered, ${c.notSent.requests} not sent), 202 ${lat(c.latencyMs202)}, CPU ${JSON.stringify(c.cpuCores)}${c.redisWholeServerCores === undefined ? '' : `, Redis (whole server) ${c.redisWholeServerCores}`}`;
   const stepLine = (s) =>
     `  ${s.sustainable ? 'ok  ' : 'FAIL'} ${s.label} (${Math.round(s.newShare * 100)} % new): achieved ${s.achievedPerS}/s, 202 ${lat(s.latencyMs202)} (from send p99 ${s.latencyFromSendMs202.p99}), not sent ${s.notSent.requests}, errors ${s.errors.total}, depth max ${s.queueDepth.max}, drain ${s.drain.drainMs} ms, counts ${s.counts.occurrenceSum}/${s.counts.expectedOccurrences} (${s.counts.acceptedRedeliveries} redeliveries), RRs ${s.counts.rrs}/${s.counts.expectedRrs}; CPU ${JSON.stringify(s.cpuCores)}, ${s.cpuPerSignalMs} ms/signal${
       Object.entries(s.criteria).some(([, ok]) => !ok)
