@@ -47,7 +47,7 @@ export function createMix({
   const counted = new Set();
   const fingerprintsAccepted = new Set();
   let acceptedFiring = 0;
-  let sentRedeliveries = 0;
+  let scheduledRedeliveries = 0;
 
   const nextAlert = () => {
     let pod;
@@ -72,19 +72,23 @@ export function createMix({
       .join(',')}]}`;
 
   return {
-    /** The next request: its body, its firing alerts and the occurrence keys they stand for. */
+    /** The next request: its firing alerts (pod, startsAt) and its body. */
     next() {
       if (recent.length > 0 && random() < redeliveryShare) {
-        sentRedeliveries += 1;
+        scheduledRedeliveries += 1;
         return recent[Math.floor(random() * recent.length)];
       }
       const size = random() < multiShare ? multiSize : 1;
-      const alerts = Array.from({ length: size }, nextAlert);
+      const items = Array.from({ length: size }, nextAlert);
+      let body;
+      // Rendered when sent: a saturated generator skips most requests, and their bodies would only cost it CPU.
       const request = {
-        body: render(alerts),
         alerts: size,
-        occurrences: alerts.map(({ pod, startsAt }) => `${pod.name}|${startsAt}`),
-        pods: alerts.map(({ pod }) => pod.name),
+        items,
+        get body() {
+          body ??= render(items);
+          return body;
+        },
       };
       if (recent.length < REDELIVERY_MEMORY) recent.push(request);
       else recent[Math.floor(random() * REDELIVERY_MEMORY)] = request;
@@ -93,8 +97,10 @@ export function createMix({
     /** Books a 202 for `request`. */
     accepted(request) {
       acceptedFiring += request.alerts;
-      for (const key of request.occurrences) counted.add(key);
-      for (const pod of request.pods) fingerprintsAccepted.add(pod);
+      for (const { pod, startsAt } of request.items) {
+        counted.add(`${pod.name}|${startsAt}`);
+        fingerprintsAccepted.add(pod.name);
+      }
     },
     summary() {
       return {
@@ -103,7 +109,7 @@ export function createMix({
         redeliveryShare,
         multiShare,
         multiSize,
-        sentRedeliveries,
+        scheduledRedeliveries,
         acceptedFiring,
         // What Σ occurrenceCount must be after the drain: every accepted occurrence once, redeliveries not at all.
         expectedOccurrences: counted.size,
