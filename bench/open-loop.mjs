@@ -1,0 +1,286 @@
+// The open-loop load generator of `pnpm bench` (docs/benchmarks.md#the-open-loop-generator).
+//
+// Request i is due at start + (alerts before it) / rate: a fixed arrival schedule in alerts per second, kept whether
+// or not earlier requests were answered, the way a fleet of Alertmanagers keeps sending when the gateway slows down.
+// A closed-loop tool (one request per connection at a time) sends less when answers come late and so hides the very
+// queueing it should measure (coordinated omission). Here latency is taken from the *scheduled* time (what a sender
+// experiences) and also from the actual send. The only cap is the number of connections, each carrying one request at
+// a time: a request due while all of them are busy is not sent and is counted as such (`notSent`), never dropped
+// silently. Every 202's latency is kept, so the percentiles are exact.
+//
+// Run in-process (`runOpenLoop`) or, so that its CPU is its own, in a child (`forkOpenLoop`, which builds the traffic
+// with bench/mix.mjs in the child). `node bench/open-loop.mjs --self-test` checks the schedule and the not-sent books
+// against loopback servers.
+
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { Pool } from 'undici';
+import { createMix } from './mix.mjs';
+
+const round = (x, digits = 2) => (x === null || x === undefined ? null : Number(x.toFixed(digits)));
+
+function percentile(sorted, q) {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
+/** Exact percentiles over every value (ms). */
+export function latencySummary(values) {
+  const sorted = Float64Array.from(values).sort();
+  return {
+    count: sorted.length,
+    p50: round(percentile(sorted, 0.5)),
+    p95: round(percentile(sorted, 0.95)),
+    p99: round(percentile(sorted, 0.99)),
+    max: round(sorted.length ? sorted[sorted.length - 1] : null),
+  };
+}
+
+/**
+ * @param {object} options
+ * @param {string} options.origin  e.g. http://127.0.0.1:8080
+ * @param {string} options.path
+ * @param {Record<string,string>} [options.headers]
+ * @param {number} options.rate  offered alerts per second
+ * @param {number} options.durationS
+ * @param {number} options.connections  keep-alive connections, one request in flight on each
+ * @param {number} [options.timeoutMs]  a request without an answer by then is a timeout (10 s)
+ * @param {{ next(): { body: string, alerts: number }, accepted?(request: object): void }} traffic
+ */
+export async function runOpenLoop(options, traffic) {
+  const { origin, path, rate, durationS, connections, timeoutMs = 10_000 } = options;
+  const headers = { 'content-type': 'application/json', ...(options.headers ?? {}) };
+  const pool = new Pool(origin, {
+    connections,
+    pipelining: 1,
+    keepAliveTimeout: 60_000,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+  });
+  const fromScheduled = [];
+  const fromSend = [];
+  const lag = [];
+  const statusCounts = {};
+  const errorCodes = {};
+  let sent = 0;
+  let sentAlerts = 0;
+  let notSent = 0;
+  let notSentAlerts = 0;
+  let acceptedAlerts = 0;
+  let errors = 0;
+  let timeouts = 0;
+  let inFlight = 0;
+  let scheduledAlerts = 0;
+  let lastAnswer = 0;
+  const outstanding = new Set();
+
+  const cpuStart = process.cpuUsage();
+  // A short head start so the first due times are not already past when the loop begins.
+  const start = performance.now() + 20;
+  const end = start + durationS * 1000;
+  let request = traffic.next();
+  let due = start;
+
+  const send = (req, scheduledAt) => {
+    const sentAt = performance.now();
+    lag.push(sentAt - scheduledAt);
+    sent += 1;
+    sentAlerts += req.alerts;
+    inFlight += 1;
+    const done = pool
+      .request({ path, method: 'POST', headers, body: req.body })
+      .then(async ({ statusCode, body }) => {
+        await body.dump();
+        const at = performance.now();
+        lastAnswer = at;
+        statusCounts[statusCode] = (statusCounts[statusCode] ?? 0) + 1;
+        if (statusCode === 202) {
+          acceptedAlerts += req.alerts;
+          fromScheduled.push(at - scheduledAt);
+          fromSend.push(at - sentAt);
+          traffic.accepted?.(req);
+        }
+      })
+      .catch((err) => {
+        if (err?.code === 'UND_ERR_HEADERS_TIMEOUT' || err?.code === 'UND_ERR_BODY_TIMEOUT') timeouts += 1;
+        else {
+          errors += 1;
+          const code = err?.code ?? err?.name ?? 'unknown';
+          errorCodes[code] = (errorCodes[code] ?? 0) + 1;
+        }
+      })
+      .finally(() => {
+        inFlight -= 1;
+        outstanding.delete(done);
+      });
+    outstanding.add(done);
+  };
+
+  await new Promise((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      while (due <= now && due < end) {
+        if (inFlight < connections) send(request, due);
+        else {
+          notSent += 1;
+          notSentAlerts += request.alerts;
+        }
+        scheduledAlerts += request.alerts;
+        due = start + (scheduledAlerts / rate) * 1000;
+        request = traffic.next();
+      }
+      if (due >= end) resolve();
+      // 1 ms is the timer resolution; what was due meanwhile goes out in the next tick, still timed from its schedule.
+      else setTimeout(tick, Math.max(0, Math.min(1, due - performance.now())));
+    };
+    setTimeout(tick, Math.max(0, start - performance.now()));
+  });
+  const loadEnd = performance.now();
+  await Promise.allSettled([...outstanding]);
+  const finished = performance.now();
+  await pool.close();
+  const cpu = process.cpuUsage(cpuStart);
+  const requests = sent + notSent;
+  const responses = Object.values(statusCounts).reduce((sum, n) => sum + n, 0);
+  return {
+    rate,
+    durationS,
+    connections,
+    scheduled: { requests, alerts: scheduledAlerts },
+    sent: { requests: sent, alerts: sentAlerts },
+    notSent: { requests: notSent, alerts: notSentAlerts },
+    responses,
+    statusCounts,
+    accepted: { requests: fromScheduled.length, alerts: acceptedAlerts },
+    // Alerts answered 202 per second of the schedule.
+    achievedPerS: round(acceptedAlerts / durationS, 1),
+    non202: responses - fromScheduled.length,
+    errors,
+    errorCodes,
+    timeouts,
+    latencyMs202: latencySummary(fromScheduled),
+    latencyFromSendMs202: latencySummary(fromSend),
+    sendLagMs: latencySummary(lag),
+    // Time from the last scheduled send until the last answer.
+    tailMs: Math.round(Math.max(0, (lastAnswer || loadEnd) - loadEnd)),
+    cpuSeconds: round((cpu.user + cpu.system) / 1e6, 3),
+    cpuCores: round((cpu.user + cpu.system) / 1e3 / (finished - start), 2),
+  };
+}
+
+const self = fileURLToPath(import.meta.url);
+
+/**
+ * Runs the generator in a child process with the traffic of `createMix(mix)` and resolves with its result plus the
+ * mix's books (`mix`). The child has the same bounds as `runOpenLoop`; it is killed when `deadlineMs` passes.
+ */
+export async function forkOpenLoop(options, mix, deadlineMs) {
+  const child = fork(self, ['--child'], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const timer = setTimeout(() => child.kill('SIGKILL'), deadlineMs);
+  try {
+    child.send({ options, mix });
+    const [message] = await Promise.race([
+      once(child, 'message'),
+      once(child, 'exit').then(([code, signal]) => {
+        throw new Error(`the load generator exited (${code ?? signal}) without a result`);
+      }),
+    ]);
+    if (message.error) throw new Error(`the load generator failed: ${message.error}`);
+    return message.result;
+  } finally {
+    clearTimeout(timer);
+    if (child.exitCode === null && child.signalCode === null) {
+      child.disconnect();
+      await once(child, 'exit');
+    }
+  }
+}
+
+async function childMain() {
+  const [{ options, mix: mixOptions }] = await once(process, 'message');
+  try {
+    const mix = createMix(mixOptions);
+    const result = await runOpenLoop(options, mix);
+    process.send({ result: { ...result, mix: mix.summary() } });
+  } catch (err) {
+    process.send({ error: err instanceof Error ? err.stack : String(err) });
+  }
+}
+
+async function listen(handler) {
+  const server = createServer(handler);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { server, origin: `http://127.0.0.1:${server.address().port}` };
+}
+
+/** Checks the books against servers whose behaviour is known; exits 1 on a mismatch. */
+async function selfTest() {
+  const failures = [];
+  const expect = (what, ok, detail) => {
+    if (!ok) failures.push(`${what}: ${JSON.stringify(detail)}`);
+  };
+  const answering = await listen((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(202).end('{}'));
+  });
+  const mix = createMix({ alertname: 'SelfTest', seed: 7 });
+  const fast = await runOpenLoop(
+    { origin: answering.origin, path: '/', rate: 500, durationS: 2, connections: 32 },
+    mix,
+  );
+  expect(
+    'every scheduled request is sent or counted as not sent',
+    fast.scheduled.requests === fast.sent.requests + fast.notSent.requests,
+    fast,
+  );
+  expect('the schedule offers rate × duration alerts', Math.abs(fast.scheduled.alerts - 1000) <= 3, fast.scheduled);
+  expect('an answering server accepts everything sent', fast.accepted.alerts === fast.sent.alerts, fast);
+  // A busy machine can pause the loop long enough to fill the connections for a moment; that shows, but stays rare.
+  expect(
+    'an answering server leaves (almost) nothing not sent',
+    fast.notSent.requests <= 0.02 * fast.scheduled.requests,
+    fast,
+  );
+  expect(
+    'latency from the schedule is never below latency from the send',
+    fast.latencyMs202.max >= fast.latencyFromSendMs202.max,
+    fast,
+  );
+  const books = mix.summary();
+  expect(
+    'the books count each accepted occurrence once',
+    books.expectedOccurrences + books.acceptedRedeliveries === books.acceptedFiring,
+    books,
+  );
+  answering.server.close();
+
+  // A server that holds every request for 1 s: with 4 connections, everything due meanwhile is not sent.
+  const stalling = await listen((req, res) => {
+    req.resume();
+    setTimeout(() => res.writeHead(202).end('{}'), 1000);
+  });
+  const slow = await runOpenLoop(
+    { origin: stalling.origin, path: '/', rate: 100, durationS: 1, connections: 4 },
+    createMix({ alertname: 'SelfTestStall', multiShare: 0, redeliveryShare: 0 }),
+  );
+  expect('a stalled server leaves the excess not sent', slow.sent.requests === 4 && slow.notSent.requests >= 90, slow);
+  expect('waiting requests are timed from their schedule', slow.latencyMs202.max >= 1000, slow.latencyMs202);
+  stalling.server.closeAllConnections();
+  stalling.server.close();
+
+  if (failures.length > 0) {
+    process.stderr.write(`open-loop self-test FAILED:\n${failures.join('\n')}\n`);
+    process.exit(1);
+  }
+  process.stdout.write(
+    `open-loop self-test passed (500/s for 2 s: ${fast.achievedPerS}/s achieved, 202 p99 ${fast.latencyMs202.p99} ms, send lag p99 ${fast.sendLagMs.p99} ms, ${fast.cpuCores} cores)\n`,
+  );
+}
+
+if (process.argv[1] === self) {
+  if (process.argv.includes('--child')) await childMain();
+  else if (process.argv.includes('--self-test')) await selfTest();
+}
