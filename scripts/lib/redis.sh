@@ -6,7 +6,8 @@
 : "${REDIS_URL:=redis://127.0.0.1:6379}"
 export REDIS_URL
 
-url_decode() { printf '%b' "${1//%/\\x}"; }
+# Backslashes are doubled first so that only the %XX escapes are decoded (printf %b would also read \n in a password).
+url_decode() { local text="${1//\\/\\\\}"; printf '%b' "${text//%/\\x}"; }
 
 # Sets REDIS_TLS (0/1), REDIS_USER and REDIS_PASS (decoded, empty when absent), REDIS_HOST and REDIS_PORT.
 redis_url_parts() {
@@ -65,7 +66,7 @@ ensure_redis() {
     say "Redis at $REDIS_HOST:$REDIS_PORT does not accept the credentials of REDIS_URL: ${reply%%$'\r'*}"
     return 1
   fi
-  if redis_answers; then
+  if [[ "$reply" == *PONG* ]]; then
     say "Redis answers at $REDIS_HOST:$REDIS_PORT"
     return 0
   fi

@@ -102,6 +102,8 @@ const breaker = createCircuitBreaker({
     requestTimeoutMs: () => settings.retryPolicy.requestTimeoutMs,
   }),
   onProbe: (name, result) => metrics.breakerProbes.inc({ name, result }),
+  // breakerGate is declared once the worker exists; the breaker changes state only on Kubernetes calls, which
+  // start with the worker, so the gate is always there by then.
   onStateChange: (name, state) => {
     metrics.breakerState.set({ name }, state);
     breakerGate(state);

@@ -58,7 +58,7 @@ export interface ReadinessConfigDetail {
   warnings?: string[];
 }
 
-export function readinessConfigDetail(
+function readinessConfigDetail(
   report: RestartRequiredReport,
   warnings: readonly ConfigWarning[],
 ): ReadinessConfigDetail {

@@ -15,7 +15,7 @@ export interface ClientErrorLimits {
 }
 
 /** What Node's HTTP parser refused, as the problem the sender can act on. */
-export function clientErrorProblem(error: NodeClientError, limits: ClientErrorLimits): ProblemError {
+function clientErrorProblem(error: NodeClientError, limits: ClientErrorLimits): ProblemError {
   switch (error.code) {
     case 'HPE_HEADER_OVERFLOW':
       return new ProblemError(

@@ -204,7 +204,8 @@ async function processDelivery(
   if (!json.ok) throw new ProblemError('validation-error', json.detail, { reason: RejectReason.malformed });
   raw.json = json.value;
   const requestId = c.get('requestId');
-  if (settings.logging.logPayloads) {
+  // The redacted copy of a body of up to the size limit is only worth making when the line will be written.
+  if (settings.logging.logPayloads && deps.logger.isLevelEnabled('debug')) {
     deps.logger.debug({ requestId, source: source.name, payload: redactValue(json.value) }, 'signal payload received');
   }
 

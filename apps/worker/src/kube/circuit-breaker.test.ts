@@ -194,3 +194,91 @@ describe('circuit breaker active probe', () => {
     expect(breaker.state()).toBe(BreakerState.closed);
   });
 });
+
+describe('circuit breaker open phase without calls', () => {
+  // A paused worker makes no calls, so nothing but the breaker's own timer may end the open phase.
+  function opened(options: { probe?: () => Promise<void>; openDurationMs: number }) {
+    const states: BreakerState[] = [];
+    const breaker = createCircuitBreaker({
+      name: 'k8s-api',
+      settings: () => ({
+        ...DEFAULT_CIRCUIT_BREAKER_SETTINGS,
+        minRequests: 2,
+        probeIntervalMs: 20,
+        openDurationMs: options.openDurationMs,
+      }),
+      onStateChange: (_name, state) => states.push(state),
+      ...(options.probe ? { probe: options.probe } : {}),
+    });
+    const fail = () =>
+      breaker
+        .execute('rr.create', async () => {
+          throw retryableFailure;
+        })
+        .catch(() => undefined);
+    return { breaker, states, fail };
+  }
+
+  it('half-opens after openDuration when every probe fails', async () => {
+    let probes = 0;
+    const { breaker, states, fail } = opened({
+      openDurationMs: 300,
+      probe: async () => {
+        probes++;
+        throw retryableFailure;
+      },
+    });
+    await times(2, fail);
+    await vi.waitFor(() => expect(breaker.state()).toBe(BreakerState.halfOpen), { timeout: 5000 });
+    expect(probes).toBeGreaterThan(0);
+    expect(states).toEqual([BreakerState.open, BreakerState.halfOpen]);
+  });
+
+  it('half-opens after openDuration when there is no probe', async () => {
+    const { breaker, fail } = opened({ openDurationMs: 100 });
+    await times(2, fail);
+    expect(breaker.state()).toBe(BreakerState.open);
+    await vi.waitFor(() => expect(breaker.state()).toBe(BreakerState.halfOpen), { timeout: 5000 });
+  });
+
+  it('keeps probing the current open phase when a probe of an earlier phase fails late', async () => {
+    const settings = {
+      ...DEFAULT_CIRCUIT_BREAKER_SETTINGS,
+      minRequests: 2,
+      probeIntervalMs: 20,
+      openDurationMs: 60_000,
+    };
+    let releaseFirst: (() => void) | undefined;
+    let probes = 0;
+    const breaker = createCircuitBreaker({
+      name: 'k8s-api',
+      settings: () => settings,
+      // The first probe hangs until the breaker has moved to a later open phase; later ones succeed.
+      probe: () => {
+        probes++;
+        if (probes > 1) return Promise.resolve();
+        return new Promise<void>((_resolve, reject) => {
+          releaseFirst = () => reject(retryableFailure);
+        });
+      },
+    });
+    const failing = (before: () => void = () => {}) =>
+      breaker
+        .execute('rr.create', async () => {
+          before();
+          throw retryableFailure;
+        })
+        .catch(() => undefined);
+    await times(2, () => failing());
+    await vi.waitFor(() => expect(releaseFirst).toBeDefined(), { timeout: 5000 });
+    // A call after openDuration half-opens the breaker and, failing, opens a second phase.
+    settings.openDurationMs = 0;
+    await failing(() => {
+      settings.openDurationMs = 60_000;
+    });
+    expect(breaker.state()).toBe(BreakerState.open);
+    releaseFirst?.();
+    await vi.waitFor(() => expect(breaker.state()).toBe(BreakerState.halfOpen), { timeout: 5000 });
+    expect(probes).toBe(2);
+  });
+});

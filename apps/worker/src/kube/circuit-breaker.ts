@@ -67,7 +67,8 @@ const BUCKETS_PER_WINDOW = 10;
  * of ten buckets; with at least `minRequests` calls and a failure ratio at or above `failureRatio` it opens.
  * Open: calls fail fast until `openDurationMs` has passed.
  * While open, `probe` runs every `probeIntervalMs` (one at a time) and its first success half-opens at once, so
- * the breaker follows the API's return within a probe interval instead of waiting out `openDurationMs`.
+ * the breaker follows the API's return within a probe interval instead of waiting out `openDurationMs`; without a
+ * successful probe it half-opens when `openDurationMs` has passed.
  * Half-open: `halfOpenProbes` calls are let through; all succeed → closed, any fails → open again. Outcomes of
  * calls admitted before the last state change are ignored, so a slow call from a previous phase cannot
  * close or reopen the breaker.
@@ -96,24 +97,36 @@ export function createCircuitBreaker(options: CircuitBreakerOptions): CircuitBre
     options.onStateChange?.(options.name, next);
   }
 
-  /** Probes for as long as the breaker stays in the open phase `openEpoch`. */
+  /**
+   * Drives the open phase `openEpoch` to half-open: a probe every `probeIntervalMs` (its first success half-opens
+   * at once), and half-open anyway once `openDurationMs` has passed. This runs on a timer rather than on the next
+   * call because a paused worker makes no calls. A probe settling after its phase ended changes nothing.
+   */
   function scheduleProbe(openEpoch: number): void {
     const probe = options.probe;
-    if (!probe) return;
+    const settings = options.settings();
+    const untilHalfOpenMs = Math.max(0, openedAtMs + settings.openDurationMs - now());
     clearTimeout(probeTimer);
-    probeTimer = setTimeout(() => {
-      if (epoch !== openEpoch) return;
-      probe().then(
-        () => {
-          options.onProbe?.(options.name, 'success');
-          if (epoch === openEpoch) transition(BreakerState.halfOpen);
-        },
-        () => {
-          options.onProbe?.(options.name, 'failure');
-          scheduleProbe(openEpoch);
-        },
-      );
-    }, options.settings().probeIntervalMs);
+    probeTimer = setTimeout(
+      () => {
+        if (epoch !== openEpoch) return;
+        if (!probe || now() - openedAtMs >= options.settings().openDurationMs) {
+          transition(BreakerState.halfOpen);
+          return;
+        }
+        probe().then(
+          () => {
+            options.onProbe?.(options.name, 'success');
+            if (epoch === openEpoch) transition(BreakerState.halfOpen);
+          },
+          () => {
+            options.onProbe?.(options.name, 'failure');
+            if (epoch === openEpoch) scheduleProbe(openEpoch);
+          },
+        );
+      },
+      probe ? Math.min(settings.probeIntervalMs, untilHalfOpenMs) : untilHalfOpenMs,
+    );
     // A pending probe must not keep a stopping process alive.
     probeTimer.unref();
   }

@@ -99,7 +99,10 @@ export function createRemediationClient(kubeConfig: KubeConfig, options: Remedia
         return 'created';
       } catch (error) {
         if (isErrorType(error, KubeErrorType.alreadyExists)) return 'already-exists';
-        hooks.onCreateFailed?.(error instanceof GatewayError ? error.errorType : KubeErrorType.unknown);
+        // The open breaker sent no request: nothing failed at the API, the job is parked and tries again.
+        if (!isErrorType(error, KubeErrorType.circuitOpen)) {
+          hooks.onCreateFailed?.(error instanceof GatewayError ? error.errorType : KubeErrorType.unknown);
+        }
         throw withRrName(error, name);
       }
     },

@@ -298,6 +298,9 @@ async function recordCreateFailure(
   settings: PipelineSettings,
 ): Promise<void> {
   const error = asGatewayError(err, 'rr.create');
+  // Refused by the open breaker, no create was attempted: the parked job tries again, and auditing every park
+  // would repeat one failed-create event (same attempt, same id) for as long as the outage lasts.
+  if (error.code === ErrorCode.circuitOpen) return;
   const event = deps.audit.crdFailed(signal, fingerprint, rr, settings.namespace, error, attempt);
   if (error.retryable) await deps.store.appendAudit([event]);
   else await deps.store.release(fingerprint, signal.signalId, [event]);

@@ -4,7 +4,6 @@ import { notSupported, onlyDefaultSupported } from '../not-supported.js';
 import { nonEmptyString, section } from '../rules.js';
 
 const STRATEGIES = ['default', 'owner', 'similarity'] as const;
-export type FingerprintStrategy = (typeof STRATEGIES)[number];
 
 export const FingerprintRuleSchema = section({
   match: section({

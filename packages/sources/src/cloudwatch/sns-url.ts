@@ -3,18 +3,6 @@ import { LinearRegExp } from '../regex/linear-regexp.js';
 /** RFC 1035: no DNS name is longer, so a longer host is refused before any pattern sees it. */
 const MAX_HOSTNAME_LENGTH = 253;
 
-/** One compiled pattern per configured `certHostPattern`; the options were validated against the same engine. */
-const hostMatchers = new Map<string, LinearRegExp>();
-
-function hostMatcher(pattern: string): LinearRegExp {
-  let matcher = hostMatchers.get(pattern);
-  if (matcher === undefined) {
-    matcher = new LinearRegExp(pattern);
-    hostMatchers.set(pattern, matcher);
-  }
-  return matcher;
-}
-
 export type SnsUrlCheck = { ok: true; url: URL } | { ok: false; detail: string };
 
 /**
@@ -38,7 +26,7 @@ export function checkSnsUrl(
   if (url.protocol !== 'https:') return refuse('must use https');
   if (url.username !== '' || url.password !== '') return refuse('must not carry credentials');
   if (url.hostname.length > MAX_HOSTNAME_LENGTH) return refuse(`host is longer than ${MAX_HOSTNAME_LENGTH} characters`);
-  if (!hostMatcher(hostPattern).test(url.hostname)) return refuse('host does not match certHostPattern');
+  if (!new LinearRegExp(hostPattern).test(url.hostname)) return refuse('host does not match certHostPattern');
   if (requirePem && !url.pathname.endsWith('.pem')) return refuse('path must end in .pem');
   return { ok: true, url };
 }

@@ -6,6 +6,23 @@ const FLAG_BITS: Readonly<Record<string, number>> = {
   s: RE2JS.DOTALL,
 };
 
+/**
+ * Compiled programs by flags and source. JSONata constructs its regex engine every time it evaluates a regex
+ * literal, i.e. per signal, and compiling costs several times more than matching; patterns come from the
+ * configuration, so the cache holds a bounded set. A compiled RE2JS program is immutable and safe to share.
+ */
+const compiled = new Map<string, RE2JS>();
+
+function compile(source: string, bits: number): RE2JS {
+  const key = `${bits}/${source}`;
+  let program = compiled.get(key);
+  if (program === undefined) {
+    program = RE2JS.compile(RE2JS.translateRegExp(source), bits);
+    compiled.set(key, program);
+  }
+  return program;
+}
+
 /** Flags that change what a match is; `g` and `y` only say where the next search starts. */
 const POSITION_FLAGS = new Set(['g', 'y']);
 
@@ -36,7 +53,7 @@ export class LinearRegExp {
     }
     this.#positional = [...this.flags].some((flag) => POSITION_FLAGS.has(flag));
     try {
-      this.#pattern = RE2JS.compile(RE2JS.translateRegExp(this.source), bits);
+      this.#pattern = compile(this.source, bits);
     } catch (error) {
       throw new LinearRegExpSyntaxError(this.source, (error as Error).message);
     }
