@@ -1,10 +1,16 @@
-import { SignalJobSchema } from '@gateway/contracts';
 import { builtinSources, defineSource } from '@gateway/sources';
 import { readFixtureText, readMetric, waitFor } from '@gateway/testkit';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestIngress, TestIngressOptions } from '../testing/test-ingress.js';
-import { bearer, clusteredSource, createTestIngress, TEST_CONFIG, TEST_TOKENS } from '../testing/test-ingress.js';
+import {
+  bearer,
+  clusteredSource,
+  createTestIngress,
+  TEST_CONFIG,
+  TEST_TOKENS,
+  waitingSignals,
+} from '../testing/test-ingress.js';
 import { createIngressMetrics } from './ingress-metrics.js';
 
 // Every metric the ingress declares is moved by one of these scenarios, through real requests, and read back
@@ -244,8 +250,8 @@ describe('ingress metrics', () => {
       expectStatus(post(clustered, '/api/v1/signals/clustered', '{}', bearer(boundToken)), 202),
     );
     expect(delta).toBe(2);
-    const jobs = await clustered.reader.getJobs(['waiting']);
-    expect(jobs.map((job) => SignalJobSchema.parse(job.data).signal.clusterId)).toEqual(['bound-1', 'bound-1']);
+    const queued = await waitingSignals(clustered.reader);
+    expect(queued.map(({ signal }) => signal.clusterId)).toEqual(['bound-1', 'bound-1']);
   });
 
   it(SCENARIO.settings, async () => {
