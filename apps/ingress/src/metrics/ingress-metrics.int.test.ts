@@ -17,7 +17,7 @@ import { createIngressMetrics } from './ingress-metrics.js';
 // from GET /metrics. A metric without a scenario fails the first test: declare a metric with its feature and
 // add its row here in the same change.
 const SCENARIO = {
-  accepted: 'counts accepted signals, their enqueue, the request duration and the queue depth',
+  accepted: 'counts accepted signals, their enqueue, the request duration and the queue depth in signals and jobs',
   refused: 'counts each refused request by its reason',
   rateLimited: 'counts rate-limited requests',
   backpressure: 'raises backpressure and counts queue-full refusals at the high-water mark',
@@ -33,6 +33,7 @@ const METRIC_SCENARIOS: Readonly<Record<string, keyof typeof SCENARIO>> = {
   gateway_enqueue_duration_seconds: 'accepted',
   gateway_http_request_duration_seconds: 'accepted',
   gateway_queue_depth: 'accepted',
+  gateway_queue_jobs: 'accepted',
   gateway_requests_rejected_total: 'refused',
   gateway_backpressure_active: 'backpressure',
   gateway_signals_ignored_total: 'items',
@@ -115,7 +116,9 @@ describe('ingress metrics', () => {
   it(SCENARIO.accepted, async () => {
     const before = await scrape(ingress);
     await ingress.sampler.sampleOnce();
-    const depthBefore = readMetric(await scrape(ingress), 'gateway_queue_depth', { state: 'waiting' });
+    const sampled = await scrape(ingress);
+    const depthBefore = readMetric(sampled, 'gateway_queue_depth', { state: 'waiting' });
+    const jobsBefore = readMetric(sampled, 'gateway_queue_jobs', { state: 'waiting' });
     await expectStatus(post(ingress, PROMETHEUS, TWO_ALERTS), 202);
     await ingress.sampler.sampleOnce();
     const after = await scrape(ingress);
@@ -125,6 +128,8 @@ describe('ingress metrics', () => {
     expect(delta('gateway_enqueue_duration_seconds_count')).toBe(1);
     expect(delta('gateway_http_request_duration_seconds_count', { method: 'POST', status: '202' })).toBe(1);
     expect(readMetric(after, 'gateway_queue_depth', { state: 'waiting' }) - depthBefore).toBe(2);
+    // Both alerts of the delivery are in one job.
+    expect(readMetric(after, 'gateway_queue_jobs', { state: 'waiting' }) - jobsBefore).toBe(1);
   });
 
   it(SCENARIO.refused, async () => {

@@ -5,7 +5,7 @@ import { freePort, readFixture, readFixtureText, startTcpFaultProxy, testRedisUr
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { producerRedisOptions } from '../redis/producer-redis-options.js';
-import { bearer, createTestIngress, type TestIngress, TEST_TOKENS, waitingSignals } from '../testing/test-ingress.js';
+import { bearer, createTestIngress, TEST_TOKENS, type TestIngress, waitingSignals } from '../testing/test-ingress.js';
 
 /** Accepts TCP connections and never answers: the worst Redis failure, a hang rather than a refusal. */
 async function startSilentServer(): Promise<{ server: Server; port: number; sockets: Set<Socket> }> {

@@ -22,7 +22,11 @@ import { pluginParseHooks } from '../metrics/plugin-parse-hooks.js';
 import { createQueueDepthSampler } from '../queue/queue-depth.js';
 import { redisAuditBacklog } from '../queue/redis-audit-backlog.js';
 import type { SignalQueue } from '../queue/signal-queue.js';
-import { createBullMqSignalQueue, DEFAULT_SIGNAL_QUEUE_OPTIONS } from '../queue/signal-queue.js';
+import {
+  type BullMqSignalQueueOptions,
+  createBullMqSignalQueue,
+  DEFAULT_SIGNAL_QUEUE_OPTIONS,
+} from '../queue/signal-queue.js';
 import { systemClock } from '../runtime/clock.js';
 import { uuidV7Ids } from '../runtime/ids.js';
 import type { IngressSettingsInput, SourceInstanceInput } from '../settings/build-ingress-settings.js';
@@ -161,7 +165,8 @@ export interface TestIngressOptions {
   settings?: Partial<Omit<IngressSettingsInput, 'configHash' | 'sources'>>;
   /** Added to the built-in and shared test sources. */
   extraSources?: SourceInstanceInput[];
-  enqueueTimeoutMs?: number;
+  /** Replaces parts of the signal queue's options: the write bound, the coalescing window and batch size. */
+  signalQueue?: Partial<BullMqSignalQueueOptions>;
   /** Wraps the BullMQ-backed queue, to make enqueue fail in ways a healthy Redis never does. */
   wrapQueue?: (queue: SignalQueue) => SignalQueue;
   withDashboard?: boolean;
@@ -236,10 +241,7 @@ export function createTestIngress(options: TestIngressOptions = {}): TestIngress
     metrics,
     logger,
   });
-  const signalQueue = createBullMqSignalQueue(queue, {
-    ...DEFAULT_SIGNAL_QUEUE_OPTIONS,
-    enqueueTimeoutMs: options.enqueueTimeoutMs ?? DEFAULT_SIGNAL_QUEUE_OPTIONS.enqueueTimeoutMs,
-  });
+  const signalQueue = createBullMqSignalQueue(queue, { ...DEFAULT_SIGNAL_QUEUE_OPTIONS, ...options.signalQueue });
   const app = createApp({
     settings: () => settings,
     queue: options.wrapQueue?.(signalQueue) ?? signalQueue,
