@@ -104,4 +104,44 @@ describe('worker killed with SIGKILL', () => {
     expect(fx.occurrenceCount(name)).toBe(101);
     expect(rrNamesFor(fx.rrs(), fingerprint)).toEqual([name]);
   });
+
+  it('counts every signal of a batch job once when the worker dies while deciding it', async ({ onTestFailed }) => {
+    onTestFailed(() => console.error(fx.stack.logs()));
+    // One delivery is one job: 20 occurrences of one pod and the first of 10 others.
+    const base = '2026-11-27T10:00:00.000Z';
+    const repeated = { alertname: 'KubePodCrashLooping', namespace: 'chaos', pod: 'kill-batch-repeated' };
+    const singles = Array.from({ length: 10 }, (_, i) => ({
+      alertname: 'KubePodCrashLooping',
+      namespace: 'chaos',
+      pod: `kill-batch-${i}`,
+    }));
+    const createsBefore = fx.sandbox.requestCount(isCreate);
+    // Slow creates keep the batch in the worker's hands when the kill lands.
+    fx.sandbox.faults.set({ latencyMs: 3000, match: isCreate });
+    await post(
+      alertmanagerWebhook([
+        ...Array.from({ length: 20 }, (_, i) => ({ ...repeated, startsAt: at(base, i) })),
+        ...singles.map((alert) => ({ ...alert, startsAt: base })),
+      ]),
+    );
+    await waitFor(() => fx.sandbox.requestCount(isCreate) >= createsBefore + 2, {
+      timeoutMs: 15_000,
+      description: 'creates of the batch to reach the sandbox',
+    });
+    expect(await fx.stack.kill('worker', 'SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
+    fx.sandbox.faults.clear();
+    await fx.stack.restart('worker');
+
+    const repeatedName = podRrName(repeated.alertname, repeated.namespace, repeated.pod);
+    await fx.waitForCount(repeatedName, 20, 40_000);
+    for (const alert of singles)
+      await fx.waitForCount(podRrName(alert.alertname, alert.namespace, alert.pod), 1, 30_000);
+    await waitForQuiet(fx.stack.queuePrefix, 30_000, () => fx.stack.logs());
+    expect(fx.occurrenceCount(repeatedName)).toBe(20);
+    for (const alert of [repeated, ...singles]) {
+      const name = podRrName(alert.alertname, alert.namespace, alert.pod);
+      expect(rrNamesFor(fx.rrs(), podFingerprint(alert.alertname, alert.namespace, alert.pod))).toEqual([name]);
+      if (alert !== repeated) expect(fx.occurrenceCount(name)).toBe(1);
+    }
+  });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@gateway/config';
-import { SIGNAL_QUEUE_NAME, SignalJobSchema } from '@gateway/contracts';
+import { SIGNAL_QUEUE_NAME } from '@gateway/contracts';
 import type { ManagedProcess } from '@gateway/testkit';
 import {
   baseChildEnv,
@@ -18,6 +18,7 @@ import {
 } from '@gateway/testkit';
 import { Queue } from 'bullmq';
 import { afterAll, describe, expect, it } from 'vitest';
+import { waitingSignals } from './testing/test-ingress.js';
 
 const distMain = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const hasDist = existsSync(distMain);
@@ -73,9 +74,9 @@ describe.skipIf(!hasDist)('ingress main (built dist/main.js; run `pnpm exec tsc 
 
     const reader = new Queue(SIGNAL_QUEUE_NAME, { connection: redis, prefix });
     try {
-      const jobs = await reader.getJobs(['waiting']);
-      expect(jobs).toHaveLength(2);
-      for (const job of jobs) expect(SignalJobSchema.parse(job.data).signal.requestId).toBe(body.requestId);
+      const queued = await waitingSignals(reader);
+      expect(queued).toHaveLength(2);
+      for (const { signal } of queued) expect(signal.requestId).toBe(body.requestId);
     } finally {
       await reader.close();
     }

@@ -9,7 +9,7 @@ import {
   redactForLog,
   redisCredentialsProblem,
 } from '@gateway/config';
-import { SIGNAL_QUEUE_NAME } from '@gateway/contracts';
+import { SIGNAL_QUEUE_NAME, sampleQueueDepth } from '@gateway/contracts';
 import type { LoadedSourcePlugin } from '@gateway/sources';
 import { builtinSources, loadSourcePlugins, SourcePluginLoadError } from '@gateway/sources';
 import { serve } from '@hono/node-server';
@@ -24,7 +24,6 @@ import { createClientErrorHandler } from './http/client-error.js';
 import { createLifecycle } from './lifecycle/lifecycle.js';
 import { createIngressMetrics } from './metrics/ingress-metrics.js';
 import { pluginParseHooks } from './metrics/plugin-parse-hooks.js';
-import { bullMqQueueCounts } from './queue/bullmq-queue-counts.js';
 import { createQueueDepthSampler } from './queue/queue-depth.js';
 import { redisAuditBacklog } from './queue/redis-audit-backlog.js';
 import { createBullMqSignalQueue } from './queue/signal-queue.js';
@@ -165,7 +164,7 @@ queue.on('error', (error) => logger.debug({ err: error }, 'signal queue error'))
 
 const lifecycle = createLifecycle();
 const queueDepth = createQueueDepthSampler({
-  counts: bullMqQueueCounts(queue),
+  counts: () => sampleQueueDepth(redis, prefix),
   auditBacklog: redisAuditBacklog(redis, prefix),
   limits: () => ({ queue: settings.queue, audit: settings.audit }),
   metrics,

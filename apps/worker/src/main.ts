@@ -13,7 +13,7 @@ import {
   redactForLog,
   redisCredentialsProblem,
 } from '@gateway/config';
-import { SIGNAL_QUEUE_NAME } from '@gateway/contracts';
+import { QUEUE_DEPTH_STATES, SIGNAL_QUEUE_NAME, sampleQueueDepth } from '@gateway/contracts';
 import { serve } from '@hono/node-server';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Queue, Worker } from 'bullmq';
@@ -286,10 +286,9 @@ const gauges = setInterval(() => {
     .openWindows()
     .then((open) => metrics.windowsOpen.set(open))
     .catch(() => undefined);
-  queue
-    .getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'failed')
-    .then((counts) => {
-      for (const [state, count] of Object.entries(counts)) metrics.queueDepth.set({ state }, count);
+  sampleQueueDepth(commands, prefix)
+    .then(({ signals }) => {
+      for (const state of QUEUE_DEPTH_STATES) metrics.queueDepth.set({ state }, signals[state]);
     })
     .catch(() => undefined);
 }, 5000);

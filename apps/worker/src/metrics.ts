@@ -120,7 +120,7 @@ export function createWorkerMetrics() {
     }),
     queueDepth: new Gauge({
       name: 'gateway_queue_depth',
-      help: 'Signal queue depth',
+      help: 'Signals in the signal queue by state',
       labelNames: ['state'],
       registers: [registry],
     }),

@@ -1,17 +1,23 @@
-import { SignalJobSchema } from '@gateway/contracts';
 import { builtinSources, defineSource } from '@gateway/sources';
 import { readFixtureText, readMetric, waitFor } from '@gateway/testkit';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestIngress, TestIngressOptions } from '../testing/test-ingress.js';
-import { bearer, clusteredSource, createTestIngress, TEST_CONFIG, TEST_TOKENS } from '../testing/test-ingress.js';
+import {
+  bearer,
+  clusteredSource,
+  createTestIngress,
+  TEST_CONFIG,
+  TEST_TOKENS,
+  waitingSignals,
+} from '../testing/test-ingress.js';
 import { createIngressMetrics } from './ingress-metrics.js';
 
 // Every metric the ingress declares is moved by one of these scenarios, through real requests, and read back
 // from GET /metrics. A metric without a scenario fails the first test: declare a metric with its feature and
 // add its row here in the same change.
 const SCENARIO = {
-  accepted: 'counts accepted signals, their enqueue, the request duration and the queue depth',
+  accepted: 'counts accepted signals, their enqueue, the request duration and the queue depth in signals and jobs',
   refused: 'counts each refused request by its reason',
   rateLimited: 'counts rate-limited requests',
   backpressure: 'raises backpressure and counts queue-full refusals at the high-water mark',
@@ -27,6 +33,7 @@ const METRIC_SCENARIOS: Readonly<Record<string, keyof typeof SCENARIO>> = {
   gateway_enqueue_duration_seconds: 'accepted',
   gateway_http_request_duration_seconds: 'accepted',
   gateway_queue_depth: 'accepted',
+  gateway_queue_jobs: 'accepted',
   gateway_requests_rejected_total: 'refused',
   gateway_backpressure_active: 'backpressure',
   gateway_signals_ignored_total: 'items',
@@ -109,7 +116,9 @@ describe('ingress metrics', () => {
   it(SCENARIO.accepted, async () => {
     const before = await scrape(ingress);
     await ingress.sampler.sampleOnce();
-    const depthBefore = readMetric(await scrape(ingress), 'gateway_queue_depth', { state: 'waiting' });
+    const sampled = await scrape(ingress);
+    const depthBefore = readMetric(sampled, 'gateway_queue_depth', { state: 'waiting' });
+    const jobsBefore = readMetric(sampled, 'gateway_queue_jobs', { state: 'waiting' });
     await expectStatus(post(ingress, PROMETHEUS, TWO_ALERTS), 202);
     await ingress.sampler.sampleOnce();
     const after = await scrape(ingress);
@@ -119,6 +128,8 @@ describe('ingress metrics', () => {
     expect(delta('gateway_enqueue_duration_seconds_count')).toBe(1);
     expect(delta('gateway_http_request_duration_seconds_count', { method: 'POST', status: '202' })).toBe(1);
     expect(readMetric(after, 'gateway_queue_depth', { state: 'waiting' }) - depthBefore).toBe(2);
+    // Both alerts of the delivery are in one job.
+    expect(readMetric(after, 'gateway_queue_jobs', { state: 'waiting' }) - jobsBefore).toBe(1);
   });
 
   it(SCENARIO.refused, async () => {
@@ -244,8 +255,8 @@ describe('ingress metrics', () => {
       expectStatus(post(clustered, '/api/v1/signals/clustered', '{}', bearer(boundToken)), 202),
     );
     expect(delta).toBe(2);
-    const jobs = await clustered.reader.getJobs(['waiting']);
-    expect(jobs.map((job) => SignalJobSchema.parse(job.data).signal.clusterId)).toEqual(['bound-1', 'bound-1']);
+    const queued = await waitingSignals(clustered.reader);
+    expect(queued.map(({ signal }) => signal.clusterId)).toEqual(['bound-1', 'bound-1']);
   });
 
   it(SCENARIO.settings, async () => {

@@ -14,6 +14,7 @@ export interface IngressMetrics {
   unresolvedTargets: Counter<'source_type'>;
   httpRequestsInFlight: Gauge;
   queueDepth: Gauge<'state'>;
+  queueJobs: Gauge<'state'>;
   backpressureActive: Gauge;
   enqueueDuration: Histogram;
   alertmanagerTruncatedAlerts: Counter;
@@ -77,7 +78,13 @@ export function createIngressMetrics(registry: Registry): IngressMetrics {
     }),
     queueDepth: new Gauge({
       name: 'gateway_queue_depth',
-      help: 'Signal queue jobs by state, sampled every 250 ms',
+      help: 'Signals in the signal queue by state, sampled every 250 ms',
+      labelNames: ['state'],
+      registers,
+    }),
+    queueJobs: new Gauge({
+      name: 'gateway_queue_jobs',
+      help: 'Signal queue jobs by state (one job holds the signals of coalesced requests), sampled every 250 ms',
       labelNames: ['state'],
       registers,
     }),

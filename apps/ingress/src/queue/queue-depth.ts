@@ -1,3 +1,4 @@
+import { QUEUE_DEPTH_STATES, type QueueCounts, type QueueDepthSample } from '@gateway/contracts';
 import type { Logger } from 'pino';
 import type { IngressMetrics } from '../metrics/ingress-metrics.js';
 
@@ -8,10 +9,6 @@ export type Backpressure = 'queue' | 'audit';
 export interface QueueDepth {
   backpressure(): Backpressure | undefined;
 }
-
-export const QUEUE_DEPTH_STATES = ['waiting', 'prioritized', 'delayed', 'active', 'failed'] as const;
-export type QueueDepthState = (typeof QUEUE_DEPTH_STATES)[number];
-export type QueueCounts = Record<QueueDepthState, number>;
 
 export interface WaterMarks {
   highWaterMark: number;
@@ -32,7 +29,7 @@ export interface AuditLimits {
 /** The audit gate opens again at 80 % of its limits, the same gap the default queue marks leave. */
 export const AUDIT_RELEASE_RATIO = 0.8;
 
-/** Depth that counts for backpressure: jobs not yet taken by a worker (docs/queue-and-backpressure.md#backpressure). */
+/** Depth that counts for backpressure: signals not yet taken by a worker (docs/queue-and-backpressure.md#backpressure). */
 export function backlogDepth(counts: QueueCounts): number {
   return counts.waiting + counts.prioritized + counts.delayed;
 }
@@ -60,11 +57,11 @@ export function nextAuditBackpressure(active: boolean, backlog: AuditBacklogSize
 }
 
 export interface QueueDepthSamplerDeps {
-  counts(): Promise<QueueCounts>;
+  counts(): Promise<QueueDepthSample>;
   auditBacklog(): Promise<AuditBacklogSize>;
   /** Read on every sample, so hot-reloaded limits apply at the next tick. */
   limits(): { queue: WaterMarks; audit: AuditLimits };
-  metrics: Pick<IngressMetrics, 'queueDepth' | 'backpressureActive'>;
+  metrics: Pick<IngressMetrics, 'queueDepth' | 'queueJobs' | 'backpressureActive'>;
   logger: Logger;
   intervalMs?: number;
 }
@@ -102,9 +99,12 @@ export function createQueueDepthSampler(deps: QueueDepthSamplerDeps): QueueDepth
 
   async function sampleQueue(): Promise<void> {
     try {
-      const counts = await deps.counts();
-      for (const state of QUEUE_DEPTH_STATES) deps.metrics.queueDepth.set({ state }, counts[state]);
-      const depth = backlogDepth(counts);
+      const sample = await deps.counts();
+      for (const state of QUEUE_DEPTH_STATES) {
+        deps.metrics.queueDepth.set({ state }, sample.signals[state]);
+        deps.metrics.queueJobs.set({ state }, sample.jobs[state]);
+      }
+      const depth = backlogDepth(sample.signals);
       const next = nextBackpressure(queueActive, depth, deps.limits().queue);
       if (next !== queueActive) {
         deps.logger.warn({ depth, backpressure: next }, next ? 'queue backpressure on' : 'queue backpressure off');

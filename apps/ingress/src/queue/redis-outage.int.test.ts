@@ -5,7 +5,7 @@ import { freePort, readFixture, readFixtureText, startTcpFaultProxy, testRedisUr
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { producerRedisOptions } from '../redis/producer-redis-options.js';
-import { bearer, createTestIngress, TEST_TOKENS } from '../testing/test-ingress.js';
+import { bearer, createTestIngress, TEST_TOKENS, type TestIngress, waitingSignals } from '../testing/test-ingress.js';
 
 /** Accepts TCP connections and never answers: the worst Redis failure, a hang rather than a refusal. */
 async function startSilentServer(): Promise<{ server: Server; port: number; sockets: Set<Socket> }> {
@@ -21,13 +21,17 @@ async function startSilentServer(): Promise<{ server: Server; port: number; sock
 }
 
 const cleanups: (() => Promise<void> | void)[] = [];
+
+/** Signals in Redis, whatever number of jobs holds them. */
+const queuedSignalCount = async (ingress: TestIngress): Promise<number> =>
+  (await waitingSignals(ingress.reader)).length;
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
 /**
  * Rate limits run before the enqueue and need Redis too, so with them on the 503 comes from the rate limiter;
- * with them off it comes from addBulk. Each path is proven on its own, told apart by the problem's detail.
+ * with them off it comes from the job's write. Each path is proven on its own, told apart by the problem's detail.
  */
 const OUTAGE_PATHS = [
   { rateLimits: true, detail: /^Rate limiter is unavailable/ },
@@ -67,7 +71,7 @@ async function expectUnavailableWithoutEnqueue(redisPort: number, path: (typeof 
   expect(JSON.stringify(body)).not.toContain(String(redisPort));
   // Fast failure, not a wait for the 10 s request timeout; the enqueue gives up after 1.5 s.
   expect(elapsedMs).toBeLessThan(5_000);
-  expect(await ingress.reader.count()).toBe(0);
+  expect(await queuedSignalCount(ingress)).toBe(0);
 
   const ready = await ingress.app.request('/readyz');
   expect(ready.status).toBe(503);
@@ -94,41 +98,41 @@ describe('redis outage', () => {
     });
   });
 
-  it('answers 202 exactly when Redis took the delivery if the connection is cut mid-addBulk and comes back', async () => {
-    const { proxy, ingress, post, settledJobCount } = await startProxiedIngress();
-    const cut = proxy.cutWhen(addBulkOf('cut-here'));
+  it('answers 202 exactly when Redis took the delivery if the connection is cut mid-write and comes back', async () => {
+    const { proxy, ingress, post, settledSignalCount } = await startProxiedIngress();
+    const cut = proxy.cutWhen(writeOf('cut-here'));
     const answer = await post('cut-here');
     await cut;
     expect([202, 503]).toContain(answer.status);
-    expect(await settledJobCount()).toBe(answer.status === 202 ? 4 : 2);
+    expect(await settledSignalCount()).toBe(answer.status === 202 ? 4 : 2);
     expect((await post('after-cut')).status).toBe(202);
-    expect(await ingress.reader.count()).toBe(answer.status === 202 ? 6 : 4);
+    expect(await queuedSignalCount(ingress)).toBe(answer.status === 202 ? 6 : 4);
   });
 
-  it('answers 503 and no job lands later when the connection is cut mid-addBulk and Redis stays away', async () => {
-    const { proxy, ingress, post, settledJobCount } = await startProxiedIngress();
+  it('answers 503 and no job lands later when the connection is cut mid-write and Redis stays away', async () => {
+    const { proxy, ingress, post, settledSignalCount } = await startProxiedIngress();
     // The reconnect finds a Redis that accepts and never answers, until after the ingress has answered.
-    const cut = proxy.cutWhen(addBulkOf('cut-here')).then(() => proxy.setMode({ kind: 'stall' }));
+    const cut = proxy.cutWhen(writeOf('cut-here')).then(() => proxy.setMode({ kind: 'stall' }));
     const refused = await post('cut-here');
     await cut;
     expect(refused.status).toBe(503);
     expect(((await refused.json()) as { detail: string }).detail).toMatch(/^Signal queue is unavailable/);
 
     proxy.setMode({ kind: 'pass' });
-    expect(await settledJobCount()).toBe(2);
+    expect(await settledSignalCount()).toBe(2);
     expect((await post('after-cut')).status).toBe(202);
-    expect(await ingress.reader.count()).toBe(4);
+    expect(await queuedSignalCount(ingress)).toBe(4);
   });
 });
 
 /**
- * Every job of a delivery carries the marker in its data, so the first bytes of its EVALSHA pipeline that reach the
- * proxy are dropped with the connection: Redis never sees a job of it.
+ * The job holding a delivery carries the marker in its data, so the first bytes of its EVALSHA that reach the proxy
+ * are dropped with the connection: Redis never sees it.
  */
-const addBulkOf = (marker: string) => (bytes: Buffer) =>
+const writeOf = (marker: string) => (bytes: Buffer) =>
   bytes.includes(marker) && /evalsha/i.test(bytes.toString('latin1'));
 
-/** An ingress whose producer reaches Redis through a fault proxy, rate limits off, with one delivery (2 jobs) taken. */
+/** An ingress whose producer reaches Redis through a fault proxy, rate limits off, with one delivery (2 signals) taken. */
 async function startProxiedIngress() {
   const redisUrl = new URL(testRedisUrl());
   const proxy = await startTcpFaultProxy({ host: redisUrl.hostname, port: Number(redisUrl.port || 6379) });
@@ -146,16 +150,16 @@ async function startProxiedIngress() {
     return ingress.app.request('/api/v1/signals/prometheus', signalRequest(JSON.stringify(payload)));
   };
   expect((await post('before-cut')).status).toBe(202);
-  expect(await ingress.reader.count()).toBe(2);
+  expect(await queuedSignalCount(ingress)).toBe(2);
 
-  /** Jobs in Redis once the producer is back: a PING answered on the new connection follows anything resent on it. */
-  const settledJobCount = async () => {
+  /** Signals in Redis once the producer is back: a PING answered on the new connection follows anything resent on it. */
+  const settledSignalCount = async () => {
     await waitFor(async () => producer.status === 'ready' && (await producer.ping()) === 'PONG', {
       timeoutMs: 15_000,
       description: 'the producer to reconnect through the proxy',
     });
     expect(proxy.acceptedConnections()).toBeGreaterThanOrEqual(2);
-    return ingress.reader.count();
+    return queuedSignalCount(ingress);
   };
-  return { proxy, ingress, post, settledJobCount };
+  return { proxy, ingress, post, settledSignalCount };
 }

@@ -1,17 +1,42 @@
 import type { SignalJob } from '@gateway/contracts';
-import { ErrorCode, GatewayError } from '@gateway/contracts';
+import { ErrorCode, GatewayError, SIGNAL_BATCH_JOB_VERSION, type SignalBatchJob } from '@gateway/contracts';
 import type { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
-import { createBullMqSignalQueue, DEFAULT_SIGNAL_QUEUE_OPTIONS } from './signal-queue.js';
+import {
+  type BullMqSignalQueueOptions,
+  createBullMqSignalQueue,
+  DEFAULT_SIGNAL_QUEUE_OPTIONS,
+} from './signal-queue.js';
 
-const job = { signal: { source: 'prometheus', signalId: 'sig-1' }, enqueuedAt: '', trace: {} } as unknown as SignalJob;
+const signalJob = (signalId: string, source = 'prometheus'): SignalJob =>
+  ({ signal: { source, signalId }, enqueuedAt: '', trace: {} }) as unknown as SignalJob;
+const job = signalJob('sig-1');
 
-function queueFailingWith(error: unknown): Pick<Queue, 'addBulk'> {
-  return { addBulk: () => Promise.reject(error) };
+type AddQueue = Pick<Queue, 'add'>;
+
+function queueFailingWith(error: unknown): AddQueue {
+  return { add: () => Promise.reject(error) };
 }
 
-async function enqueueError(queue: Pick<Queue, 'addBulk'>, enqueueTimeoutMs = 1_000): Promise<unknown> {
-  const signals = createBullMqSignalQueue(queue, { ...DEFAULT_SIGNAL_QUEUE_OPTIONS, enqueueTimeoutMs });
+/** Records what would be written; the jobs land at once. */
+function recordingQueue(): AddQueue & { added: { name: string; data: unknown; jobId: string | undefined }[] } {
+  const added: { name: string; data: unknown; jobId: string | undefined }[] = [];
+  return {
+    added,
+    add: ((name: string, data: unknown, opts?: { jobId?: string }) => {
+      added.push({ name, data, jobId: opts?.jobId });
+      return Promise.resolve({});
+    }) as unknown as AddQueue['add'],
+  };
+}
+
+const options = (overrides: Partial<BullMqSignalQueueOptions> = {}) => ({
+  ...DEFAULT_SIGNAL_QUEUE_OPTIONS,
+  ...overrides,
+});
+
+async function enqueueError(queue: AddQueue, enqueueTimeoutMs = 1_000): Promise<unknown> {
+  const signals = createBullMqSignalQueue(queue, options({ enqueueTimeoutMs }));
   return signals.enqueue([job]).then(
     () => undefined,
     (error: unknown) => error,
@@ -28,8 +53,8 @@ describe('signal-queue', () => {
     }
   });
 
-  it('reports an addBulk that never settles as redis unavailable once the bound passes', async () => {
-    const error = await enqueueError({ addBulk: () => new Promise(() => undefined) }, 20);
+  it('reports an add that never settles as redis unavailable once the bound passes', async () => {
+    const error = await enqueueError({ add: () => new Promise(() => undefined) }, 20);
     expect(error).toMatchObject({ code: ErrorCode.redisUnavailable });
   });
 
@@ -38,5 +63,38 @@ describe('signal-queue', () => {
     expect(await enqueueError(queueFailingWith(overflow))).toBe(overflow);
     const bug = new TypeError('cannot read properties of undefined');
     expect(await enqueueError(queueFailingWith(bug))).toBe(bug);
+  });
+
+  it('writes the deliveries of one window as one job whose id counts its signals', async () => {
+    const queue = recordingQueue();
+    const signals = createBullMqSignalQueue(queue, options({ coalesceWindowMs: 50 }));
+    await Promise.all([
+      signals.enqueue([signalJob('a'), signalJob('b')]),
+      signals.enqueue([signalJob('c', 'kubernetes-events')]),
+    ]);
+    expect(queue.added).toHaveLength(1);
+    const [written] = queue.added;
+    expect(written?.jobId).toBe('3xa');
+    expect(written?.name).toBe('prometheus,kubernetes-events');
+    const batch = written?.data as SignalBatchJob;
+    expect(batch.version).toBe(SIGNAL_BATCH_JOB_VERSION);
+    expect(batch.signals.map((s) => s.signal.signalId)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('starts a new job rather than split a delivery once the batch would pass its size', async () => {
+    const queue = recordingQueue();
+    const signals = createBullMqSignalQueue(queue, options({ coalesceWindowMs: 50, maxSignalsPerJob: 3 }));
+    await Promise.all([
+      signals.enqueue([signalJob('a'), signalJob('b')]),
+      signals.enqueue([signalJob('c'), signalJob('d')]),
+      signals.enqueue([signalJob('e'), signalJob('f'), signalJob('g'), signalJob('h')]),
+    ]);
+    expect(queue.added.map((added) => added.jobId)).toEqual(['2xa', '2xc', '4xe']);
+  });
+
+  it('rejects every delivery of a batch whose write failed', async () => {
+    const signals = createBullMqSignalQueue(queueFailingWith(new Error('Connection is closed.')), options());
+    const outcomes = await Promise.allSettled([signals.enqueue([signalJob('a')]), signals.enqueue([signalJob('b')])]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected']);
   });
 });

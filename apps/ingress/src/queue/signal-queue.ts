@@ -1,5 +1,11 @@
-import type { SignalJob } from '@gateway/contracts';
-import { ErrorCode, GatewayError } from '@gateway/contracts';
+import {
+  ErrorCode,
+  GatewayError,
+  SIGNAL_BATCH_JOB_VERSION,
+  type SignalBatchJob,
+  type SignalJob,
+  signalBatchJobId,
+} from '@gateway/contracts';
 import type { Queue } from 'bullmq';
 
 /**
@@ -13,21 +19,27 @@ export interface SignalQueue {
 
 export interface BullMqSignalQueueOptions {
   /**
-   * Upper bound on one `addBulk`. ioredis' commandTimeout does not cover the wait for a connection that never
+   * Upper bound on writing one job. ioredis' commandTimeout does not cover the wait for a connection that never
    * becomes ready (a Redis that accepts TCP and never answers), so the bound is enforced here too.
    */
   enqueueTimeoutMs: number;
   completedRetention: { ageSeconds: number; count: number };
+  /** How long the first delivery of a batch waits for concurrent ones to join its job. */
+  coalesceWindowMs: number;
+  /** A batch is written as soon as it holds this many signals; a larger delivery is a job of its own. */
+  maxSignalsPerJob: number;
 }
 
 export const DEFAULT_SIGNAL_QUEUE_OPTIONS: BullMqSignalQueueOptions = {
   enqueueTimeoutMs: 1_500,
   completedRetention: { ageSeconds: 3_600, count: 10_000 },
+  coalesceWindowMs: 2,
+  maxSignalsPerJob: 500,
 };
 
 /**
  * The built-in error types are faults in the data or the code (BullMQ's job serialisation overflowing the stack
- * is a RangeError), which a retry cannot fix; whatever else addBulk rejects with comes from the connection or
+ * is a RangeError), which a retry cannot fix; whatever else add rejects with comes from the connection or
  * from Redis itself, and the timeout above is raised as a plain Error too.
  */
 function isProgrammingFault(error: unknown): boolean {
@@ -42,52 +54,87 @@ function isProgrammingFault(error: unknown): boolean {
 function redisUnavailable(cause: unknown): GatewayError {
   return new GatewayError({
     code: ErrorCode.redisUnavailable,
-    operation: 'queue.addBulk',
+    operation: 'queue.add',
     errorType: 'redis_unavailable',
     retryable: true,
     cause,
   });
 }
 
+interface Waiter {
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
 /**
- * Job id = signalId, so enqueueing the same job twice adds it once; job name = source name. BullMQ's addBulk is
- * one pipeline, not a MULTI transaction: a connection lost mid-pipeline can leave the first jobs of a delivery in
- * Redis while the request is answered 503, and the sender's retry enqueues them again under new signal ids. What
- * holds is the other direction: a 202 only ever follows Redis taking every job of the delivery.
+ * Coalesces the deliveries that arrive within `coalesceWindowMs` (or until `maxSignalsPerJob` signals) into one
+ * version 2 job, so BullMQ's per-job cost is paid per batch rather than per signal. One job is one Lua script in
+ * Redis, so a batch lands whole or not at all, and every delivery of it is settled by that one outcome: all
+ * resolve once Redis holds the job, all reject if the write fails. The job id is derived from the batch
+ * (`signalBatchJobId`); the job name lists the batch's sources, for Bull Board.
  */
 export function createBullMqSignalQueue(
-  queue: Pick<Queue, 'addBulk'>,
+  queue: Pick<Queue, 'add'>,
   options: BullMqSignalQueueOptions = DEFAULT_SIGNAL_QUEUE_OPTIONS,
 ): SignalQueue {
-  return {
-    async enqueue(jobs) {
-      if (jobs.length === 0) return;
-      const bulk = jobs.map((job) => ({
-        name: job.signal.source,
-        data: job,
-        opts: {
-          jobId: job.signal.signalId,
-          removeOnComplete: { age: options.completedRetention.ageSeconds, count: options.completedRetention.count },
-          // No per-job removeOnFail: it would override the worker's, which applies queue.failedRetention.
-        },
-      }));
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`addBulk did not finish within ${options.enqueueTimeoutMs} ms`)),
-          options.enqueueTimeoutMs,
-        );
+  let batch: SignalJob[] = [];
+  let waiters: Waiter[] = [];
+  let timer: NodeJS.Timeout | undefined;
+
+  async function write(signals: SignalJob[]): Promise<void> {
+    const data: SignalBatchJob = { version: SIGNAL_BATCH_JOB_VERSION, signals };
+    const name = [...new Set(signals.map((job) => job.signal.source))].join(',');
+    let timeoutTimer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timeoutTimer = setTimeout(
+        () => reject(new Error(`adding the job did not finish within ${options.enqueueTimeoutMs} ms`)),
+        options.enqueueTimeoutMs,
+      );
+    });
+    try {
+      const added = queue.add(name, data, {
+        jobId: signalBatchJobId(data),
+        removeOnComplete: { age: options.completedRetention.ageSeconds, count: options.completedRetention.count },
+        // No per-job removeOnFail: it would override the worker's, which applies queue.failedRetention.
       });
-      const added = queue.addBulk(bulk);
       // The loser of the race must not surface later as an unhandled rejection.
       added.catch(() => undefined);
-      try {
-        await Promise.race([added, timeout]);
-      } catch (error) {
-        throw isProgrammingFault(error) ? error : redisUnavailable(error);
-      } finally {
-        clearTimeout(timer);
-      }
+      await Promise.race([added, timeout]);
+    } catch (error) {
+      throw isProgrammingFault(error) ? error : redisUnavailable(error);
+    } finally {
+      clearTimeout(timeoutTimer);
+    }
+  }
+
+  function flush(): void {
+    clearTimeout(timer);
+    timer = undefined;
+    const signals = batch;
+    const settled = waiters;
+    batch = [];
+    waiters = [];
+    write(signals).then(
+      () => {
+        for (const waiter of settled) waiter.resolve();
+      },
+      (error: unknown) => {
+        for (const waiter of settled) waiter.reject(error);
+      },
+    );
+  }
+
+  return {
+    enqueue(jobs) {
+      if (jobs.length === 0) return Promise.resolve();
+      if (batch.length > 0 && batch.length + jobs.length > options.maxSignalsPerJob) flush();
+      const written = new Promise<void>((resolve, reject) => {
+        waiters.push({ resolve, reject });
+      });
+      for (const job of jobs) batch.push(job);
+      if (batch.length >= options.maxSignalsPerJob) flush();
+      else timer ??= setTimeout(flush, options.coalesceWindowMs);
+      return written;
     },
   };
 }

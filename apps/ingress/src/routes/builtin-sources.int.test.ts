@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto';
-import { PROBLEM_CONTENT_TYPE, problemType, SignalJobSchema } from '@gateway/contracts';
+import { PROBLEM_CONTENT_TYPE, problemType } from '@gateway/contracts';
 import { readFixtureText } from '@gateway/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestIngress } from '../testing/test-ingress.js';
-import { bearer, createTestIngress, TEST_TOKENS } from '../testing/test-ingress.js';
+import { bearer, createTestIngress, TEST_TOKENS, waitingSignals } from '../testing/test-ingress.js';
 
 // Azure Monitor, Datadog and Grafana enabled by configuration and served through the whole ingress route.
 const GRAFANA_SECRET = 'grafana-contact-point-secret';
@@ -46,8 +46,8 @@ async function expectProblem(response: Response, status: number, slug: Parameter
 async function acceptedSignals(response: Response) {
   expect(response.status).toBe(202);
   const { requestId } = (await response.json()) as { requestId: string };
-  const jobs = await ingress.reader.getJobs(['waiting']);
-  return jobs.map((job) => SignalJobSchema.parse(job.data).signal).filter((signal) => signal.requestId === requestId);
+  const queued = await waitingSignals(ingress.reader);
+  return queued.map(({ signal }) => signal).filter((signal) => signal.requestId === requestId);
 }
 
 function grafanaHeaders(body: string, seconds: number, secret = GRAFANA_SECRET): Record<string, string> {

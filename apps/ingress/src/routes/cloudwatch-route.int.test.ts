@@ -1,5 +1,5 @@
 import { randomUUID, sign } from 'node:crypto';
-import { PROBLEM_CONTENT_TYPE, problemType, SignalJobSchema } from '@gateway/contracts';
+import { PROBLEM_CONTENT_TYPE, problemType } from '@gateway/contracts';
 import { readFixture, readFixtureText } from '@gateway/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SnsTestPki } from '../../../../packages/sources/src/cloudwatch/testing/sns-test-pki.js';
@@ -7,7 +7,7 @@ import { createSnsTestPki } from '../../../../packages/sources/src/cloudwatch/te
 import type { SnsTestServer } from '../../../../packages/sources/src/cloudwatch/testing/sns-test-server.js';
 import { startSnsTestServer } from '../../../../packages/sources/src/cloudwatch/testing/sns-test-server.js';
 import type { TestIngress } from '../testing/test-ingress.js';
-import { bearer, createTestIngress, TEST_TOKENS } from '../testing/test-ingress.js';
+import { bearer, createTestIngress, TEST_TOKENS, waitingSignals } from '../testing/test-ingress.js';
 
 type Envelope = Record<string, unknown>;
 
@@ -95,8 +95,8 @@ async function expectProblem(response: Response, status: number, slug: Parameter
 }
 
 async function jobsOf(requestId: string) {
-  const jobs = await ingress.reader.getJobs(['waiting']);
-  return jobs.map((job) => SignalJobSchema.parse(job.data).signal).filter((signal) => signal.requestId === requestId);
+  const queued = await waitingSignals(ingress.reader);
+  return queued.map(({ signal }) => signal).filter((signal) => signal.requestId === requestId);
 }
 
 describe('cloudwatch route', () => {

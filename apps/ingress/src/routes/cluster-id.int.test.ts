@@ -1,8 +1,15 @@
-import { problemType, SignalJobSchema } from '@gateway/contracts';
+import { problemType } from '@gateway/contracts';
 import { readFixtureText } from '@gateway/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestIngress } from '../testing/test-ingress.js';
-import { bearer, clusteredSource, createTestIngress, TEST_CONFIG, TEST_TOKENS } from '../testing/test-ingress.js';
+import {
+  bearer,
+  clusteredSource,
+  createTestIngress,
+  TEST_CONFIG,
+  TEST_TOKENS,
+  waitingSignals,
+} from '../testing/test-ingress.js';
 
 const BOUND_TOKEN = 'bound-token-0123456789abcdef0123456789ab';
 const HEADER_TOKEN = 'header-token-0123456789abcdef0123456789a';
@@ -40,8 +47,8 @@ function post(token: string, headers: Record<string, string> = {}) {
 
 async function clusterIdsOf(response: Response): Promise<string[]> {
   const { requestId } = (await response.json()) as { requestId: string };
-  const jobs = (await ingress.reader.getJobs(['waiting'])).filter((job) => job.data.signal.requestId === requestId);
-  return jobs.map((job) => SignalJobSchema.parse(job.data).signal.clusterId).sort();
+  const queued = (await waitingSignals(ingress.reader)).filter(({ signal }) => signal.requestId === requestId);
+  return queued.map(({ signal }) => signal.clusterId).sort();
 }
 
 describe('cluster ids', () => {
@@ -90,8 +97,8 @@ describe('cluster ids with multi-cluster disabled', () => {
         body: readFixtureText('k8s_core_v1_event_warning_backoff_watch.json'),
       });
       expect(response.status).toBe(202);
-      const [job] = await local.reader.getJobs(['waiting']);
-      expect(SignalJobSchema.parse(job?.data).signal.clusterId).toBe('');
+      const [queued] = await waitingSignals(local.reader);
+      expect(queued?.signal.clusterId).toBe('');
     } finally {
       await local.close();
     }

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@gateway/config';
-import { PROBLEM_CONTENT_TYPE, problemType, SignalJobSchema } from '@gateway/contracts';
+import { PROBLEM_CONTENT_TYPE, problemType } from '@gateway/contracts';
 import { builtinSources, loadSourcePlugins } from '@gateway/sources';
 import { readFixtureText } from '@gateway/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestIngress } from '../testing/test-ingress.js';
-import { bearer, createTestIngress } from '../testing/test-ingress.js';
+import { bearer, createTestIngress, waitingSignals } from '../testing/test-ingress.js';
 
 // Sources that exist only in configuration: a custom JSONata source and two plugins, from a YAML file loaded the
 // way main.ts loads it (loadConfig, loadSourcePlugins beside the file, ingressSettingsFromConfig).
@@ -82,10 +82,10 @@ function post(path: string, body: string) {
 async function acceptedSignals(response: Response) {
   expect(response.status).toBe(202);
   const { requestId } = (await response.json()) as { requestId: string };
-  const jobs = await ingress.reader.getJobs(['waiting']);
-  return jobs
-    .filter((job) => job.data.signal.requestId === requestId)
-    .map((job) => ({ name: job.name, signal: SignalJobSchema.parse(job.data).signal }));
+  const queued = await waitingSignals(ingress.reader);
+  return queued
+    .filter(({ signal }) => signal.requestId === requestId)
+    .map(({ job, signal }) => ({ name: job.name, signal }));
 }
 
 describe('custom source from the configuration file', () => {

@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatProblems, loadConfig, RESTART_REQUIRED_MIN_INTERVAL_MS, readinessConfigReporter } from '@gateway/config';
-import { problemType, SignalJobSchema } from '@gateway/contracts';
+import { problemType } from '@gateway/contracts';
 import { readFixtureText } from '@gateway/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestIngress } from '../testing/test-ingress.js';
-import { bearer, createTestIngress, TEST_CONFIG, TEST_TOKENS } from '../testing/test-ingress.js';
+import { bearer, createTestIngress, TEST_CONFIG, TEST_TOKENS, waitingSignals } from '../testing/test-ingress.js';
 
 const basic = (token: string) => ({ Authorization: `Basic ${Buffer.from(`ops:${token}`).toString('base64')}` });
 
@@ -163,8 +163,8 @@ describe('authentication disabled', () => {
         body: readFixtureText('alertmanager_v4_firing_multi.json'),
       });
       expect(response.status).toBe(202);
-      const [job] = await open.reader.getJobs(['waiting']);
-      expect(SignalJobSchema.parse(job?.data).signal.principal).toEqual({ type: 'anonymous', id: 'anonymous' });
+      const [queued] = await waitingSignals(open.reader);
+      expect(queued?.signal.principal).toEqual({ type: 'anonymous', id: 'anonymous' });
       expect(await (await open.app.request('/metrics')).text()).toContain('gateway_auth_disabled 1');
       // Admin endpoints stay protected when signal auth is off.
       expect((await open.app.request('/admin/queues')).status).toBe(401);

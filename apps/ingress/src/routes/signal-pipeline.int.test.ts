@@ -1,10 +1,17 @@
 import type { SignalDraft } from '@gateway/contracts';
-import { problemType, SignalJobSchema } from '@gateway/contracts';
+import { problemType } from '@gateway/contracts';
 import { defineSource } from '@gateway/sources';
 import { waitFor } from '@gateway/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestIngress } from '../testing/test-ingress.js';
-import { bearer, clusteredSource, createTestIngress, pluginDraft, TEST_TOKENS } from '../testing/test-ingress.js';
+import {
+  bearer,
+  clusteredSource,
+  createTestIngress,
+  pluginDraft,
+  TEST_TOKENS,
+  waitingSignals,
+} from '../testing/test-ingress.js';
 
 /** Holds `parse` until the test releases it, to keep a request in flight on purpose. */
 function createGate() {
@@ -117,8 +124,8 @@ describe('signal pipeline', () => {
     const good = await post('/api/v1/signals/signed', '{}', { 'X-Test-Signature': 'valid' });
     expect(good.status).toBe(202);
     const { requestId } = (await good.json()) as { requestId: string };
-    const [job] = (await ingress.reader.getJobs(['waiting'])).filter((j) => j.data.signal.requestId === requestId);
-    expect(SignalJobSchema.parse(job?.data).signal.principal).toEqual({ type: 'signature', id: 'signer' });
+    const [queued] = (await waitingSignals(ingress.reader)).filter(({ signal }) => signal.requestId === requestId);
+    expect(queued?.signal.principal).toEqual({ type: 'signature', id: 'signer' });
   });
 
   it('answers a source handshake itself, with the request id and nothing enqueued', async () => {
@@ -135,7 +142,7 @@ describe('signal pipeline', () => {
     const body = (await response.json()) as { accepted: number; requestId: string; rejected: { index: number }[] };
     expect(body.accepted).toBe(2);
     expect(body.rejected.map((item) => item.index)).toEqual([2]);
-    const jobs = (await ingress.reader.getJobs(['waiting'])).filter((j) => j.data.signal.requestId === body.requestId);
-    expect(jobs.map((job) => SignalJobSchema.parse(job.data).signal.clusterId).sort()).toEqual(['hub', 'prod-east']);
+    const queued = (await waitingSignals(ingress.reader)).filter(({ signal }) => signal.requestId === body.requestId);
+    expect(queued.map(({ signal }) => signal.clusterId).sort()).toEqual(['hub', 'prod-east']);
   });
 });

@@ -1,8 +1,8 @@
-import { PROBLEM_CONTENT_TYPE, ProblemDetailsSchema, problemType, SignalJobSchema } from '@gateway/contracts';
+import { PROBLEM_CONTENT_TYPE, ProblemDetailsSchema, problemType } from '@gateway/contracts';
 import { readFixtureText } from '@gateway/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestIngress } from '../testing/test-ingress.js';
-import { bearer, createTestIngress, TEST_TOKENS } from '../testing/test-ingress.js';
+import { bearer, createTestIngress, TEST_TOKENS, waitingSignals } from '../testing/test-ingress.js';
 
 const PROMETHEUS = '/api/v1/signals/prometheus';
 const KUBE = '/api/v1/signals/kubernetes-event';
@@ -58,22 +58,21 @@ async function jobCount(): Promise<number> {
 }
 
 describe('signal route', () => {
-  it('answers 202 only after every alert of the webhook is a job in Redis', async () => {
+  it('answers 202 only after every alert of the webhook is in a job in Redis', async () => {
     const response = await post(PROMETHEUS, readFixtureText('alertmanager_v4_mixed_firing_resolved.json'));
     expect(response.status).toBe(202);
     const body = (await response.json()) as { status: string; accepted: number; ignored: number; requestId: string };
     expect(body).toMatchObject({ status: 'accepted', accepted: 3, ignored: 0 });
     expect(body.requestId).toBe(response.headers.get('x-request-id'));
 
-    const jobs = (await ingress.reader.getJobs(['waiting'])).filter(
-      (job) => job.data.signal.requestId === body.requestId,
-    );
-    expect(jobs).toHaveLength(3);
-    for (const job of jobs) {
-      const data = SignalJobSchema.parse(job.data);
-      expect(job.id).toBe(data.signal.signalId);
+    const queued = (await waitingSignals(ingress.reader)).filter(({ signal }) => signal.requestId === body.requestId);
+    expect(queued).toHaveLength(3);
+    // The signals of one delivery always share one job, whose id counts them.
+    expect(new Set(queued.map(({ job }) => job.id)).size).toBe(1);
+    for (const { job, signal } of queued) {
+      expect(job.id).toBe(`3x${queued[0]?.signal.signalId}`);
       expect(job.name).toBe('prometheus');
-      expect(data.signal).toMatchObject({
+      expect(signal).toMatchObject({
         source: 'prometheus',
         signalName: 'InstanceDown',
         principal: { type: 'token', id: 'env-1' },
@@ -84,7 +83,7 @@ describe('signal route', () => {
       // Left to the worker, whose removeOnFail applies queue.failedRetention.
       expect(job.opts.removeOnFail).toBeUndefined();
     }
-    expect(jobs.map((job) => job.data.signal.status).sort()).toEqual(['firing', 'firing', 'resolved']);
+    expect(queued.map(({ signal }) => signal.status).sort()).toEqual(['firing', 'firing', 'resolved']);
   });
 
   it('accepts a Kubernetes event with Basic auth carrying the token as password', async () => {
@@ -96,8 +95,8 @@ describe('signal route', () => {
     expect(response.status).toBe(202);
     const body = (await response.json()) as { requestId: string; accepted: number };
     expect(body.accepted).toBe(1);
-    const [job] = (await ingress.reader.getJobs(['waiting'])).filter((j) => j.data.signal.requestId === body.requestId);
-    expect(SignalJobSchema.parse(job?.data).signal).toMatchObject({ signalName: 'BackOff', severity: 'Warning' });
+    const [queued] = (await waitingSignals(ingress.reader)).filter(({ signal }) => signal.requestId === body.requestId);
+    expect(queued?.signal).toMatchObject({ signalName: 'BackOff', severity: 'Warning' });
   });
 
   it('answers 202 with accepted 0 and enqueues nothing when every item is ignored', async () => {
@@ -117,10 +116,10 @@ describe('signal route', () => {
     expect(response.status).toBe(202);
     expect(response.headers.get('x-request-id')).toBe('sender-req-0001');
     expect(await response.json()).toMatchObject({ requestId: 'sender-req-0001' });
-    const jobs = (await ingress.reader.getJobs(['waiting'])).filter(
-      (j) => j.data.signal.requestId === 'sender-req-0001',
+    const queued = (await waitingSignals(ingress.reader)).filter(
+      ({ signal }) => signal.requestId === 'sender-req-0001',
     );
-    expect(jobs.length).toBeGreaterThan(0);
+    expect(queued.length).toBeGreaterThan(0);
   });
 
   it('replaces an X-Request-ID that is not safe to echo', async () => {
@@ -339,7 +338,7 @@ describe('signal route settings', () => {
         expect(response.status).toBe(202);
       }
       const keysOf = async (target: TestIngress) =>
-        (await target.reader.getJobs(['waiting'])).map((job) => SignalJobSchema.parse(job.data).signal.deliveryKey);
+        (await waitingSignals(target.reader)).map(({ signal }) => signal.deliveryKey);
       const kept = await keysOf(collapsing);
       expect(kept.length).toBeGreaterThan(0);
       expect(kept).not.toContain(null);

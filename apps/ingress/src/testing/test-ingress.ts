@@ -1,9 +1,16 @@
 import type { AuthToken, GatewayConfig, GatewayConfigInput } from '@gateway/config';
 import { GatewayConfigSchema, readEnvTokens } from '@gateway/config';
-import { SIGNAL_QUEUE_NAME, type SignalDraft } from '@gateway/contracts';
+import {
+  SIGNAL_QUEUE_NAME,
+  type SignalDraft,
+  type SignalJob,
+  SignalQueueJobSchema,
+  sampleQueueDepth,
+  signalsOfJob,
+} from '@gateway/contracts';
 import { builtinSources, defineSource } from '@gateway/sources';
 import { createTestRedis, deleteKeysWithPrefix, uniquePrefix } from '@gateway/testkit';
-import { Queue } from 'bullmq';
+import { type Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -12,11 +19,14 @@ import { createRedisHealth } from '../health/redis-health.js';
 import { createLifecycle } from '../lifecycle/lifecycle.js';
 import { createIngressMetrics } from '../metrics/ingress-metrics.js';
 import { pluginParseHooks } from '../metrics/plugin-parse-hooks.js';
-import { bullMqQueueCounts } from '../queue/bullmq-queue-counts.js';
 import { createQueueDepthSampler } from '../queue/queue-depth.js';
 import { redisAuditBacklog } from '../queue/redis-audit-backlog.js';
 import type { SignalQueue } from '../queue/signal-queue.js';
-import { createBullMqSignalQueue, DEFAULT_SIGNAL_QUEUE_OPTIONS } from '../queue/signal-queue.js';
+import {
+  type BullMqSignalQueueOptions,
+  createBullMqSignalQueue,
+  DEFAULT_SIGNAL_QUEUE_OPTIONS,
+} from '../queue/signal-queue.js';
 import { systemClock } from '../runtime/clock.js';
 import { uuidV7Ids } from '../runtime/ids.js';
 import type { IngressSettingsInput, SourceInstanceInput } from '../settings/build-ingress-settings.js';
@@ -155,7 +165,8 @@ export interface TestIngressOptions {
   settings?: Partial<Omit<IngressSettingsInput, 'configHash' | 'sources'>>;
   /** Added to the built-in and shared test sources. */
   extraSources?: SourceInstanceInput[];
-  enqueueTimeoutMs?: number;
+  /** Replaces parts of the signal queue's options: the write bound, the coalescing window and batch size. */
+  signalQueue?: Partial<BullMqSignalQueueOptions>;
   /** Wraps the BullMQ-backed queue, to make enqueue fail in ways a healthy Redis never does. */
   wrapQueue?: (queue: SignalQueue) => SignalQueue;
   withDashboard?: boolean;
@@ -186,6 +197,17 @@ function settingsFromTestConfig(options: TestIngressOptions, env: SourceEnvironm
   });
 }
 
+/** A signal of a waiting job, beside the job that holds it. */
+export interface QueuedSignal extends SignalJob {
+  job: Job;
+}
+
+/** Every signal the waiting jobs hold, whatever number of them one job holds. */
+export async function waitingSignals(reader: Pick<Queue, 'getJobs'>): Promise<QueuedSignal[]> {
+  const jobs = await reader.getJobs(['waiting']);
+  return jobs.flatMap((job) => signalsOfJob(SignalQueueJobSchema.parse(job.data)).map((entry) => ({ ...entry, job })));
+}
+
 /** The real app over real Redis under a unique prefix, wired as main.ts wires it. */
 export function createTestIngress(options: TestIngressOptions = {}): TestIngress {
   const prefix = uniquePrefix('ingress');
@@ -213,16 +235,13 @@ export function createTestIngress(options: TestIngressOptions = {}): TestIngress
     : settingsFromTestConfig(options, env);
   const lifecycle = createLifecycle();
   const sampler = createQueueDepthSampler({
-    counts: bullMqQueueCounts(queue),
+    counts: () => sampleQueueDepth(producer, prefix),
     auditBacklog: redisAuditBacklog(producer, prefix),
     limits: () => ({ queue: settings.queue, audit: settings.audit }),
     metrics,
     logger,
   });
-  const signalQueue = createBullMqSignalQueue(queue, {
-    ...DEFAULT_SIGNAL_QUEUE_OPTIONS,
-    enqueueTimeoutMs: options.enqueueTimeoutMs ?? DEFAULT_SIGNAL_QUEUE_OPTIONS.enqueueTimeoutMs,
-  });
+  const signalQueue = createBullMqSignalQueue(queue, { ...DEFAULT_SIGNAL_QUEUE_OPTIONS, ...options.signalQueue });
   const app = createApp({
     settings: () => settings,
     queue: options.wrapQueue?.(signalQueue) ?? signalQueue,

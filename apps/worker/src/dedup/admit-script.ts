@@ -9,7 +9,8 @@ import { WINDOW_LUA } from './window-lua.js';
  *
  * KEYS: applied:<signalId>, win:<fp>, seq:<fp>, win:index, dedup:dirty, audit, [dlv:<hash>]
  * ARGV: prefix, fp, signalId, deliveryDedupTtlMs, receivedAtMs, namespace, flushIntervalMs, nowMs,
- *       duplicate audit template ('' for none), candidate names JSON {base, names}, terminal names JSON
+ *       duplicate audit template ('' for none), candidate names JSON {base, names}, terminal names JSON,
+ *       id of the job holding the signal ('' when it is the signalId)
  *
  * Returns {'result', <admission JSON>} or {'need-seq', <current seq>}. RR names use sha256, which Redis
  * Lua lacks, so the caller passes the names of seqs base+1…base+n; when a claim needs a seq outside
@@ -96,6 +97,7 @@ redis.call('SET', seq_key, fmt(next_seq))
 redis.call('HSET', win_key, 'state', 'pending', 'rr', next_name, 'rrNs', namespace, 'seq', fmt(next_seq),
   'count', '1', 'flushed', '0', 'first', fmt(received), 'last', fmt(received), 'owner', signal_id,
   'lastFlushAt', '0', 'flushIntervalMs', fmt(flush_interval_ms))
+if ARGV[12] ~= '' then redis.call('HSET', win_key, 'job', ARGV[12]) else redis.call('HDEL', win_key, 'job') end
 redis.call('SADD', index_key, fp)
 return decide({ decision = 'claimed', rr = next_name, namespace = namespace, seq = next_seq, count = 1 })
 `);

@@ -83,6 +83,7 @@ export function createRedisWindowStore(redis: Redis, options: RedisWindowStoreOp
             request.duplicateAuditEvent ?? '',
             JSON.stringify(candidates),
             JSON.stringify(request.terminalRrNames),
+            request.jobId ?? '',
           ]),
         ),
       );
@@ -233,12 +234,13 @@ export function createRedisWindowStore(redis: Redis, options: RedisWindowStoreOp
         const [next, fingerprints] = await redis.sscan(keys.index, cursor, 'COUNT', 200);
         cursor = next;
         const pipeline = redis.pipeline();
-        for (const fp of fingerprints) pipeline.hmget(keys.window(fp), 'state', 'rr', 'rrNs', 'seq', 'owner', 'first');
+        for (const fp of fingerprints)
+          pipeline.hmget(keys.window(fp), 'state', 'rr', 'rrNs', 'seq', 'owner', 'first', 'job');
         const replies = (await pipeline.exec()) ?? [];
         for (const [i, fp] of fingerprints.entries()) {
           const [err, fields] = replies[i] ?? [null, null];
           if (err || !Array.isArray(fields)) continue;
-          const [state, rr, rrNs, seq, owner, first] = fields as (string | null)[];
+          const [state, rr, rrNs, seq, owner, first, job] = fields as (string | null)[];
           if ((state !== 'pending' && state !== 'open') || !rr) continue;
           yield {
             fingerprint: fp,
@@ -247,6 +249,7 @@ export function createRedisWindowStore(redis: Redis, options: RedisWindowStoreOp
             namespace: rrNs ?? '',
             seq: Number(seq ?? 0),
             owner: owner ?? '',
+            ownerJob: job ?? owner ?? '',
             firstMs: Number(first ?? 0),
           };
         }

@@ -1,4 +1,4 @@
-import { SIGNAL_QUEUE_NAME } from '@gateway/contracts';
+import { SIGNAL_BATCH_JOB_VERSION, SIGNAL_QUEUE_NAME, type SignalBatchJob, signalBatchJobId } from '@gateway/contracts';
 import {
   createTestRedis,
   deleteKeysWithPrefix,
@@ -24,6 +24,7 @@ import {
   DEFAULT_RETRY_POLICY,
 } from '../kube/index.js';
 import type { PipelineDeps } from '../pipeline/process-signal.js';
+import type { BuildRemediationRequestInput } from '../remediation/index.js';
 import { buildRemediationRequest } from '../remediation/index.js';
 import { createSignalProcessor } from './signal-processor.js';
 
@@ -34,6 +35,27 @@ describe('signal processor', () => {
   let kubeConfig: KubeConfig;
   let redis: Redis;
   const prefix = uniquePrefix('processor');
+
+  const pipelineDeps = (
+    client: PipelineDeps['client'],
+    build: PipelineDeps['buildRemediationRequest'] = buildRemediationRequest,
+  ): PipelineDeps => ({
+    store: createRedisWindowStore(redis, { prefix }),
+    client,
+    index: { byFingerprint: () => [], synced: () => true },
+    audit: createAuditTemplates(
+      () => ({ includePayloadInDuplicates: false, maxOriginalPayloadBytes: 65_536, sendEventId: true }),
+      () => new Date(),
+    ),
+    buildRemediationRequest: build,
+    settings: () => ({
+      namespace: NS,
+      deliveryDedupTtlMs: 0,
+      flushIntervalMs: 1000,
+      fingerprint: { strategy: 'default', rules: [], clusterScoped: false },
+    }),
+    now: () => new Date(),
+  });
 
   beforeAll(async () => {
     sandbox = await startKubeSandbox();
@@ -65,23 +87,7 @@ describe('signal processor', () => {
       policy: () => ({ ...DEFAULT_RETRY_POLICY, maxAttempts: 1 }),
       breaker,
     });
-    const pipeline: PipelineDeps = {
-      store: createRedisWindowStore(redis, { prefix }),
-      client,
-      index: { byFingerprint: () => [], synced: () => true },
-      audit: createAuditTemplates(
-        () => ({ includePayloadInDuplicates: false, maxOriginalPayloadBytes: 65_536, sendEventId: true }),
-        () => new Date(),
-      ),
-      buildRemediationRequest,
-      settings: () => ({
-        namespace: NS,
-        deliveryDedupTtlMs: 0,
-        flushIntervalMs: 1000,
-        fingerprint: { strategy: 'default', rules: [], clusterScoped: false },
-      }),
-      now: () => new Date(),
-    };
+    const pipeline = pipelineDeps(client);
     let parked = 0;
     const processor = createSignalProcessor({
       pipeline,
@@ -121,6 +127,73 @@ describe('signal processor', () => {
         description: 'the job to create its RR once the API is back',
       });
       expect(sandbox.objects(NS)).toHaveLength(1);
+    } finally {
+      await worker.close();
+      await queue.close();
+    }
+  });
+
+  it('fails only the signal whose RR the API refuses, decides the rest, and a retry runs just that one', async () => {
+    const breaker = createCircuitBreaker({
+      name: 'k8s-api',
+      settings: () => DEFAULT_CIRCUIT_BREAKER_SETTINGS,
+      probe: createRemediationProbe(kubeConfig, { namespace: NS, requestTimeoutMs: () => 2000 }),
+    });
+    const client = createRemediationClient(kubeConfig, {
+      policy: () => ({ ...DEFAULT_RETRY_POLICY, maxAttempts: 1 }),
+      breaker,
+    });
+    const objectsBefore = sandbox.objects(NS).length;
+    // The API server refuses this signal's RR (422: severity must not be empty) until the test lets it through.
+    const poison = sampleSignal(202, { signalId: 'poison' });
+    let refusePoison = true;
+    const build = (input: BuildRemediationRequestInput) => {
+      const object = buildRemediationRequest(input);
+      return refusePoison && input.signal.signalId === poison.signalId
+        ? { ...object, spec: { ...object.spec, severity: '' } }
+        : object;
+    };
+    const failures: string[] = [];
+    const decided: string[] = [];
+    const processor = createSignalProcessor({
+      pipeline: pipelineDeps(client, build),
+      retry: () => ({ initialDelayMs: 1000, maxDelayMs: 60_000, parkDelayMs: 100 }),
+      logger: pino({ level: 'silent' }),
+      metrics: {
+        decided: (_result, job) => decided.push(job.signal.signalId),
+        failed: (reason) => failures.push(reason),
+        parked: () => undefined,
+      },
+    });
+    const queue = new Queue(SIGNAL_QUEUE_NAME, { connection: redis, prefix });
+    const worker = new Worker(SIGNAL_QUEUE_NAME, processor, { connection: redis, prefix, autorun: false });
+    try {
+      const enqueuedAt = new Date().toISOString();
+      const batch: SignalBatchJob = {
+        version: SIGNAL_BATCH_JOB_VERSION,
+        signals: [sampleSignal(201), poison, sampleSignal(203)].map((signal) => ({ signal, enqueuedAt, trace: {} })),
+      };
+      const job = await queue.add('prometheus', batch, { jobId: signalBatchJobId(batch) });
+      void worker.run();
+      await waitFor(async () => (await job.getState()) === 'failed', {
+        timeoutMs: 15_000,
+        description: 'the batch to fail on its poison signal',
+      });
+      const failed = await queue.getJob(job.id ?? '');
+      expect(failed?.failedReason).toMatch(/^1 of 3 signals failed permanently/);
+      expect(failures).toEqual(['unprocessable_entity']);
+      expect(decided.sort()).toEqual(['signal-201', 'signal-203']);
+      expect(sandbox.objects(NS)).toHaveLength(objectsBefore + 2);
+
+      // As a retry from Bull Board: only the poison signal runs again.
+      refusePoison = false;
+      await failed?.retry();
+      await waitFor(async () => (await job.getState()) === 'completed', {
+        timeoutMs: 15_000,
+        description: 'the retried batch to complete',
+      });
+      expect(decided.sort()).toEqual(['poison', 'signal-201', 'signal-203']);
+      expect(sandbox.objects(NS)).toHaveLength(objectsBefore + 3);
     } finally {
       await worker.close();
       await queue.close();

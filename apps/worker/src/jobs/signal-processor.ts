@@ -1,6 +1,7 @@
-import { ErrorCode, GatewayError, type SignalJob, SignalJobSchema } from '@gateway/contracts';
+import { ErrorCode, GatewayError, type SignalJob, SignalQueueJobSchema, signalsOfJob } from '@gateway/contracts';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
+import { fingerprintSignal } from '../pipeline/fingerprint-signal.js';
 import { type PipelineDeps, type ProcessResult, processSignal } from '../pipeline/process-signal.js';
 
 export interface JobRetrySettings {
@@ -36,63 +37,184 @@ export function jobRetryDelayMs(
 
 /** Job data field counting the runs parked at the open breaker; they are not attempts. */
 const PARKED_RUNS = 'parkedRuns';
+/** Job data field listing the signals already decided, so a retried job runs only the rest. */
+const DONE = 'done';
+/** Job data field listing the signals that failed for good while others of the job still wait for a retry. */
+const HELD_BACK = 'heldBack';
+
+/**
+ * Signals of one job processed at once. worker.concurrency bounds the jobs; this bounds what one large batch
+ * adds on top (Kubernetes calls and Redis scripts in flight), while small jobs are not held up by it.
+ */
+export const SIGNALS_IN_FLIGHT_PER_JOB = 16;
+
+const bookkeeping = (job: Job): Record<string, unknown> => job.data as Record<string, unknown>;
 
 const parkedRunsOf = (job: Job): number => {
-  const value: unknown = (job.data as Record<string, unknown>)[PARKED_RUNS];
+  const value = bookkeeping(job)[PARKED_RUNS];
   return typeof value === 'number' ? value : 0;
 };
 
+const idsOf = (job: Job, field: string): Set<string> => {
+  const value = bookkeeping(job)[field];
+  return new Set(Array.isArray(value) ? value.filter((id): id is string => typeof id === 'string') : []);
+};
+
+type Settled = { entry: SignalJob; result: ProcessResult } | { entry: SignalJob; error: GatewayError };
+
+/** What a job returns: how many of its signals were decided in this run, by outcome. */
+export type JobSummary = Partial<Record<ProcessResult['outcome'], number>>;
+
+function asJobError(err: unknown): GatewayError {
+  return err instanceof GatewayError
+    ? err
+    : new GatewayError({
+        code: ErrorCode.unknown,
+        operation: 'job.process',
+        errorType: 'unknown',
+        retryable: true,
+        cause: err,
+      });
+}
+
 /**
- * The BullMQ processor. A retryable failure moves the job back to delayed itself rather than spending
- * BullMQ attempts, so a long Kubernetes outage never exhausts a job and drops a signal. A job that met the
- * open breaker is parked instead: its run is recorded as parked so the attempt number (and with it the
- * backoff) stays where it was, and it comes back after one probe interval or as soon as the breaker closes.
+ * Runs the signals of a job, grouped by fingerprint: the signals of one fingerprint in their order in the job, one
+ * after the other (as they were admitted when each had its own job), up to SIGNALS_IN_FLIGHT_PER_JOB groups at once.
+ * A signal that throws settles as an error and its neighbours go on.
+ */
+async function runGrouped(
+  entries: SignalJob[],
+  fingerprintOf: (entry: SignalJob) => string,
+  run: (entry: SignalJob) => Promise<Settled>,
+): Promise<Settled[]> {
+  const groups = new Map<string, SignalJob[]>();
+  for (const entry of entries) {
+    const key = fingerprintOf(entry);
+    const group = groups.get(key);
+    if (group) group.push(entry);
+    else groups.set(key, [entry]);
+  }
+  const pending = [...groups.values()];
+  const settled: Settled[] = [];
+  let next = 0;
+  const runner = async (): Promise<void> => {
+    for (let group = pending[next++]; group; group = pending[next++]) {
+      for (const entry of group) settled.push(await run(entry));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(SIGNALS_IN_FLIGHT_PER_JOB, pending.length) }, runner));
+  return settled;
+}
+
+/**
+ * The BullMQ processor. A job holds one signal (version 1) or a batch (version 2); each signal is decided on its
+ * own, and every pipeline step is idempotent per signalId, so a job re-run after a stall counts nothing twice.
+ * When some signals fail, the ones decided are recorded in the job (`done`) so its next run skips them:
+ * - a retryable failure moves the job back to delayed itself rather than spending BullMQ attempts, so a long
+ *   Kubernetes outage never exhausts a job and drops a signal; if one of them met the open breaker the job is
+ *   parked instead: the run is recorded as parked so the attempt number (and with it the backoff) stays where it
+ *   was, and it comes back after one probe interval or as soon as the breaker closes;
+ * - a permanent failure is held back (`heldBack`) while others still retry, then fails the job, which then holds
+ *   only those signals as pending: a retry from Bull Board runs exactly them again.
  */
 export function createSignalProcessor(deps: SignalProcessorDeps) {
-  return async (job: Job, token?: string): Promise<ProcessResult> => {
-    const parsed = SignalJobSchema.safeParse(job.data);
+  const fingerprintOf = (entry: SignalJob): string => {
+    try {
+      return fingerprintSignal(entry.signal, deps.pipeline.settings().fingerprint).fingerprint;
+    } catch {
+      // processSignal meets the same fault and settles this signal alone.
+      return `signal:${entry.signal.signalId}`;
+    }
+  };
+
+  return async (job: Job, token?: string): Promise<JobSummary> => {
+    const parsed = SignalQueueJobSchema.safeParse(job.data);
     if (!parsed.success) {
       deps.metrics?.failed('invalid_job');
       throw new UnrecoverableError(
         `job ${job.id} does not hold a valid signal: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
       );
     }
-    const data = parsed.data;
-    const attempt = Math.max(1, job.attemptsStarted - parkedRunsOf(job));
-    const started = performance.now();
-    const log = deps.logger.child({ signalId: data.signal.signalId, jobId: job.id, requestId: data.signal.requestId });
-    try {
-      const result = await processSignal(data.signal, attempt, deps.pipeline);
-      deps.metrics?.decided(result, data, performance.now() - started);
-      log.info({ fingerprint: result.fingerprint, rr: result.rr, decision: result.outcome }, 'signal decided');
-      return result;
-    } catch (err) {
-      const error =
-        err instanceof GatewayError
-          ? err
-          : new GatewayError({
-              code: ErrorCode.unknown,
-              operation: 'job.process',
-              errorType: 'unknown',
-              retryable: true,
-              cause: err,
-            });
-      if (!error.retryable) {
-        deps.metrics?.failed(error.errorType);
-        log.error({ err: error, fingerprint: error.fingerprint }, 'signal failed permanently');
-        throw new UnrecoverableError(error.message);
+    const entries = signalsOfJob(parsed.data);
+    const done = idsOf(job, DONE);
+    const heldBack = idsOf(job, HELD_BACK);
+    const jobId = job.id ?? '';
+    const run = { attempt: Math.max(1, job.attemptsStarted - parkedRunsOf(job)), jobId };
+
+    const processOne = async (entry: SignalJob): Promise<Settled> => {
+      const started = performance.now();
+      try {
+        const result = await processSignal(entry.signal, run, deps.pipeline);
+        deps.metrics?.decided(result, entry, performance.now() - started);
+        deps.logger.info(
+          {
+            signalId: entry.signal.signalId,
+            jobId,
+            requestId: entry.signal.requestId,
+            fingerprint: result.fingerprint,
+            rr: result.rr,
+            decision: result.outcome,
+          },
+          'signal decided',
+        );
+        return { entry, result };
+      } catch (err) {
+        return { entry, error: asJobError(err) };
       }
-      if (error.code === ErrorCode.circuitOpen) {
-        await job.updateData({ ...(job.data as Record<string, unknown>), [PARKED_RUNS]: parkedRunsOf(job) + 1 });
-        await job.moveToDelayed(Date.now() + deps.retry().parkDelayMs, token);
-        deps.metrics?.parked();
-        log.info({ fingerprint: error.fingerprint, attempt }, 'signal parked while the Kubernetes API is unreachable');
-        throw new DelayedError();
+    };
+
+    const pending = entries.filter(({ signal }) => !done.has(signal.signalId) && !heldBack.has(signal.signalId));
+    const settled = await runGrouped(pending, fingerprintOf, processOne);
+
+    const summary: JobSummary = {};
+    const retryable: GatewayError[] = [];
+    const permanent: GatewayError[] = [];
+    for (const outcome of settled) {
+      const { signalId, requestId } = outcome.entry.signal;
+      if ('result' in outcome) {
+        done.add(signalId);
+        summary[outcome.result.outcome] = (summary[outcome.result.outcome] ?? 0) + 1;
+        continue;
       }
-      const delayMs = jobRetryDelayMs(attempt, deps.retry(), deps.random);
-      log.warn({ err: error, fingerprint: error.fingerprint, attempt, delayMs }, 'signal will be retried');
-      await job.moveToDelayed(Date.now() + delayMs, token);
+      const { error } = outcome;
+      const context = { err: error, signalId, jobId, requestId, fingerprint: error.fingerprint, attempt: run.attempt };
+      if (error.retryable) {
+        retryable.push(error);
+        deps.logger.warn(context, 'signal will be retried');
+        continue;
+      }
+      heldBack.add(signalId);
+      permanent.push(error);
+      deps.metrics?.failed(error.errorType);
+      deps.logger.error(context, 'signal failed permanently');
+    }
+    if (retryable.length === 0 && heldBack.size === 0) return summary;
+
+    if (retryable.length === 0) {
+      if (entries.length > 1) await job.updateData({ ...bookkeeping(job), [DONE]: [...done], [HELD_BACK]: [] });
+      const [first] = permanent;
+      const reason = first?.message ?? 'an earlier run held it back';
+      throw new UnrecoverableError(
+        entries.length === 1 ? reason : `${heldBack.size} of ${entries.length} signals failed permanently: ${reason}`,
+      );
+    }
+
+    const parked = retryable.some((error) => error.code === ErrorCode.circuitOpen);
+    await job.updateData({
+      ...bookkeeping(job),
+      [DONE]: [...done],
+      [HELD_BACK]: [...heldBack],
+      ...(parked ? { [PARKED_RUNS]: parkedRunsOf(job) + 1 } : {}),
+    });
+    if (parked) {
+      await job.moveToDelayed(Date.now() + deps.retry().parkDelayMs, token);
+      deps.metrics?.parked();
+      deps.logger.info({ jobId, attempt: run.attempt }, 'signals parked while the Kubernetes API is unreachable');
       throw new DelayedError();
     }
+    const delayMs = jobRetryDelayMs(run.attempt, deps.retry(), deps.random);
+    deps.logger.warn({ jobId, attempt: run.attempt, delayMs, signals: retryable.length }, 'job will be retried');
+    await job.moveToDelayed(Date.now() + delayMs, token);
+    throw new DelayedError();
   };
 }

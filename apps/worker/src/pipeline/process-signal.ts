@@ -50,6 +50,13 @@ export interface ProcessResult {
   count?: number;
 }
 
+/** Which run of which job the signal is processed in. */
+export interface SignalRun {
+  /** The job's attempt, not counting runs parked at the open breaker. */
+  attempt: number;
+  jobId: string;
+}
+
 /** How often a window may move past names held by terminal RRs before the job is retried later. */
 const MAX_NAME_ADVANCES = 5;
 
@@ -84,14 +91,14 @@ function asGatewayError(err: unknown, operation: string): GatewayError {
  */
 export async function processSignal(
   signal: NormalizedSignal,
-  attempt: number,
+  run: SignalRun,
   deps: PipelineDeps,
 ): Promise<ProcessResult> {
   const settings = deps.settings();
   const { fingerprint, strategy } = fingerprintSignal(signal, settings.fingerprint);
   try {
     if (signal.status === 'resolved') return await processResolved(signal, fingerprint, deps, settings);
-    return await processFiring(signal, fingerprint, strategy, attempt, deps, settings);
+    return await processFiring(signal, fingerprint, strategy, run, deps, settings);
   } catch (err) {
     throw asGatewayError(err, 'redis.admit').withContext({
       requestId: signal.requestId,
@@ -123,7 +130,7 @@ async function processFiring(
   signal: NormalizedSignal,
   fingerprint: string,
   strategy: string,
-  attempt: number,
+  run: SignalRun,
   deps: PipelineDeps,
   settings: PipelineSettings,
 ): Promise<ProcessResult> {
@@ -141,6 +148,7 @@ async function processFiring(
     flushIntervalMs: settings.flushIntervalMs,
     nowMs: now.getTime(),
     duplicateAuditEvent: deps.audit.deduplicated(signal, fingerprint),
+    ...(run.jobId !== signal.signalId ? { jobId: run.jobId } : {}),
   });
   deps.observeAdmission?.((performance.now() - admissionStarted) / 1000);
   switch (admission.decision) {
@@ -149,7 +157,7 @@ async function processFiring(
     case 'duplicate':
       return { outcome: Outcome.deduplicated, fingerprint, rr: admission.rr, count: admission.count };
     case 'claimed':
-      return createForWindow(signal, fingerprint, strategy, attempt, admission, known, deps, settings);
+      return createForWindow(signal, fingerprint, strategy, run.attempt, admission, known, deps, settings);
   }
 }
 

@@ -43,6 +43,8 @@ export interface AdmitRequest {
   nowMs: number;
   /** Appended to the audit stream only when the decision is `duplicate`. */
   duplicateAuditEvent?: string;
+  /** The BullMQ job holding the signal, recorded with a claim; absent when the job id is the signalId. */
+  jobId?: string;
 }
 
 export interface ResolvedAdmitRequest {
@@ -148,5 +150,7 @@ export interface WindowRecord {
   namespace: string;
   seq: number;
   owner: string;
+  /** The job holding the owner signal, which decides whether the claim may still be carried out. */
+  ownerJob: string;
   firstMs: number;
 }

@@ -42,7 +42,7 @@ export function createWindowReconciler(deps: WindowReconcilerDeps) {
     for await (const window of deps.store.listWindows()) {
       const ageMs = deps.now() - window.firstMs;
       if (window.state === 'pending') {
-        if (ageMs > pendingClaimTimeoutMs && !(await deps.jobMayRun(window.owner))) {
+        if (ageMs > pendingClaimTimeoutMs && !(await deps.jobMayRun(window.ownerJob))) {
           await deps.store.release(window.fingerprint, window.owner, []);
           round.released += 1;
         }
