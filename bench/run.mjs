@@ -20,7 +20,6 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const NAMESPACE = 'kubernaut-system';
 const RR_PATH = `/apis/kubernaut.ai/v1alpha1/namespaces/${NAMESPACE}/remediationrequests`;
 const SIGNAL_PATH = '/api/v1/signals/prometheus';
-const QUEUE = 'signals';
 
 const num = (name, fallback, min = 0) => {
   const raw = process.env[name];
@@ -97,20 +96,13 @@ async function redisCpuSeconds(redis) {
 }
 
 /**
- * Signals in the queue: waiting, prioritized, delayed, paused and active jobs. The gateway enqueues one job per
- * signal, so jobs are signals; a gateway that puts several signals in one job must change this count with it.
+ * Signals in the queue (waiting, paused, prioritized, delayed and active jobs; a job holds a batch of signals),
+ * counted by the same script the gateway's own depth gauge and backpressure use, from the built contracts package.
  */
 async function queueDepth(redis, prefix) {
-  const key = (name) => `${prefix}:${QUEUE}:${name}`;
-  const results = await redis
-    .pipeline()
-    .llen(key('wait'))
-    .llen(key('paused'))
-    .llen(key('active'))
-    .zcard(key('prioritized'))
-    .zcard(key('delayed'))
-    .exec();
-  return results.reduce((sum, [err, n]) => sum + (err ? 0 : Number(n)), 0);
+  const { sampleQueueDepth } = await import('../packages/contracts/dist/index.js');
+  const { signals } = await sampleQueueDepth(redis, prefix);
+  return signals.waiting + signals.prioritized + signals.delayed + signals.active;
 }
 
 /** Samples the queue depth every 200 ms until stopped; keeps the maximum and the last value. */
