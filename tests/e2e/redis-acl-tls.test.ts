@@ -141,7 +141,7 @@ describe('redis acl and tls', () => {
     // The depth sampler logs the refused XLEN as it comes from the client, command and all.
     const logged = await waitFor(
       () => stack.output('ingress').find((line) => line.includes('NOPERM') && line.includes('"command"')) ?? false,
-      { timeoutMs: 10_000, description: 'a refused command in the ingress log' },
+      { timeoutMs: 30_000, description: 'a refused command in the ingress log' },
     );
     expect(logged).toContain('"args":"<redacted>"');
     expect(stack.logs()).not.toContain('outside-acl:');

@@ -271,17 +271,21 @@ describe('signal route', () => {
   });
 
   it('enforces the X-Timestamp replay window', async () => {
-    const nowSeconds = Math.floor(Date.now() / 1000);
-    const cases: [Record<string, string>, string | undefined][] = [
-      [{}, 'missing X-Timestamp header'],
-      [{ 'X-Timestamp': String(nowSeconds - 301) }, 'timestamp too old'],
-      [{ 'X-Timestamp': String(nowSeconds + 121) }, 'timestamp in the future'],
-      [{ 'X-Timestamp': '12.5' }, 'timestamp is not an integer'],
-      [{ 'X-Timestamp': '-5' }, 'timestamp is negative'],
-      [{ 'X-Timestamp': String(nowSeconds) }, undefined],
+    // Stamps are taken when each request is sent, 10 s clear of the window's edges, so a slow earlier request
+    // cannot carry a later one across an edge.
+    const stamp = (offsetSeconds: number) => () => ({
+      'X-Timestamp': String(Math.floor(Date.now() / 1000) + offsetSeconds),
+    });
+    const cases: [() => Record<string, string>, string | undefined][] = [
+      [() => ({}), 'missing X-Timestamp header'],
+      [stamp(-310), 'timestamp too old'],
+      [stamp(130), 'timestamp in the future'],
+      [() => ({ 'X-Timestamp': '12.5' }), 'timestamp is not an integer'],
+      [() => ({ 'X-Timestamp': '-5' }), 'timestamp is negative'],
+      [stamp(0), undefined],
     ];
     for (const [headers, detail] of cases) {
-      const response = await post('/api/v1/signals/stamped', '{}', { ...JSON_HEADERS, ...headers });
+      const response = await post('/api/v1/signals/stamped', '{}', { ...JSON_HEADERS, ...headers() });
       if (detail === undefined) {
         expect(response.status).toBe(202);
       } else {
