@@ -17,6 +17,8 @@ export const FAST_WORKER_ENV: Readonly<Record<string, string>> = {
   GATEWAY_CFG__AUDIT__RETRY__INITIAL_BACKOFF: '200ms',
   GATEWAY_CFG__AUDIT__RETRY__MAX_BACKOFF: '1s',
   GATEWAY_CFG__CIRCUIT_BREAKER__OPEN_DURATION: '1s',
+  // Probes only run within the open phase: with the default interval (1s) the 1 s open phase ends first.
+  GATEWAY_CFG__CIRCUIT_BREAKER__PROBE_INTERVAL: '200ms',
 };
 
 export const fingerprintOf = (rr: KubeObject): string => (rr.spec as { signalFingerprint: string }).signalFingerprint;

@@ -87,12 +87,16 @@ export function createQueueDepthSampler(deps: QueueDepthSamplerDeps): QueueDepth
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let lastFailureLoggedAt = 0;
+  let lastFailureMessage = '';
 
   function logFailure(error: unknown, what: string): void {
-    // One line per minute is enough to say Redis is unreachable; 4 per second would flood the log.
+    // One line per minute is enough to say Redis is unreachable; 4 per second would flood the log. A different
+    // failure is news, though (a refused command after a start-up connection error), so it is written at once.
     const now = Date.now();
-    if (now - lastFailureLoggedAt > SAMPLE_FAILURE_LOG_INTERVAL_MS) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (message !== lastFailureMessage || now - lastFailureLoggedAt > SAMPLE_FAILURE_LOG_INTERVAL_MS) {
       lastFailureLoggedAt = now;
+      lastFailureMessage = message;
       deps.logger.warn({ err: error }, `${what} sample failed`);
     }
   }
