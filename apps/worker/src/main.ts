@@ -160,7 +160,7 @@ const processor = createSignalProcessor({
   metrics: {
     decided: (result, job) => {
       const sourceType = job.signal.signalSource;
-      metrics.fingerprints.inc({ strategy: settings.fingerprintStrategy });
+      metrics.fingerprints.inc({ strategy: settings.pipeline.fingerprint.strategy });
       const received = Date.parse(job.signal.receivedTime);
       if (!Number.isNaN(received))
         metrics.signalLatency.observe({ outcome: result.outcome }, Math.max(0, Date.now() - received) / 1000);

@@ -35,8 +35,6 @@ export interface WorkerSettings {
   holdTerminal: HoldTerminalOptions;
   auditTemplates: AuditTemplateSettings;
   pipeline: PipelineSettings;
-  /** The `strategy` label of the fingerprint metric. */
-  fingerprintStrategy: string;
   jobRetry: JobRetrySettings;
   queueWorker: Pick<
     WorkerOptions,
@@ -98,7 +96,6 @@ export function workerSettingsFromConfig(config: GatewayConfig): WorkerSettings 
         clusterScoped: config.multiCluster.enabled && config.multiCluster.dedupScope === 'cluster',
       },
     },
-    fingerprintStrategy: config.fingerprint.strategy,
     jobRetry: {
       initialDelayMs: config.queue.jobRetry.initialDelay,
       maxDelayMs: config.queue.jobRetry.maxDelay,
