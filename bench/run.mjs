@@ -47,11 +47,16 @@ const config = {
   redeliveryShare: num('BENCH_REDELIVERY_SHARE', 0.01, 0),
   multiShare: num('BENCH_MULTI_SHARE', 0.01, 0),
   drainMaxS: num('BENCH_DRAIN_MAX_S', 30, 5),
+  warmupS: num('BENCH_WARMUP_S', 2, 0),
   maxMinutes: num('BENCH_MAX_MINUTES', 10, 1),
   seed: num('BENCH_SEED', 1, 0),
   sandboxLatencyMs: num('BENCH_SANDBOX_LATENCY_MS', 5, 0),
   logLevel: process.env.BENCH_LOG_LEVEL || 'warn',
   enforce: process.env.BENCH_ENFORCE === '1',
+  // Profile mode (`pnpm bench:profile`): one step at this rate with --cpu-prof on both apps, no ceilings or search.
+  profileRate: num('BENCH_PROFILE_RATE', 0, 0),
+  // `BENCH_CPU_PROF=0` runs the profile mode's single step without the profiler (a quick before/after figure).
+  cpuProf: process.env.BENCH_CPU_PROF !== '0',
   redisUrl: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
 };
 
@@ -221,7 +226,7 @@ function watchAdded(sandboxUrl, onAdded) {
 }
 
 /** Posts `samples` new-fingerprint alerts spread over `spanMs` and times each until its RR is ADDED. */
-function startProbes({ ingressUrl, token, sandboxUrl, samples, spanMs }) {
+function startProbes({ ingressUrl, token, sandboxUrl, samples, spanMs, delayMs = 0 }) {
   const pending = new Map();
   const results = [];
   const failures = [];
@@ -269,7 +274,9 @@ function startProbes({ ingressUrl, token, sandboxUrl, samples, spanMs }) {
     }
   };
   const interval = spanMs / (samples + 1);
-  const timers = Array.from({ length: samples }, (_, i) => setTimeout(() => void probe(i), interval * (i + 1)));
+  const timers = Array.from({ length: samples }, (_, i) =>
+    setTimeout(() => void probe(i), delayMs + interval * (i + 1)),
+  );
   return {
     async finish(testkit, timeoutMs) {
       await testkit
@@ -323,10 +330,11 @@ function loadOptions(url, rate, durationS, token) {
     durationS,
     connections: config.connections,
     timeoutMs: 10_000,
+    warmupS: config.warmupS,
   };
 }
 
-const loadDeadlineMs = (durationS) => durationS * 1000 + 60_000;
+const loadDeadlineMs = (durationS) => (config.warmupS + durationS) * 1000 + 60_000;
 
 /** Saturating open-loop load against `servers[0]`; CPU of every server process and of the generator. */
 async function measureCeiling(name, servers, alertname, extra = async () => ({})) {
@@ -425,7 +433,7 @@ async function runCeilings(testkit, children) {
 
 // ---------- gateway steps ----------
 
-async function startGateway(testkit, children, dir) {
+async function startGateway(testkit, children, dir, profileDir) {
   const port = await testkit.freePort();
   const kubeconfig = join(dir, 'kubeconfig');
   const proc = testkit.startManagedProcess({
@@ -459,6 +467,12 @@ async function startGateway(testkit, children, dir) {
     auditFilePath: join(dir, 'audit.jsonl'),
     logLevel: config.logLevel,
     readyTimeoutMs: 60_000,
+    nodeArgs: profileDir
+      ? {
+          ingress: ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, 'ingress')}`],
+          worker: ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, 'worker')}`],
+        }
+      : undefined,
     env: {
       ingress: { GATEWAY_CFG__RATE_LIMITS__PER_TOKEN: unlimited, GATEWAY_CFG__RATE_LIMITS__PER_SOURCE: unlimited },
     },
@@ -508,6 +522,7 @@ async function runStep(testkit, gw, { label, rate, durationS, newShare, probes =
           sandboxUrl: sandbox.url,
           samples: probes,
           spanMs: durationS * 1000,
+          delayMs: config.warmupS * 1000,
         })
       : null;
   const started = performance.now();
@@ -782,6 +797,36 @@ function printSummary(report) {
   process.stdout.write(lines.filter((l, i, all) => l !== '' || all[i - 1] !== '').join('\n'));
 }
 
+// ---------- profile mode ----------
+
+/**
+ * One step of the main mix at BENCH_PROFILE_RATE for BENCH_FIXED_S with `--cpu-prof` on ingress and worker; the stack
+ * is stopped (SIGTERM, so V8 writes the profiles) and each app's profile is summarised by self time.
+ */
+async function profile(testkit, children, dir) {
+  const profileDir = config.cpuProf
+    ? join(root, 'reports', 'profiles', new Date().toISOString().replace(/[:.]/g, '-'))
+    : undefined;
+  const gw = await startGateway(testkit, children, dir, profileDir);
+  const step = await runStep(testkit, gw, {
+    label: `profile ${config.profileRate}/s`,
+    rate: config.profileRate,
+    durationS: config.fixedS,
+    newShare: config.newShare,
+  });
+  await gw.stack.stop();
+  const { summarizeProfiles } = await import('./profile-summary.mjs');
+  for (const app of profileDir ? ['ingress', 'worker'] : []) {
+    process.stdout.write(
+      `\n${app} (${join(profileDir, app)}):\n${await summarizeProfiles(join(profileDir, app), 40)}\n`,
+    );
+  }
+  process.stdout.write(
+    `\nstep: ${JSON.stringify({ achievedPerS: step.achievedPerS, latencyMs202: step.latencyMs202, notSent: step.notSent, errors: step.errors.total, depthMax: step.queueDepth.max, cpu: step.cpuCores, cpuPerSignalMs: step.cpuPerSignalMs, counts: step.counts.match })}\n`,
+  );
+  return 0;
+}
+
 // ---------- main ----------
 
 async function main() {
@@ -811,6 +856,7 @@ async function main() {
     const startedAt = new Date().toISOString();
     const machineInfo = await machine();
     log(`time budget ${budgetS} s; load average ${machineInfo.loadAvg}`);
+    if (config.profileRate > 0) return await profile(testkit, children, dir);
     const ceilings = await runCeilings(testkit, children);
     const gw = await startGateway(testkit, children, dir);
     log(`gateway queue prefix ${gw.queuePrefix} (deleted at the end)`);

@@ -1,8 +1,10 @@
+import type { IncomingMessage } from 'node:http';
 import type { MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
 import { resolveClientIp } from '../http/client-ip.js';
 import type { IngressEnv } from '../http/ingress-env.js';
 import { resolveRequestId } from '../http/request-id.js';
+import { nodeRequestView, webRequestView } from '../http/request-view.js';
 import { securityHeaders } from '../http/security-headers.js';
 import type { Lifecycle } from '../lifecycle/lifecycle.js';
 import type { IngressMetrics } from '../metrics/ingress-metrics.js';
@@ -33,7 +35,12 @@ function isDashboardPath(path: string): boolean {
 export function requestContext(deps: RequestContextDeps): MiddlewareHandler<IngressEnv> {
   return async (c, next) => {
     const startedMs = performance.now();
-    const requestId = resolveRequestId(c.req.header('x-request-id'), deps.newRequestId);
+    const incoming = c.env?.incoming;
+    const view = Array.isArray(incoming?.rawHeaders)
+      ? nodeRequestView(incoming as IncomingMessage)
+      : webRequestView(c.req.raw);
+    c.set('view', view);
+    const requestId = resolveRequestId(view.header('x-request-id'), deps.newRequestId);
     c.set('requestId', requestId);
     c.set('endpoint', UNMATCHED_ENDPOINT);
     c.set(
@@ -41,18 +48,27 @@ export function requestContext(deps: RequestContextDeps): MiddlewareHandler<Ingr
       resolveClientIp(
         {
           peerAddress: c.env?.incoming?.socket?.remoteAddress,
-          forwardedFor: c.req.header('x-forwarded-for'),
-          realIp: c.req.header('x-real-ip'),
+          forwardedFor: view.header('x-forwarded-for'),
+          realIp: view.header('x-real-ip'),
         },
         deps.settings().server.trustedProxies,
       ),
     );
 
+    const responseHeaders: Record<string, string> = {
+      ...securityHeaders(isDashboardPath(c.req.path)),
+      'X-Request-ID': requestId,
+    };
+    if (deps.lifecycle.isClosingConnections()) responseHeaders.Connection = 'close';
+    c.set('responseHeaders', responseHeaders);
+
     await next();
 
-    for (const [name, value] of Object.entries(securityHeaders(isDashboardPath(c.req.path)))) c.header(name, value);
-    c.header('X-Request-ID', requestId);
-    if (deps.lifecycle.isClosingConnections()) c.header('Connection', 'close');
+    // Copying headers onto a finished response makes Hono rebuild it, which the accepted path avoids by building
+    // its response with them.
+    if (c.get('responseHeadersApplied') !== true) {
+      for (const [name, value] of Object.entries(responseHeaders)) c.header(name, value);
+    }
 
     const durationMs = performance.now() - startedMs;
     const status = c.res.status;

@@ -1,7 +1,7 @@
 import type { SignalJob } from '@gateway/contracts';
 import { ErrorCode, GatewayError, SIGNAL_BATCH_JOB_VERSION, type SignalBatchJob } from '@gateway/contracts';
 import type { Queue } from 'bullmq';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   type BullMqSignalQueueOptions,
   createBullMqSignalQueue,
@@ -90,6 +90,33 @@ describe('signal-queue', () => {
       signals.enqueue([signalJob('e'), signalJob('f'), signalJob('g'), signalJob('h')]),
     ]);
     expect(queue.added.map((added) => added.jobId)).toEqual(['2xa', '2xc', '4xe']);
+  });
+
+  it('gathers the deliveries that arrive while a batch is being written into the next job', async () => {
+    const added: string[] = [];
+    const pending: (() => void)[] = [];
+    const held: AddQueue = {
+      add: ((_name: string, _data: unknown, opts?: { jobId?: string }) => {
+        added.push(opts?.jobId ?? '');
+        return new Promise<void>((resolve) => pending.push(resolve));
+      }) as unknown as AddQueue['add'],
+    };
+    const signals = createBullMqSignalQueue(held, options({ coalesceWindowMs: 1 }));
+    const first = signals.enqueue([signalJob('a')]);
+    await vi.waitFor(() => expect(added).toEqual(['1xa']));
+    // Three windows pass while the first write is in flight: their deliveries wait for it and then go as one job.
+    const later = [signals.enqueue([signalJob('b')])];
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    later.push(signals.enqueue([signalJob('c')]));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    later.push(signals.enqueue([signalJob('d')]));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(added).toEqual(['1xa']);
+    pending.shift()?.();
+    await first;
+    await vi.waitFor(() => expect(added).toEqual(['1xa', '3xb']));
+    pending.shift()?.();
+    await Promise.all(later);
   });
 
   it('rejects every delivery of a batch whose write failed', async () => {

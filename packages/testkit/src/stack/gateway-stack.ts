@@ -67,6 +67,8 @@ export interface GatewayStackOptions {
   readyTimeoutMs?: number;
   /** Lines of output kept per process (default 300). */
   outputLines?: number;
+  /** Node.js flags per app, placed before the entry point (e.g. `--cpu-prof` for `pnpm bench:profile`). */
+  nodeArgs?: Partial<Record<GatewayAppName, readonly string[]>>;
   /** Repository holding `apps/<name>/dist/main.js` (default: this checkout). */
   root?: string;
 }
@@ -169,7 +171,7 @@ export async function startGatewayStack(options: GatewayStackOptions = {}): Prom
   const start = async (name: GatewayAppName): Promise<void> => {
     const proc = startManagedProcess({
       name,
-      args: [entryPoint(root, name)],
+      args: [...(options.nodeArgs?.[name] ?? []), entryPoint(root, name)],
       env: envFor(name),
       cwd: root,
       readyUrl: `${urls[name]}/readyz`,
