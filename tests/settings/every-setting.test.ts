@@ -146,6 +146,7 @@ const GLOBAL_SAMPLES: Record<string, Sample> = {
   'server.port': [['server', 'port'], 8081],
   'server.bodyLimitBytes': [['server', 'bodyLimitBytes'], 4096],
   'server.maxInFlightRequests': [['server', 'maxInFlightRequests'], 7],
+  'server.maxEventLoopDelay': [['server', 'maxEventLoopDelay'], '250ms'],
   'server.requestTimeout': [['server', 'requestTimeout'], '3s'],
   'server.headersTimeout': [['server', 'headersTimeout'], '3s'],
   'server.keepAliveTimeout': [['server', 'keepAliveTimeout'], '3s'],

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { RedisHealth } from './health/redis-health.js';
 import type { IngressEnv } from './http/ingress-env.js';
 import { INTERNAL_ERROR_DETAIL, ProblemError, problemResponse } from './http/problem.js';
+import type { EventLoopDelay } from './lifecycle/event-loop-delay.js';
 import type { Lifecycle } from './lifecycle/lifecycle.js';
 import type { IngressMetrics } from './metrics/ingress-metrics.js';
 import { DASHBOARD_PATH, requestContext } from './middleware/request-context.js';
@@ -32,6 +33,8 @@ export interface IngressDeps {
   ids: IdGenerators;
   logger: Logger;
   metrics: IngressMetrics;
+  /** How late the event loop runs; signal requests are refused while it is over server.maxEventLoopDelay. */
+  eventLoopDelay: Pick<EventLoopDelay, 'currentMs'>;
   /** The BullMQ queue Bull Board shows; without it `/admin/queues` is behind auth but answers 404. */
   dashboardQueue?: Queue;
   /** What `/readyz` says about the configuration on disk; without it nothing is pending. */

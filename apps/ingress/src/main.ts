@@ -21,6 +21,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createApp } from './app.js';
 import { createRedisHealth } from './health/redis-health.js';
 import { createClientErrorHandler } from './http/client-error.js';
+import { startEventLoopDelay } from './lifecycle/event-loop-delay.js';
 import { createLifecycle } from './lifecycle/lifecycle.js';
 import { createIngressMetrics } from './metrics/ingress-metrics.js';
 import { pluginParseHooks } from './metrics/plugin-parse-hooks.js';
@@ -172,12 +173,16 @@ const queueDepth = createQueueDepthSampler({
 });
 queueDepth.start();
 
+// Sampled every 10 ms: fine enough to see a saturated loop within a few requests, cheap enough to cost nothing.
+const eventLoopDelay = startEventLoopDelay({ intervalMs: 10, nowMs: () => performance.now() });
+
 const app = createApp({
   settings: () => settings,
   queue: createBullMqSignalQueue(queue),
   queueDepth,
   redisHealth: createRedisHealth({ ping: () => redis.ping(), nowMs: () => Date.now() }),
   rateLimiter: createRedisRateLimiter(redis, prefix),
+  eventLoopDelay,
   lifecycle,
   clock: systemClock,
   ids: uuidV7Ids,

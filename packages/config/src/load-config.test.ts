@@ -31,6 +31,7 @@ describe('loadConfig', () => {
       port: 8080,
       bodyLimitBytes: 262_144,
       maxInFlightRequests: 512,
+      maxEventLoopDelay: 100,
       requestTimeout: 10_000,
       headersTimeout: 5000,
       keepAliveTimeout: 65_000,

@@ -7,6 +7,7 @@ export const RejectReason = {
   queueFull: 'queue_full',
   redisUnavailable: 'redis_unavailable',
   inFlightLimit: 'in_flight_limit',
+  overloaded: 'overloaded',
   unauthorized: 'unauthorized',
   forbidden: 'forbidden',
   signatureInvalid: 'signature_invalid',

@@ -79,7 +79,13 @@ beforeAll(() => {
     extraSources,
     config: { multiCluster: { enabled: true, defaultClusterId: 'hub' } },
     settings: {
-      server: { bodyLimitBytes: 262_144, trustedProxies: [], maxInFlightRequests: 1, requestTimeoutMs: 300 },
+      server: {
+        bodyLimitBytes: 262_144,
+        trustedProxies: [],
+        maxInFlightRequests: 1,
+        maxEventLoopDelayMs: 60_000,
+        requestTimeoutMs: 300,
+      },
     },
   });
 });

@@ -13,6 +13,7 @@ import { decodeJsonBody } from '../http/json-body.js';
 import { checkMediaType } from '../http/media-type.js';
 import { INTERNAL_ERROR_DETAIL, ProblemError, RejectReason, retryAfter } from '../http/problem.js';
 import { checkReplayWindow } from '../http/replay-window.js';
+import type { EventLoopDelay } from '../lifecycle/event-loop-delay.js';
 import type { IngressMetrics } from '../metrics/ingress-metrics.js';
 import type { Backpressure, QueueDepth } from '../queue/queue-depth.js';
 import type { SignalQueue } from '../queue/signal-queue.js';
@@ -34,6 +35,7 @@ export interface SignalRouteDeps {
   ids: IdGenerators;
   logger: Logger;
   metrics: IngressMetrics;
+  eventLoopDelay: Pick<EventLoopDelay, 'currentMs'>;
 }
 
 /** Redis errors answer with a longer delay than overload: a reconnect takes seconds, not a queue drain. */
@@ -84,6 +86,15 @@ export function createSignalHandler(deps: SignalRouteDeps): Handler<IngressEnv> 
           reason: RejectReason.inFlightLimit,
         },
       );
+    }
+    // A saturated process reads its sockets late, so requests wait unseen in kernel buffers and every answer comes
+    // late. Refusing at once while the event loop runs behind costs a fraction of accepting, so the process catches
+    // up and the requests it does accept keep their latency (docs/queue-and-backpressure.md#overload).
+    if (deps.eventLoopDelay.currentMs() > settings.server.maxEventLoopDelayMs) {
+      throw new ProblemError('service-unavailable', 'The ingress is overloaded; retry after the Retry-After delay', {
+        headers: retryAfter(IN_FLIGHT_RETRY_AFTER_SECONDS),
+        reason: RejectReason.overloaded,
+      });
     }
     inFlight++;
     deps.metrics.httpRequestsInFlight.inc();

@@ -42,6 +42,7 @@ export interface IngressSettingsInput {
   server: {
     bodyLimitBytes: number;
     maxInFlightRequests: number;
+    maxEventLoopDelayMs: number;
     requestTimeoutMs: number;
     trustedProxies: readonly string[];
   };
@@ -136,6 +137,7 @@ export function buildIngressSettings(input: IngressSettingsInput): IngressSettin
     server: {
       bodyLimitBytes: input.server.bodyLimitBytes,
       maxInFlightRequests: input.server.maxInFlightRequests,
+      maxEventLoopDelayMs: input.server.maxEventLoopDelayMs,
       requestTimeoutMs: input.server.requestTimeoutMs,
       trustedProxies: compileTrustedProxies(input.server.trustedProxies),
     },

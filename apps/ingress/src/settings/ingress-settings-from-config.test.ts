@@ -43,6 +43,7 @@ describe('ingress-settings-from-config', () => {
     expect(settings.server).toMatchObject({
       bodyLimitBytes: 262_144,
       maxInFlightRequests: 512,
+      maxEventLoopDelayMs: 100,
       requestTimeoutMs: 10_000,
     });
     expect(settings.queue).toEqual({ highWaterMark: 50_000, lowWaterMark: 40_000, retryAfterSeconds: 5 });

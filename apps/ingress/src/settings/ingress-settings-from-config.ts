@@ -159,6 +159,7 @@ export function ingressSettingsInputFromConfig(
     server: {
       bodyLimitBytes: config.server.bodyLimitBytes,
       maxInFlightRequests: config.server.maxInFlightRequests,
+      maxEventLoopDelayMs: config.server.maxEventLoopDelay,
       requestTimeoutMs: config.server.requestTimeout,
       trustedProxies: config.server.trustedProxies,
     },

@@ -67,6 +67,8 @@ export interface IngressSettings {
   server: {
     bodyLimitBytes: number;
     maxInFlightRequests: number;
+    /** Signal requests are refused while the event loop runs later than this (server.maxEventLoopDelay). */
+    maxEventLoopDelayMs: number;
     requestTimeoutMs: number;
     trustedProxies: TrustedProxies;
   };

@@ -171,6 +171,11 @@ export interface TestIngressOptions {
   wrapQueue?: (queue: SignalQueue) => SignalQueue;
   withDashboard?: boolean;
   configDetail?: IngressDeps['configDetail'];
+  /**
+   * The event-loop delay the signal route sees. Default: a loop never late, because a loaded test machine's pauses
+   * must not refuse the requests of tests about something else; the overload test passes the real monitor.
+   */
+  eventLoopDelay?: IngressDeps['eventLoopDelay'];
 }
 
 export interface TestIngress {
@@ -254,6 +259,7 @@ export function createTestIngress(options: TestIngressOptions = {}): TestIngress
       timeoutMs: 5_000,
     }),
     rateLimiter: createRedisRateLimiter(producer, prefix),
+    eventLoopDelay: options.eventLoopDelay ?? { currentMs: () => 0 },
     lifecycle,
     clock: systemClock,
     ids: uuidV7Ids,

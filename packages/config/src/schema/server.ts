@@ -9,6 +9,7 @@ export const ServerConfigSchema = section({
   port: PortSchema.prefault(8080),
   bodyLimitBytes: bytesBetween(1024, 10_485_760).prefault(262_144),
   maxInFlightRequests: integerBetween(1, 100_000).prefault(512),
+  maxEventLoopDelay: durationBetween(10, 60_000).prefault('100ms'),
   requestTimeout: durationBetween(1000, 60_000).prefault('10s'),
   headersTimeout: durationBetween(1000, 60_000).prefault('5s'),
   keepAliveTimeout: durationBetween(1000, 600_000).prefault('65s'),
