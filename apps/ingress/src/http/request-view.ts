@@ -32,6 +32,8 @@ function readNodeBody(incoming: IncomingMessage, limitBytes: number): Promise<Li
   if (declared !== undefined && /^\d+$/.test(declared.trim()) && Number(declared) > limitBytes) {
     return Promise.resolve({ ok: false, reason: 'too-large' });
   }
+  // A client that left while the request waited (auth, rate limit) has already closed it: no 'close' would come.
+  if (incoming.destroyed) return Promise.reject(new Error('the request body was cut off before its end'));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let total = 0;
@@ -45,8 +47,10 @@ function readNodeBody(incoming: IncomingMessage, limitBytes: number): Promise<Li
       total += chunk.byteLength;
       if (total > limitBytes) {
         cleanup();
-        // As cancelling the web body stream does: the rest of an oversized body is not read.
-        incoming.destroy();
+        // As cancelling the web body stream does: the rest of an oversized body is not read. Destroying the
+        // request would close the connection before the 413 is written; @hono/node-server drains or closes the
+        // connection once the answer is out.
+        incoming.pause();
         resolve({ ok: false, reason: 'too-large' });
         return;
       }
@@ -88,7 +92,15 @@ export function nodeRequestView(incoming: IncomingMessage): RequestView {
 export function webRequestView(request: Request): RequestView {
   return {
     header: (name) => request.headers.get(name) ?? undefined,
-    headers: () => Object.fromEntries(request.headers),
+    headers: () => {
+      // Not Object.fromEntries: Headers iterates Set-Cookie field by field, which would keep only the last one.
+      const headers: Record<string, string> = Object.create(null);
+      request.headers.forEach((value, name) => {
+        const previous = headers[name];
+        headers[name] = previous === undefined ? value : `${previous}, ${value}`;
+      });
+      return { ...headers };
+    },
     readBody: (limitBytes) => readLimitedBody(request, limitBytes),
   };
 }
