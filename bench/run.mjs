@@ -1,7 +1,8 @@
 // `pnpm bench`: the load scenarios of docs/benchmarks.md against the built gateway, all on 127.0.0.1, with the
 // open-loop generator of bench/open-loop.mjs (in its own process) and the mixed traffic of bench/mix.mjs.
 //   ceilings   the generator against a raw node:http server (its own ceiling), bare Hono, and Hono + BullMQ + a no-op
-//              worker with the gateway's enqueue strategy (bench/pipeline-ceiling.mjs): what this machine can do
+//              worker, enqueueing through the gateway's own coalescing queue (bench/pipeline-ceiling.mjs): what this
+//              machine can do
 //   fixed      the gateway at BENCH_FIXED_RATE (1000) alerts/s of the main mix for BENCH_FIXED_S (60) s, with
 //              alert → RR probes and the worker's decision histogram
 //   search     stepped search for the maximum sustainable rate (BENCH_STEP_S per step, 30), then the 20 % mix at
@@ -409,22 +410,27 @@ async function runCeilings(testkit, children) {
     args: [program, 'worker', config.redisUrl, prefix, '50'],
     readyPath: '/readyz',
   });
-  const processed = async () => (await (await fetch(`${worker.url}/stats`)).json()).processed;
+  // The worker counts signals and jobs: a job holds a coalesced batch, and the ceiling is in alerts/s.
+  const stats = async () => (await fetch(`${worker.url}/stats`)).json();
   const pipeline = await measureCeiling(
-    'Hono + BullMQ addBulk per request + no-op worker',
+    'Hono + BullMQ coalesced like the gateway + no-op worker',
     [server, worker],
     'BenchCeilingPipeline',
     async (before, wallS) => {
-      if (!before) return { processed: await processed(), redisCpu: await redisCpuSeconds(redis) };
-      const done = (await processed()) - before.processed;
+      if (!before) return { ...(await stats()), redisCpu: await redisCpuSeconds(redis) };
+      const after = await stats();
+      const done = after.processed - before.processed;
+      const jobs = after.jobs - before.jobs;
       return {
         processedPerS: round(done / wallS, 1),
+        jobsPerS: round(jobs / wallS, 1),
+        signalsPerJob: jobs > 0 ? round(done / jobs, 1) : null,
         depthAtEnd: await queueDepth(redis, prefix),
         redisWholeServerCores: round(((await redisCpuSeconds(redis)) - before.redisCpu) / wallS),
       };
     },
   );
-  // What the pair sustains is what both halves keep up with: answered 202s and jobs the worker finished.
+  // What the pair sustains is what both halves keep up with: answered 202s and signals the worker finished.
   pipeline.ceilingPerS = Math.min(pipeline.achievedPerS, pipeline.processedPerS);
   await stopLast();
   await stopLast();
@@ -758,7 +764,7 @@ function printSummary(report) {
   const { ceilings, fixed, search, alt, ratios, checks, atMaxSustainable: best } = report;
   const lat = (l) => (l ? `p50 ${l.p50} / p95 ${l.p95} / p99 ${l.p99} / max ${l.max} ms` : 'n/a');
   const ceilingLine = (c) =>
-    `  ${c.name}: ${c.achievedPerS}/s answered 202${c.processedPerS !== undefined ? `, ${c.processedPerS}/s processed` : ''} (${c.offeredPerS}/s offered, ${c.notSent.requests} not sent), 202 ${lat(c.latencyMs202)}, send lag p99 ${c.sendLagMs.p99} ms, CPU ${JSON.stringify(c.cpuCores)}${c.redisWholeServerCores === undefined ? '' : `, Redis (whole server) ${c.redisWholeServerCores}`}`;
+    `  ${c.name}: ${c.achievedPerS}/s answered 202${c.processedPerS !== undefined ? `, ${c.processedPerS}/s processed` : ''}${c.signalsPerJob ? ` (${c.signalsPerJob} signals/job)` : ''} (${c.offeredPerS}/s offered, ${c.notSent.requests} not sent), 202 ${lat(c.latencyMs202)}, send lag p99 ${c.sendLagMs.p99} ms, CPU ${JSON.stringify(c.cpuCores)}${c.redisWholeServerCores === undefined ? '' : `, Redis (whole server) ${c.redisWholeServerCores}`}`;
   const stepLine = (s) =>
     `  ${s.sustainable ? 'ok  ' : 'FAIL'} ${s.label} (${Math.round(s.newShare * 100)} % new): achieved ${s.achievedPerS}/s, 202 ${lat(s.latencyMs202)} (from send p99 ${s.latencyFromSendMs202.p99}), not sent ${s.notSent.requests}, errors ${s.errors.total}, depth max ${s.queueDepth.max}, drain ${s.drain.drainMs} ms, counts ${s.counts.occurrenceSum}/${s.counts.expectedOccurrences} (${s.counts.acceptedRedeliveries} redeliveries), RRs ${s.counts.rrs}/${s.counts.expectedRrs}; CPU ${JSON.stringify(s.cpuCores)}, ${s.cpuPerSignalMs} ms/signal${
       Object.entries(s.criteria).some(([, ok]) => !ok)
