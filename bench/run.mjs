@@ -421,8 +421,10 @@ async function runCeilings(testkit, children) {
       const after = await stats();
       const done = after.processed - before.processed;
       const jobs = after.jobs - before.jobs;
+      // Per second of the schedule (warm-up included, as the signals are), not of the wall time, which also covers
+      // starting the generator and its tail.
       return {
-        processedPerS: round(done / wallS, 1),
+        processedPerS: round(done / (config.warmupS + config.ceilingS), 1),
         jobsPerS: round(jobs / wallS, 1),
         signalsPerJob: jobs > 0 ? round(done / jobs, 1) : null,
         depthAtEnd: await queueDepth(redis, prefix),
@@ -430,8 +432,12 @@ async function runCeilings(testkit, children) {
       };
     },
   );
-  // What the pair sustains is what both halves keep up with: answered 202s and signals the worker finished.
-  pipeline.ceilingPerS = Math.min(pipeline.achievedPerS, pipeline.processedPerS);
+  // What the pair sustains is what both halves keep up with: answered 202s, unless the worker fell more than a
+  // second's worth behind, in which case the rate at which it finished signals.
+  pipeline.ceilingPerS =
+    pipeline.depthAtEnd > pipeline.achievedPerS
+      ? Math.min(pipeline.achievedPerS, pipeline.processedPerS)
+      : pipeline.achievedPerS;
   await stopLast();
   await stopLast();
   return { generator, bareHono, pipeline };
