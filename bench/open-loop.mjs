@@ -47,10 +47,16 @@ export function latencySummary(values) {
  * @param {number} options.durationS
  * @param {number} options.connections  keep-alive connections, one request in flight on each
  * @param {number} [options.timeoutMs]  a request without an answer by then is a timeout (10 s)
+ * @param {number} [options.warmupS]  seconds at the first phase's rate before the measured part (see below)
+ * @param {{ rate: number, durationS: number }[]} [options.phases]  measured phases run back to back instead of one
+ *   at `rate` for `durationS` (the overload scenario: 2× then ½); each is also reported on its own
  * @param {{ next(): { body: string, alerts: number }, accepted?(request: object): void }} traffic
  */
 export async function runOpenLoop(options, traffic) {
-  const { origin, path, rate, durationS, connections, timeoutMs = 10_000, warmupS = 0 } = options;
+  const { origin, path, connections, timeoutMs = 10_000, warmupS = 0 } = options;
+  const phases = options.phases ?? [{ rate: options.rate, durationS: options.durationS }];
+  const rate = phases[0].rate;
+  const durationS = phases.reduce((sum, phase) => sum + phase.durationS, 0);
   const headers = { 'content-type': 'application/json', ...(options.headers ?? {}) };
   const pool = new Pool(origin, {
     connections,
@@ -71,8 +77,8 @@ export async function runOpenLoop(options, traffic) {
   let acceptedAlerts = 0;
   let errors = 0;
   let timeouts = 0;
+  let refusedWithoutRetryAfter = 0;
   let inFlight = 0;
-  let scheduledAlerts = 0;
   let measuredScheduled = 0;
   let measuredScheduledAlerts = 0;
   const warmup = { requests: 0, alerts: 0, accepted: 0 };
@@ -86,14 +92,37 @@ export async function runOpenLoop(options, traffic) {
   // but their latencies, sends and not-sent requests are left out of the figures: they measure JIT compilation and
   // connection set-up (the first second against a bare node:http server has a p99 near 40 ms, later ones near 5).
   // Errors are counted throughout.
-  const measureFrom = start + warmupS * 1000;
-  const end = measureFrom + durationS * 1000;
+  const segments = [];
+  let segmentStart = start;
+  if (warmupS > 0) {
+    segments.push({ from: start, to: start + warmupS * 1000, rate, phase: -1 });
+    segmentStart += warmupS * 1000;
+  }
+  const perPhase = phases.map((phase, index) => {
+    segments.push({ from: segmentStart, to: segmentStart + phase.durationS * 1000, rate: phase.rate, phase: index });
+    segmentStart += phase.durationS * 1000;
+    return {
+      rate: phase.rate,
+      durationS: phase.durationS,
+      from: segments.at(-1).from,
+      scheduledAlerts: 0,
+      notSentAlerts: 0,
+      acceptedAlerts: 0,
+      latencies: [],
+      statusCounts: {},
+      refusedWithoutRetryAfter: 0,
+      lastRefusalMs: null,
+    };
+  });
   let request = traffic.next();
+  let segment = 0;
+  let segmentAlerts = 0;
   let due = start;
 
-  const send = (req, scheduledAt) => {
+  const send = (req, scheduledAt, phaseIndex) => {
     const sentAt = performance.now();
-    const measured = scheduledAt >= measureFrom;
+    const measured = phaseIndex >= 0;
+    const phase = perPhase[phaseIndex];
     if (measured) {
       lag.push(sentAt - scheduledAt);
       sent += 1;
@@ -105,11 +134,19 @@ export async function runOpenLoop(options, traffic) {
     inFlight += 1;
     const done = pool
       .request({ path, method: 'POST', headers, body: req.body })
-      .then(async ({ statusCode, body }) => {
+      .then(async ({ statusCode, headers: answer, body }) => {
         await body.dump();
         const at = performance.now();
         lastAnswer = at;
         statusCounts[statusCode] = (statusCounts[statusCode] ?? 0) + 1;
+        if (phase) phase.statusCounts[statusCode] = (phase.statusCounts[statusCode] ?? 0) + 1;
+        // A refusal the sender cannot schedule its retry from is a defect of its own.
+        if ((statusCode === 429 || statusCode === 503) && answer['retry-after'] === undefined) {
+          refusedWithoutRetryAfter += 1;
+          if (phase) phase.refusedWithoutRetryAfter += 1;
+        }
+        if (phase && statusCode !== 202)
+          phase.lastRefusalMs = Math.max(phase.lastRefusalMs ?? 0, scheduledAt - phase.from);
         if (statusCode === 202) {
           traffic.accepted?.(req);
           if (!measured) {
@@ -117,6 +154,8 @@ export async function runOpenLoop(options, traffic) {
             return;
           }
           acceptedAlerts += req.alerts;
+          phase.acceptedAlerts += req.alerts;
+          phase.latencies.push(at - scheduledAt);
           fromScheduled.push(at - scheduledAt);
           fromSend.push(at - sentAt);
         }
@@ -139,21 +178,30 @@ export async function runOpenLoop(options, traffic) {
   await new Promise((resolve) => {
     const tick = () => {
       const now = performance.now();
-      while (due <= now && due < end) {
-        if (inFlight < connections) send(request, due);
-        else if (due >= measureFrom) {
+      while (segment < segments.length && due <= now) {
+        const current = segments[segment];
+        const phase = perPhase[current.phase];
+        if (inFlight < connections) send(request, due, current.phase);
+        else if (phase) {
           notSent += 1;
           notSentAlerts += request.alerts;
+          phase.notSentAlerts += request.alerts;
         }
-        if (due >= measureFrom) {
+        if (phase) {
           measuredScheduled += 1;
           measuredScheduledAlerts += request.alerts;
+          phase.scheduledAlerts += request.alerts;
         }
-        scheduledAlerts += request.alerts;
-        due = start + (scheduledAlerts / rate) * 1000;
+        segmentAlerts += request.alerts;
+        due = current.from + (segmentAlerts / current.rate) * 1000;
         request = traffic.next();
+        if (due >= current.to) {
+          segment += 1;
+          segmentAlerts = 0;
+          if (segment < segments.length) due = segments[segment].from;
+        }
       }
-      if (due >= end) resolve();
+      if (segment >= segments.length) resolve();
       // 1 ms is the timer resolution; what was due meanwhile goes out in the next tick, still timed from its schedule.
       else setTimeout(tick, Math.max(0, Math.min(1, due - performance.now())));
     };
@@ -183,6 +231,7 @@ export async function runOpenLoop(options, traffic) {
     errors,
     errorCodes,
     timeouts,
+    refusedWithoutRetryAfter,
     latencyMs202: latencySummary(fromScheduled),
     latencyFromSendMs202: latencySummary(fromSend),
     sendLagMs: latencySummary(lag),
@@ -190,6 +239,11 @@ export async function runOpenLoop(options, traffic) {
     tailMs: Math.round(Math.max(0, (lastAnswer || loadEnd) - loadEnd)),
     cpuSeconds: round((cpu.user + cpu.system) / 1e6, 3),
     cpuCores: round((cpu.user + cpu.system) / 1e3 / (finished - start), 2),
+    phases: perPhase.map(({ latencies, from, ...phase }) => ({
+      ...phase,
+      achievedPerS: round(phase.acceptedAlerts / phase.durationS, 1),
+      latencyMs202: latencySummary(latencies),
+    })),
   };
 }
 
@@ -291,6 +345,55 @@ async function selfTest() {
     { books: warmMix.summary(), warm },
   );
   answering.server.close();
+
+  // Phases back to back: each offers its own rate × duration; refusals without Retry-After are counted.
+  let refusing = true;
+  const flaky = await listen((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      if (!refusing) res.writeHead(202).end('{}');
+      else if (req.headers['x-bare'] === undefined) res.writeHead(503, { 'retry-after': '1' }).end('{}');
+      else res.writeHead(503).end('{}');
+    });
+  });
+  setTimeout(() => {
+    refusing = false;
+  }, 500);
+  const phased = await runOpenLoop(
+    {
+      origin: flaky.origin,
+      path: '/',
+      connections: 32,
+      phases: [
+        { rate: 400, durationS: 1 },
+        { rate: 200, durationS: 1 },
+      ],
+    },
+    createMix({ alertname: 'SelfTestPhases', seed: 9, multiShare: 0, redeliveryShare: 0 }),
+  );
+  const [high, low] = phased.phases;
+  expect(
+    'each phase offers its own rate',
+    Math.abs(high.scheduledAlerts - 400) <= 3 && Math.abs(low.scheduledAlerts - 200) <= 3,
+    phased.phases,
+  );
+  expect(
+    'refusals land in the phase they were scheduled in',
+    (high.statusCounts[503] ?? 0) > 0 && low.statusCounts[503] === undefined,
+    phased.phases,
+  );
+  expect('refusals with Retry-After are not counted as without', phased.refusedWithoutRetryAfter === 0, phased);
+  refusing = true;
+  const bare = await runOpenLoop(
+    { origin: flaky.origin, path: '/', rate: 100, durationS: 0.2, connections: 8, headers: { 'x-bare': '1' } },
+    createMix({ alertname: 'SelfTestBare', seed: 10, multiShare: 0, redeliveryShare: 0 }),
+  );
+  expect(
+    'refusals without Retry-After are counted',
+    bare.refusedWithoutRetryAfter === bare.non202 && bare.non202 > 0,
+    bare,
+  );
+  flaky.server.close();
 
   // A server that holds every request for 1 s: with 4 connections, everything due meanwhile is not sent.
   const stalling = await listen((req, res) => {

@@ -49,6 +49,8 @@ const config = {
   multiShare: num('BENCH_MULTI_SHARE', 0.01, 0),
   drainMaxS: num('BENCH_DRAIN_MAX_S', 30, 5),
   warmupS: num('BENCH_WARMUP_S', 2, 0),
+  overloadS: num('BENCH_OVERLOAD_S', 10, 1),
+  soakMinutes: num('BENCH_SOAK_MINUTES', 0, 0),
   maxMinutes: num('BENCH_MAX_MINUTES', 10, 1),
   seed: num('BENCH_SEED', 1, 0),
   sandboxLatencyMs: num('BENCH_SANDBOX_LATENCY_MS', 5, 0),
@@ -68,6 +70,8 @@ const TARGETS = {
   fixedP99Ms: 20,
   alertToRrP99Ms: 250,
   decisionP99Ms: 5,
+  overloadP99Ms: 200,
+  rssGrowth: 0.1,
   cpuPerSignalMs: 0.25,
 };
 const IDLE_SAMPLE_MS = 5000;
@@ -150,6 +154,10 @@ async function gatewaySnapshot(testkit, stack, redis, sandbox) {
       worker: testkit.sumMetric(worker, 'process_cpu_seconds_total'),
       sandbox: sandboxCpu,
       redis: redisCpu,
+    },
+    rss: {
+      ingress: testkit.sumMetric(ingress, 'process_resident_memory_bytes'),
+      worker: testkit.sumMetric(worker, 'process_resident_memory_bytes'),
     },
     enqueued: testkit.sumMetric(ingress, 'gateway_signals_received_total'),
     decided: testkit.sumMetric(worker, 'gateway_signal_latency_seconds_count'),
@@ -322,8 +330,10 @@ function mixFor(alertname, newShare = config.newShare) {
   };
 }
 
-function loadOptions(url, rate, durationS, token) {
+function loadOptions(url, rate, durationS, token, phases) {
   return {
+    // Phased load (overload, then recovery) starts at once: its first phase is the condition under test.
+    ...(phases ? { phases, warmupS: 0 } : {}),
     origin: url,
     path: SIGNAL_PATH,
     headers: token ? { authorization: `Bearer ${token}` } : {},
@@ -331,7 +341,7 @@ function loadOptions(url, rate, durationS, token) {
     durationS,
     connections: config.connections,
     timeoutMs: 10_000,
-    warmupS: config.warmupS,
+    warmupS: phases ? 0 : config.warmupS,
   };
 }
 
@@ -519,7 +529,7 @@ let stepIndex = 0;
  * One open-loop step against the gateway, then the drain and the count check. `clean` is false when the queue did
  * not empty within BENCH_DRAIN_MAX_S, so a later step would measure this one's backlog.
  */
-async function runStep(testkit, gw, { label, rate, durationS, newShare, probes = 0 }) {
+async function runStep(testkit, gw, { label, rate, durationS, newShare, probes = 0, phases }) {
   stepIndex += 1;
   const alertname = `Bench${label.replace(/[^A-Za-z0-9]/g, '')}S${stepIndex}`;
   log(`step ${label}: ${rate}/s offered for ${durationS} s (${Math.round(newShare * 100)} % new fingerprints)`);
@@ -539,7 +549,7 @@ async function runStep(testkit, gw, { label, rate, durationS, newShare, probes =
       : null;
   const started = performance.now();
   const load = await forkOpenLoop(
-    loadOptions(stack.ingressUrl, rate, durationS, stack.token),
+    loadOptions(stack.ingressUrl, rate, durationS, stack.token, phases),
     mixFor(alertname, newShare),
     loadDeadlineMs(durationS),
   );
@@ -642,6 +652,10 @@ async function runStep(testkit, gw, { label, rate, durationS, newShare, probes =
     decision: histogramFigures(testkit, histogramDelta(after.decision, before.decision)),
     signalLatency: histogramFigures(testkit, histogramDelta(after.signalLatency, before.signalLatency)),
     probes: probeFigures,
+    statusCounts: load.statusCounts,
+    refusedWithoutRetryAfter: load.refusedWithoutRetryAfter,
+    phases: phases ? load.phases : undefined,
+    rss: { before: before.rss, after: after.rss },
     criteria,
     sustainable: Object.values(criteria).every(Boolean),
     clean: drained,
@@ -664,7 +678,9 @@ async function searchSustainable(testkit, gw, deadline) {
   let rate = to50(config.searchStart);
   let refined = 0;
   while (steps.length < config.searchMaxSteps) {
-    if (performance.now() + 2 * stepBudgetMs > deadline) {
+    // After the search: the 20 % mix step and the overload scenario (two phases of BENCH_OVERLOAD_S).
+    const afterSearchMs = stepBudgetMs + (2 * config.overloadS + config.drainMaxS + 30) * 1000;
+    if (performance.now() + stepBudgetMs + afterSearchMs > deadline) {
       log(`BENCH_MAX_MINUTES leaves no room for another step: the search stops at ${steps.length} steps`);
       break;
     }
@@ -692,6 +708,102 @@ async function searchSustainable(testkit, gw, deadline) {
   return { maxSustainable: best, lowestFailing: worst, steps };
 }
 
+// ---------- overload and soak ----------
+
+const growth = (after, before) => (before > 0 ? round((after - before) / before, 3) : null);
+
+/**
+ * Target 4: 2× the maximum sustainable rate for BENCH_OVERLOAD_S, then ½ of it for as long, in one schedule. Only
+ * 202, 429 and 503 may answer, each refusal with Retry-After; refusals must have stopped two seconds into the
+ * second phase, which must be achieved in full; the 202s keep p99 < 200 ms; RSS grows < 10 %; every accepted
+ * signal is counted. `base` is warm: the search ran before, so RSS growth is measured after warm-up.
+ */
+async function runOverload(testkit, gw, base) {
+  const high = to50(base * 2);
+  const low = to50(base / 2);
+  const step = await runStep(testkit, gw, {
+    label: `overload ${high}/s then ${low}/s`,
+    rate: high,
+    durationS: 2 * config.overloadS,
+    newShare: config.newShare,
+    phases: [
+      { rate: high, durationS: config.overloadS },
+      { rate: low, durationS: config.overloadS },
+    ],
+  });
+  const [over, after] = step.phases;
+  const refusals = (phase) => Object.entries(phase.statusCounts).filter(([code]) => code !== '202');
+  const unexpected = Object.keys(step.statusCounts).filter((code) => !['202', '429', '503'].includes(code));
+  const rssGrowth = {
+    ingress: growth(step.rss.after.ingress, step.rss.before.ingress),
+    worker: growth(step.rss.after.worker, step.rss.before.worker),
+  };
+  const criteria = {
+    onlyAcceptedOrRefused: unexpected.length === 0 && step.errors.socket === 0 && step.errors.timeouts === 0,
+    retryAfterOnEveryRefusal: step.refusedWithoutRetryAfter === 0,
+    engaged: refusals(over).length > 0,
+    released: (after.lastRefusalMs === null || after.lastRefusalMs < 2000) && after.achievedPerS >= 0.99 * low,
+    p99: step.latencyMs202.p99 !== null && step.latencyMs202.p99 < TARGETS.overloadP99Ms,
+    rss: Object.values(rssGrowth).every((g) => g !== null && g < TARGETS.rssGrowth),
+    counts: step.counts.match,
+  };
+  log(
+    `overload: ${JSON.stringify({ statusCounts: step.statusCounts, phases: step.phases.map(({ rate, achievedPerS, statusCounts, lastRefusalMs, latencyMs202 }) => ({ rate, achievedPerS, statusCounts, lastRefusalMs, p99: latencyMs202.p99 })), rssGrowth, criteria })}`,
+  );
+  return {
+    high,
+    low,
+    step,
+    rssGrowth,
+    unexpectedStatuses: unexpected,
+    criteria,
+    pass: Object.values(criteria).every(Boolean),
+  };
+}
+
+/**
+ * Opt-in soak (BENCH_SOAK_MINUTES): 30 % of the sustainable rate; RSS after the first minute (warm-up) against the
+ * end, and the Redis server's client connections at the start against the end.
+ */
+async function runSoak(testkit, gw, base) {
+  const rate = to50(base * 0.3);
+  const clients = async () => Number(/connected_clients:(\d+)/.exec(await gw.redis.info('clients'))?.[1] ?? Number.NaN);
+  const clientsBefore = await clients();
+  const warm = { rss: null };
+  const warmTimer = setTimeout(() => {
+    void gatewaySnapshot(testkit, gw.stack, gw.redis, gw.sandbox).then((snapshot) => {
+      warm.rss = snapshot.rss;
+    });
+  }, 60_000);
+  const step = await runStep(testkit, gw, {
+    label: `soak ${rate}/s`,
+    rate,
+    durationS: Math.round(config.soakMinutes * 60),
+    newShare: config.newShare,
+  });
+  clearTimeout(warmTimer);
+  const clientsAfter = await clients();
+  const reference = warm.rss ?? step.rss.before;
+  const rssGrowth = {
+    ingress: growth(step.rss.after.ingress, reference.ingress),
+    worker: growth(step.rss.after.worker, reference.worker),
+  };
+  const criteria = {
+    rss: Object.values(rssGrowth).every((g) => g !== null && g < TARGETS.rssGrowth),
+    // The bench's own connections come and go; the gateway's must not grow with time.
+    redisConnections: clientsAfter <= clientsBefore + 2,
+    sustainable: step.sustainable,
+  };
+  return {
+    rate,
+    step,
+    rssGrowth,
+    redisClients: { before: clientsBefore, after: clientsAfter },
+    criteria,
+    pass: Object.values(criteria).every(Boolean),
+  };
+}
+
 // ---------- report ----------
 
 async function machine() {
@@ -707,7 +819,7 @@ async function machine() {
   };
 }
 
-function evaluate({ ceilings, fixed, search }) {
+function evaluate({ ceilings, fixed, search, overload, soak }) {
   const best = search.steps.find((s) => s.sustainable && s.rate === search.maxSustainable) ?? null;
   const pipelineCeiling = ceilings.pipeline.ceilingPerS;
   const ratio = (x, y) => (x === null || !y ? null : round(x / y, 3));
@@ -757,6 +869,30 @@ function evaluate({ ceilings, fixed, search }) {
       pass: best !== null && best.cpuPerSignalMs <= TARGETS.cpuPerSignalMs,
     },
   ];
+  const failed = (criteria) =>
+    Object.entries(criteria)
+      .filter(([, ok]) => !ok)
+      .map(([name]) => name);
+  checks.push({
+    id: '4',
+    what: overload
+      ? `overload ${overload.high}/s for ${config.overloadS} s then ${overload.low}/s (202 p99 ms; statuses; refusals without Retry-After; RSS growth ingress/worker)`
+      : 'overload at 2× then ½',
+    target: `p99 < ${TARGETS.overloadP99Ms}, only 202/429/503, 0, engages and releases, RSS < ${TARGETS.rssGrowth * 100} %, counts match`,
+    actual: overload
+      ? `p99 ${overload.step.latencyMs202.p99}; ${JSON.stringify(overload.step.statusCounts)}; ${overload.step.refusedWithoutRetryAfter}; RSS ${overload.rssGrowth.ingress}/${overload.rssGrowth.worker}${overload.pass ? '' : `; missed: ${failed(overload.criteria).join(', ')}`}`
+      : 'not run (an earlier step left a backlog)',
+    pass: overload?.pass === true,
+  });
+  if (soak) {
+    checks.push({
+      id: '4',
+      what: `soak ${soak.rate}/s for ${config.soakMinutes} min (RSS growth after the first minute; Redis clients before/after)`,
+      target: `RSS < ${TARGETS.rssGrowth * 100} %, clients bounded, sustainable`,
+      actual: `RSS ${soak.rssGrowth.ingress}/${soak.rssGrowth.worker}; clients ${soak.redisClients.before}/${soak.redisClients.after}${soak.pass ? '' : `; missed: ${failed(soak.criteria).join(', ')}`}`,
+      pass: soak.pass,
+    });
+  }
   const ratios = {
     sustainableToBareHono: ratio(search.maxSustainable ?? 0, ceilings.bareHono.achievedPerS),
     sustainableToPipeline: ratio(search.maxSustainable ?? 0, pipelineCeiling),
@@ -796,6 +932,17 @@ function printSummary(report) {
     `  maximum sustainable: ${search.maxSustainable ?? 'none'}${search.lowestFailing ? ` (lowest failing ${search.lowestFailing})` : ''} alerts/s`,
     alt ? `${Math.round(alt.newShare * 100)} % new-fingerprint mix at ${alt.rate}/s:` : '',
     alt ? stepLine(alt) : '',
+    ...(report.overload
+      ? [
+          `overload (${report.overload.high}/s for ${config.overloadS} s, then ${report.overload.low}/s):`,
+          ...report.overload.step.phases.map(
+            (p) =>
+              `  ${p.rate}/s: achieved ${p.achievedPerS}/s, answers ${JSON.stringify(p.statusCounts)}, last refusal ${p.lastRefusalMs === null ? 'none' : `${Math.round(p.lastRefusalMs)} ms into the phase`}, 202 ${lat(p.latencyMs202)}`,
+          ),
+          `  RSS growth ingress ${report.overload.rssGrowth.ingress}, worker ${report.overload.rssGrowth.worker}; counts ${report.overload.step.counts.match ? 'match' : 'MISMATCH'}; drain ${report.overload.step.drain.drainMs} ms`,
+        ]
+      : []),
+    ...(report.soak ? [`soak ${report.soak.rate}/s for ${config.soakMinutes} min:`, stepLine(report.soak.step)] : []),
     best
       ? `at the maximum sustainable rate (${best.rate}/s): CPU cores ingress ${best.cpuCores.ingress}, worker ${best.cpuCores.worker}, generator ${best.cpuCores.generator}, sandbox ${best.cpuCores.sandbox}, Redis (whole server) ${best.cpuCores.redisWholeServer}; ${best.cpuPerSignalMs} ms CPU per accepted signal (ingress + worker; ${best.marginalCpuPerSignalMs} ms above their idle ${report.idleCores.ingress} + ${report.idleCores.worker} cores)`
       : '',
@@ -803,7 +950,8 @@ function printSummary(report) {
     '',
     'targets:',
     ...checks.map((c) => `  ${c.pass ? 'PASS' : 'FAIL'}  ${c.id} ${c.what}: ${c.actual} (target ${c.target})`),
-    '  n/a   4 overload at 2× and soak; 5 scale-out: not measured by this bench yet',
+    report.soak ? '' : '  n/a   4 soak: opt-in, BENCH_SOAK_MINUTES',
+    '  n/a   5 scale-out (2 ingress + 2 worker processes): not measured by this bench yet',
     '',
   ];
   process.stdout.write(lines.filter((l, i, all) => l !== '' || all[i - 1] !== '').join('\n'));
@@ -892,7 +1040,11 @@ async function main() {
             newShare: config.altNewShare,
           })
         : null;
-    const { checks, ratios, atMaxSustainable } = evaluate({ ceilings, fixed, search });
+    const base = search.maxSustainable ?? config.searchMin;
+    const lastClean = fixed.clean && search.steps.at(-1)?.clean !== false && alt?.clean !== false;
+    const overload = lastClean ? await runOverload(testkit, gw, base) : null;
+    const soak = config.soakMinutes > 0 && overload?.step.clean ? await runSoak(testkit, gw, base) : null;
+    const { checks, ratios, atMaxSustainable } = evaluate({ ceilings, fixed, search, overload, soak });
     const pass = checks.every((c) => c.pass);
     const report = {
       startedAt,
@@ -906,6 +1058,8 @@ async function main() {
       fixed,
       search,
       alt,
+      overload,
+      soak,
       atMaxSustainable,
       idleCores: gw.idleCores,
       ratios,
