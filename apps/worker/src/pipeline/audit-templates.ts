@@ -40,12 +40,22 @@ export const AUDIT_SENTINEL = {
   count: '\u0000gateway:count\u0000',
 } as const;
 
-const SENTINEL_REF = JSON.stringify(`${AUDIT_SENTINEL.rrNamespace}/${AUDIT_SENTINEL.rrName}`);
+/** Each serialised sentinel and its placeholder; the reference comes first, since it contains the name's sentinel. */
+const SENTINEL_PLACEHOLDERS = new Map<string, string>([
+  [JSON.stringify(`${AUDIT_SENTINEL.rrNamespace}/${AUDIT_SENTINEL.rrName}`), AUDIT_PLACEHOLDER.rrRef],
+  [JSON.stringify(AUDIT_SENTINEL.rrName), AUDIT_PLACEHOLDER.rrName],
+  [JSON.stringify(AUDIT_SENTINEL.count), AUDIT_PLACEHOLDER.count],
+]);
+// An alternation of fixed strings, so one linear pass whatever the event holds.
+const SENTINEL_PATTERN = new RegExp(
+  [...SENTINEL_PLACEHOLDERS.keys()].map((text) => text.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')).join('|'),
+  'g',
+);
 
-/** Serialises an event whose placeholder fields hold AUDIT_SENTINEL values. */
+/**
+ * Serialises an event whose placeholder fields hold AUDIT_SENTINEL values, swapping them in one pass: an event per
+ * signal is on the worker's hot path, and one pass per placeholder copied the whole string three times.
+ */
 export function toAuditTemplate(event: unknown): string {
-  return JSON.stringify(event)
-    .replaceAll(SENTINEL_REF, AUDIT_PLACEHOLDER.rrRef)
-    .replaceAll(JSON.stringify(AUDIT_SENTINEL.rrName), AUDIT_PLACEHOLDER.rrName)
-    .replaceAll(JSON.stringify(AUDIT_SENTINEL.count), AUDIT_PLACEHOLDER.count);
+  return JSON.stringify(event).replace(SENTINEL_PATTERN, (text) => SENTINEL_PLACEHOLDERS.get(text) ?? text);
 }
