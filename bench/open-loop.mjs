@@ -41,6 +41,8 @@ export function latencySummary(values) {
 /**
  * @param {object} options
  * @param {string} options.origin  e.g. http://127.0.0.1:8080
+ * @param {string[]} [options.origins]  several servers instead of `origin` (scale-out): requests go round-robin and
+ *   the connections are split evenly between them
  * @param {string} options.path
  * @param {Record<string,string>} [options.headers]
  * @param {number} options.rate  offered alerts per second
@@ -58,13 +60,18 @@ export async function runOpenLoop(options, traffic) {
   const rate = phases[0].rate;
   const durationS = phases.reduce((sum, phase) => sum + phase.durationS, 0);
   const headers = { 'content-type': 'application/json', ...(options.headers ?? {}) };
-  const pool = new Pool(origin, {
-    connections,
-    pipelining: 1,
-    keepAliveTimeout: 60_000,
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
-  });
+  const origins = options.origins ?? [origin];
+  const pools = origins.map(
+    (target) =>
+      new Pool(target, {
+        connections: Math.max(1, Math.floor(connections / origins.length)),
+        pipelining: 1,
+        keepAliveTimeout: 60_000,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      }),
+  );
+  let nextPool = 0;
   const fromScheduled = [];
   const fromSend = [];
   const lag = [];
@@ -132,6 +139,8 @@ export async function runOpenLoop(options, traffic) {
       warmup.alerts += req.alerts;
     }
     inFlight += 1;
+    const pool = pools[nextPool];
+    nextPool = (nextPool + 1) % pools.length;
     const done = pool
       .request({ path, method: 'POST', headers, body: req.body })
       .then(async ({ statusCode, headers: answer, body }) => {
@@ -210,7 +219,7 @@ export async function runOpenLoop(options, traffic) {
   const loadEnd = performance.now();
   await Promise.allSettled([...outstanding]);
   const finished = performance.now();
-  await pool.close();
+  await Promise.all(pools.map((pool) => pool.close()));
   const cpu = process.cpuUsage(cpuStart);
   const responses = Object.values(statusCounts).reduce((sum, n) => sum + n, 0);
   return {

@@ -141,10 +141,13 @@ function sampleDepth(redis, prefix) {
 
 // ---------- gateway observation ----------
 
-async function gatewaySnapshot(testkit, stack, redis, sandbox) {
+/** `stacks`: one stack, or several sharing a queue (scale-out); their metrics are summed. */
+async function gatewaySnapshot(testkit, stacks, redis, sandbox) {
+  const list = Array.isArray(stacks) ? stacks : [stacks];
+  const scrapeAll = async (url) => (await Promise.all(list.map((stack) => testkit.scrapeMetrics(url(stack))))).flat();
   const [ingress, worker, redisCpu, sandboxCpu] = await Promise.all([
-    testkit.scrapeMetrics(`${stack.ingressUrl}/metrics`),
-    testkit.scrapeMetrics(`${stack.workerUrl}/metrics`),
+    scrapeAll((stack) => `${stack.ingressUrl}/metrics`),
+    scrapeAll((stack) => `${stack.workerUrl}/metrics`),
     redisCpuSeconds(redis),
     procCpuSeconds(sandbox.proc.pid),
   ]);
@@ -332,9 +335,10 @@ function mixFor(alertname, newShare = config.newShare) {
 
 function loadOptions(url, rate, durationS, token, phases) {
   return {
+    ...(Array.isArray(url) ? { origins: url } : {}),
     // Phased load (overload, then recovery) starts at once: its first phase is the condition under test.
     ...(phases ? { phases, warmupS: 0 } : {}),
-    origin: url,
+    origin: Array.isArray(url) ? url[0] : url,
     path: SIGNAL_PATH,
     headers: token ? { authorization: `Bearer ${token}` } : {},
     rate,
@@ -481,23 +485,26 @@ async function startGateway(testkit, children, dir, profileDir) {
   const redis = testkit.createTestRedis();
   // The limiter stays on but above any offered rate: the bench measures the pipeline, not the limiter.
   const unlimited = JSON.stringify({ ratePerSecond: 1_000_000, burst: 1_000_000 });
-  const stack = await testkit.startGatewayStack({
+  const stackOptions = {
     queuePrefix,
     redisUrl: config.redisUrl,
     kubeconfig,
     remediationNamespace: NAMESPACE,
-    auditFilePath: join(dir, 'audit.jsonl'),
     logLevel: config.logLevel,
     readyTimeoutMs: 60_000,
+    env: {
+      ingress: { GATEWAY_CFG__RATE_LIMITS__PER_TOKEN: unlimited, GATEWAY_CFG__RATE_LIMITS__PER_SOURCE: unlimited },
+    },
+  };
+  const stack = await testkit.startGatewayStack({
+    ...stackOptions,
+    auditFilePath: join(dir, 'audit.jsonl'),
     nodeArgs: profileDir
       ? {
           ingress: ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, 'ingress')}`],
           worker: ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, 'worker')}`],
         }
       : undefined,
-    env: {
-      ingress: { GATEWAY_CFG__RATE_LIMITS__PER_TOKEN: unlimited, GATEWAY_CFG__RATE_LIMITS__PER_SOURCE: unlimited },
-    },
   });
   children.push(async () => {
     await stack.stop();
@@ -509,7 +516,16 @@ async function startGateway(testkit, children, dir, profileDir) {
   });
   // What ingress and worker burn with no load at all (metric sampling, timers, queue polling): it is part of every
   // step's CPU, and the larger part at low rates, so the marginal cost per signal is reported beside the total.
-  const gw = { sandbox, stack, redis, queuePrefix };
+  // `stacks` is what a step drives: this pair, and during the scale-out scenario a second one on the same queue.
+  const gw = {
+    sandbox,
+    stack,
+    stacks: [stack],
+    redis,
+    queuePrefix,
+    stackOptions: { ...stackOptions, token: stack.token },
+    dir,
+  };
   const idleBefore = await gatewaySnapshot(testkit, stack, redis, sandbox);
   const idleStarted = performance.now();
   await sleep(IDLE_SAMPLE_MS);
@@ -533,8 +549,8 @@ async function runStep(testkit, gw, { label, rate, durationS, newShare, probes =
   stepIndex += 1;
   const alertname = `Bench${label.replace(/[^A-Za-z0-9]/g, '')}S${stepIndex}`;
   log(`step ${label}: ${rate}/s offered for ${durationS} s (${Math.round(newShare * 100)} % new fingerprints)`);
-  const { stack, sandbox, redis, queuePrefix } = gw;
-  const before = await gatewaySnapshot(testkit, stack, redis, sandbox);
+  const { stack, stacks, sandbox, redis, queuePrefix } = gw;
+  const before = await gatewaySnapshot(testkit, stacks, redis, sandbox);
   const depth = sampleDepth(redis, queuePrefix);
   const probeRun =
     probes > 0
@@ -549,18 +565,24 @@ async function runStep(testkit, gw, { label, rate, durationS, newShare, probes =
       : null;
   const started = performance.now();
   const load = await forkOpenLoop(
-    loadOptions(stack.ingressUrl, rate, durationS, stack.token, phases),
+    loadOptions(
+      stacks.length > 1 ? stacks.map((s) => s.ingressUrl) : stack.ingressUrl,
+      rate,
+      durationS,
+      stack.token,
+      phases,
+    ),
     mixFor(alertname, newShare),
     loadDeadlineMs(durationS),
   );
   const loadEnded = performance.now();
-  const atLoadEnd = await gatewaySnapshot(testkit, stack, redis, sandbox);
+  const atLoadEnd = await gatewaySnapshot(testkit, stacks, redis, sandbox);
 
   let progress = atLoadEnd;
   const drained = await testkit
     .waitFor(
       async () => {
-        progress = await gatewaySnapshot(testkit, stack, redis, sandbox);
+        progress = await gatewaySnapshot(testkit, stacks, redis, sandbox);
         return progress.decided >= progress.enqueued && (await queueDepth(redis, queuePrefix)) === 0;
       },
       { timeoutMs: config.drainMaxS * 1000, intervalMs: 100 },
@@ -678,8 +700,8 @@ async function searchSustainable(testkit, gw, deadline) {
   let rate = to50(config.searchStart);
   let refined = 0;
   while (steps.length < config.searchMaxSteps) {
-    // After the search: the 20 % mix step and the overload scenario (two phases of BENCH_OVERLOAD_S).
-    const afterSearchMs = stepBudgetMs + (2 * config.overloadS + config.drainMaxS + 30) * 1000;
+    // After the search: the 20 % mix step, the scale-out step and the overload scenario (two phases of BENCH_OVERLOAD_S).
+    const afterSearchMs = 2 * stepBudgetMs + (2 * config.overloadS + config.drainMaxS + 30) * 1000;
     if (performance.now() + stepBudgetMs + afterSearchMs > deadline) {
       log(`BENCH_MAX_MINUTES leaves no room for another step: the search stops at ${steps.length} steps`);
       break;
@@ -762,6 +784,29 @@ async function runOverload(testkit, gw, base) {
 }
 
 /**
+ * Target 5: a second ingress and worker on the same queue, Redis and API server; the generator sends its requests to
+ * the two ingresses in turn. On this machine the four processes share the same two cores, so the pairs must sustain
+ * 90 % of the single pair's maximum sustainable rate with every guarantee of a sustainable step.
+ */
+async function runScaleOut(testkit, gw, base) {
+  const second = await testkit.startGatewayStack({ ...gw.stackOptions, auditFilePath: join(gw.dir, 'audit-2.jsonl') });
+  gw.stacks = [gw.stack, second];
+  try {
+    const rate = to50(base * 0.9);
+    const step = await runStep(testkit, gw, {
+      label: `scale-out 2 ingress + 2 worker at ${rate}/s`,
+      rate,
+      durationS: config.stepS,
+      newShare: config.newShare,
+    });
+    return { rate, base, step, pass: step.sustainable };
+  } finally {
+    gw.stacks = [gw.stack];
+    await second.stop();
+  }
+}
+
+/**
  * Opt-in soak (BENCH_SOAK_MINUTES): 30 % of the sustainable rate; RSS after the first minute (warm-up) against the
  * end, and the Redis server's client connections at the start against the end.
  */
@@ -819,7 +864,7 @@ async function machine() {
   };
 }
 
-function evaluate({ ceilings, fixed, search, overload, soak }) {
+function evaluate({ ceilings, fixed, search, overload, scaleOut, soak }) {
   const best = search.steps.find((s) => s.sustainable && s.rate === search.maxSustainable) ?? null;
   const pipelineCeiling = ceilings.pipeline.ceilingPerS;
   const ratio = (x, y) => (x === null || !y ? null : round(x / y, 3));
@@ -893,6 +938,17 @@ function evaluate({ ceilings, fixed, search, overload, soak }) {
       pass: soak.pass,
     });
   }
+  checks.push({
+    id: '5',
+    what: scaleOut
+      ? `scale-out: 2 ingress + 2 worker processes at ${scaleOut.rate}/s (90 % of the single pair's ${scaleOut.base}/s)`
+      : 'scale-out: 2 ingress + 2 worker processes',
+    target: 'sustainable (every guarantee) at ≥ 90 % of the single pair',
+    actual: scaleOut
+      ? `achieved ${scaleOut.step.achievedPerS}/s, 202 p99 ${scaleOut.step.latencyMs202.p99} ms${scaleOut.pass ? '' : `; missed: ${failed(scaleOut.step.criteria).join(', ')}`}`
+      : 'not run (an earlier step left a backlog)',
+    pass: scaleOut?.pass === true,
+  });
   const ratios = {
     sustainableToBareHono: ratio(search.maxSustainable ?? 0, ceilings.bareHono.achievedPerS),
     sustainableToPipeline: ratio(search.maxSustainable ?? 0, pipelineCeiling),
@@ -942,6 +998,9 @@ function printSummary(report) {
           `  RSS growth ingress ${report.overload.rssGrowth.ingress}, worker ${report.overload.rssGrowth.worker}; counts ${report.overload.step.counts.match ? 'match' : 'MISMATCH'}; drain ${report.overload.step.drain.drainMs} ms`,
         ]
       : []),
+    ...(report.scaleOut
+      ? ['scale-out (2 ingress + 2 worker processes, one queue):', stepLine(report.scaleOut.step)]
+      : []),
     ...(report.soak ? [`soak ${report.soak.rate}/s for ${config.soakMinutes} min:`, stepLine(report.soak.step)] : []),
     best
       ? `at the maximum sustainable rate (${best.rate}/s): CPU cores ingress ${best.cpuCores.ingress}, worker ${best.cpuCores.worker}, generator ${best.cpuCores.generator}, sandbox ${best.cpuCores.sandbox}, Redis (whole server) ${best.cpuCores.redisWholeServer}; ${best.cpuPerSignalMs} ms CPU per accepted signal (ingress + worker; ${best.marginalCpuPerSignalMs} ms above their idle ${report.idleCores.ingress} + ${report.idleCores.worker} cores)`
@@ -951,7 +1010,6 @@ function printSummary(report) {
     'targets:',
     ...checks.map((c) => `  ${c.pass ? 'PASS' : 'FAIL'}  ${c.id} ${c.what}: ${c.actual} (target ${c.target})`),
     report.soak ? '' : '  n/a   4 soak: opt-in, BENCH_SOAK_MINUTES',
-    '  n/a   5 scale-out (2 ingress + 2 worker processes): not measured by this bench yet',
     '',
   ];
   process.stdout.write(lines.filter((l, i, all) => l !== '' || all[i - 1] !== '').join('\n'));
@@ -1043,8 +1101,9 @@ async function main() {
     const base = search.maxSustainable ?? config.searchMin;
     const lastClean = fixed.clean && search.steps.at(-1)?.clean !== false && alt?.clean !== false;
     const overload = lastClean ? await runOverload(testkit, gw, base) : null;
-    const soak = config.soakMinutes > 0 && overload?.step.clean ? await runSoak(testkit, gw, base) : null;
-    const { checks, ratios, atMaxSustainable } = evaluate({ ceilings, fixed, search, overload, soak });
+    const scaleOut = overload?.step.clean ? await runScaleOut(testkit, gw, base) : null;
+    const soak = config.soakMinutes > 0 && scaleOut?.step.clean ? await runSoak(testkit, gw, base) : null;
+    const { checks, ratios, atMaxSustainable } = evaluate({ ceilings, fixed, search, overload, scaleOut, soak });
     const pass = checks.every((c) => c.pass);
     const report = {
       startedAt,
@@ -1059,6 +1118,7 @@ async function main() {
       search,
       alt,
       overload,
+      scaleOut,
       soak,
       atMaxSustainable,
       idleCores: gw.idleCores,
