@@ -76,6 +76,8 @@ export function requestContext(deps: RequestContextDeps): MiddlewareHandler<Ingr
     const method = KNOWN_METHODS.has(c.req.method) ? c.req.method : 'OTHER';
     deps.metrics.httpRequestDuration.observe({ endpoint, method, status: String(status) }, durationMs / 1000);
     const level = status >= 500 ? 'error' : PROBE_ENDPOINTS.has(endpoint) ? 'debug' : 'info';
+    // The line's object is built only when it will be written: one per request is garbage at any other level.
+    if (!deps.logger.isLevelEnabled(level)) return;
     deps.logger[level](
       {
         requestId,
