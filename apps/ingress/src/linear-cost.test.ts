@@ -19,7 +19,7 @@ async function expectLinear<T>(fn: (input: T) => unknown, inputs: Inputs<T>): Pr
 
 const TOKENS: TokenCredential[] = ['t1', 't2', 't3'].map((id) => ({
   id,
-  sha256: tokenDigest(id).toString('hex'),
+  digest: tokenDigest(id),
   scopes: ['signals'],
   sources: '*',
   allowClusterHeader: false,

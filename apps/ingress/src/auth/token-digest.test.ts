@@ -4,7 +4,7 @@ import { findTokenByDigest, tokenDigest } from './token-digest.js';
 
 const credential = (id: string, token: string): TokenCredential => ({
   id,
-  sha256: tokenDigest(token).toString('hex'),
+  digest: tokenDigest(token),
   scopes: ['signals'],
   sources: '*',
   allowClusterHeader: false,
@@ -21,7 +21,10 @@ describe('token-digest', () => {
   });
 
   it('finds nothing for an unknown token or a malformed digest', () => {
-    const tokens = [credential('a', 'first-token-0123456789'), { ...credential('x', 'y'), sha256: 'not-hex' }];
+    const tokens = [
+      credential('a', 'first-token-0123456789'),
+      { ...credential('x', 'y'), digest: Buffer.from('not-hex', 'hex') },
+    ];
     expect(findTokenByDigest('other-token-0123456789', tokens)).toBeUndefined();
   });
 });

@@ -13,8 +13,7 @@ export function findTokenByDigest(presented: string, tokens: readonly TokenCrede
   const digest = tokenDigest(presented);
   let found: TokenCredential | undefined;
   for (const token of tokens) {
-    const configured = Buffer.from(token.sha256, 'hex');
-    if (configured.length === digest.length && timingSafeEqual(configured, digest) && found === undefined) {
+    if (token.digest.length === digest.length && timingSafeEqual(token.digest, digest) && found === undefined) {
       found = token;
     }
   }

@@ -51,7 +51,7 @@ describe('build-ingress-settings', () => {
   });
 
   it('refuses duplicate token ids across env and configuration tokens', () => {
-    const token = { id: 'env-1', sha256: 'a'.repeat(64), scopes: ['signals'] as const, sources: '*' as const };
+    const token = { id: 'env-1', digest: Buffer.alloc(32, 0xaa), scopes: ['signals'] as const, sources: '*' as const };
     expect(() =>
       buildIngressSettings({
         ...base,

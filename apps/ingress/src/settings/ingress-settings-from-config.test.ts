@@ -155,23 +155,29 @@ describe('ingress-settings-from-config', () => {
     expect(settings.auth.tokens).toEqual([
       {
         id: 'env-1',
-        sha256: tokenDigest(ENV_SECRET).toString('hex'),
+        digest: tokenDigest(ENV_SECRET),
         scopes: ['signals'],
         sources: '*',
         allowClusterHeader: false,
       },
       {
         id: 'inline',
-        sha256: tokenDigest(SECRET).toString('hex'),
+        digest: tokenDigest(SECRET),
         scopes: ['signals', 'admin'],
         sources: '*',
         clusterId: 'prod-east',
         allowClusterHeader: false,
       },
-      { id: 'hashed', sha256: digest, scopes: ['signals'], sources: ['prometheus'], allowClusterHeader: true },
+      {
+        id: 'hashed',
+        digest: Buffer.from(digest, 'hex'),
+        scopes: ['signals'],
+        sources: ['prometheus'],
+        allowClusterHeader: true,
+      },
       {
         id: 'filed',
-        sha256: tokenDigest(FILE_SECRET).toString('hex'),
+        digest: tokenDigest(FILE_SECRET),
         scopes: ['signals'],
         sources: '*',
         allowClusterHeader: false,

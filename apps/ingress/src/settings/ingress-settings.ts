@@ -9,8 +9,11 @@ export type TokenScope = (typeof TOKEN_SCOPES)[number];
 /** A configured token; only its SHA-256 digest is kept in memory (docs/security.md#tokens). */
 export interface TokenCredential {
   id: string;
-  /** 64 lowercase hex characters. */
-  sha256: string;
+  /**
+   * The token's SHA-256, 32 bytes, decoded once when the settings are built rather than from hex on every
+   * request that presents a token.
+   */
+  digest: Buffer;
   scopes: readonly TokenScope[];
   /** Source instance names this token may post to, or `*` for every source. */
   sources: '*' | readonly string[];

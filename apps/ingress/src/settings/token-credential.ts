@@ -27,12 +27,10 @@ function tokenFromFile(token: AuthToken, path: string, readFile: ReadTextFile, w
   return value;
 }
 
-function digestOf(token: AuthToken, readFile: ReadTextFile, warnings: string[]): string {
-  if (token.tokenSha256 !== undefined) return token.tokenSha256;
-  if (token.token !== undefined) return tokenDigest(token.token).toString('hex');
-  if (token.tokenFile !== undefined) {
-    return tokenDigest(tokenFromFile(token, token.tokenFile, readFile, warnings)).toString('hex');
-  }
+function digestOf(token: AuthToken, readFile: ReadTextFile, warnings: string[]): Buffer {
+  if (token.tokenSha256 !== undefined) return Buffer.from(token.tokenSha256, 'hex');
+  if (token.token !== undefined) return tokenDigest(token.token);
+  if (token.tokenFile !== undefined) return tokenDigest(tokenFromFile(token, token.tokenFile, readFile, warnings));
   throw new IngressSettingsError(`auth.tokens ${token.id}: needs one of token, tokenSha256, tokenFile`);
 }
 
@@ -43,7 +41,7 @@ function digestOf(token: AuthToken, readFile: ReadTextFile, warnings: string[]):
 export function tokenCredential(token: AuthToken, readFile: ReadTextFile, warnings: string[]): TokenCredential {
   return {
     id: token.id,
-    sha256: digestOf(token, readFile, warnings),
+    digest: digestOf(token, readFile, warnings),
     scopes: token.scopes,
     sources: token.sources,
     ...(token.clusterId === undefined ? {} : { clusterId: token.clusterId }),

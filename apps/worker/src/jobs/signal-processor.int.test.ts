@@ -23,7 +23,8 @@ import {
   DEFAULT_CIRCUIT_BREAKER_SETTINGS,
   DEFAULT_RETRY_POLICY,
 } from '../kube/index.js';
-import type { PipelineDeps } from '../pipeline/process-signal.js';
+import { type FingerprintSettings, fingerprintSignal } from '../pipeline/fingerprint-signal.js';
+import { Outcome, type PipelineDeps, processSignal } from '../pipeline/process-signal.js';
 import type { BuildRemediationRequestInput } from '../remediation/index.js';
 import { buildRemediationRequest } from '../remediation/index.js';
 import { createSignalProcessor } from './signal-processor.js';
@@ -198,5 +199,102 @@ describe('signal processor', () => {
       await worker.close();
       await queue.close();
     }
+  });
+  it('fingerprints each signal once, and settles alone a signal whose fingerprint throws while its neighbours are decided', async () => {
+    const client = createRemediationClient(kubeConfig, {
+      policy: () => ({ ...DEFAULT_RETRY_POLICY, maxAttempts: 1 }),
+      breaker: createCircuitBreaker({
+        name: 'k8s-api',
+        settings: () => DEFAULT_CIRCUIT_BREAKER_SETTINGS,
+        probe: createRemediationProbe(kubeConfig, { namespace: NS, requestTimeoutMs: () => 2000 }),
+      }),
+    });
+    // Every fingerprint computation reads `rules` once; the rule for FingerprintFault throws while `faulty`.
+    let computations = 0;
+    let faulty = true;
+    const faultRule = {
+      match: { signalName: 'FingerprintFault' },
+      get extraLabels(): string[] {
+        if (faulty) throw new Error('fingerprint fault');
+        return [];
+      },
+    };
+    const fingerprint: FingerprintSettings = {
+      strategy: 'default',
+      clusterScoped: false,
+      get rules() {
+        computations += 1;
+        return [faultRule];
+      },
+    };
+    const base = pipelineDeps(client);
+    const decided: string[] = [];
+    const processor = createSignalProcessor({
+      pipeline: { ...base, settings: () => ({ ...base.settings(), fingerprint }) },
+      // Far beyond the test: the retry runs when the test promotes it.
+      retry: () => ({ initialDelayMs: 600_000, maxDelayMs: 600_000, parkDelayMs: 100 }),
+      logger: pino({ level: 'silent' }),
+      metrics: {
+        decided: (_result, job) => decided.push(job.signal.signalId),
+        failed: () => undefined,
+        parked: () => undefined,
+      },
+    });
+    const queue = new Queue(SIGNAL_QUEUE_NAME, { connection: redis, prefix });
+    const worker = new Worker(SIGNAL_QUEUE_NAME, processor, { connection: redis, prefix, autorun: false });
+    try {
+      const enqueuedAt = new Date().toISOString();
+      const batch: SignalBatchJob = {
+        version: SIGNAL_BATCH_JOB_VERSION,
+        signals: [sampleSignal(301), sampleSignal(302, { signalName: 'FingerprintFault' }), sampleSignal(303)].map(
+          (signal) => ({ signal, enqueuedAt, trace: {} }),
+        ),
+      };
+      const job = await queue.add('prometheus', batch, { jobId: signalBatchJobId(batch) });
+      void worker.run();
+      await waitFor(async () => (await job.getState()) === 'delayed', {
+        timeoutMs: 15_000,
+        description: 'the batch to wait for a retry of its faulty signal',
+      });
+      expect(decided.sort()).toEqual(['signal-301', 'signal-303']);
+      // Three to group the job, then the faulty signal's again in processSignal, which settles it as an error.
+      expect(computations).toBe(4);
+
+      faulty = false;
+      await job.promote();
+      await waitFor(async () => (await job.getState()) === 'completed', {
+        timeoutMs: 15_000,
+        description: 'the retried batch to complete',
+      });
+      expect(decided.sort()).toEqual(['signal-301', 'signal-302', 'signal-303']);
+      expect(computations).toBe(5);
+    } finally {
+      await worker.close();
+      await queue.close();
+    }
+  });
+
+  it('decides a signal alike with or without a precomputed fingerprint', async () => {
+    const client = createRemediationClient(kubeConfig, {
+      policy: () => ({ ...DEFAULT_RETRY_POLICY, maxAttempts: 1 }),
+      breaker: createCircuitBreaker({
+        name: 'k8s-api',
+        settings: () => DEFAULT_CIRCUIT_BREAKER_SETTINGS,
+        probe: createRemediationProbe(kubeConfig, { namespace: NS, requestTimeoutMs: () => 2000 }),
+      }),
+    });
+    const deps = pipelineDeps(client);
+    const first = sampleSignal(401);
+    const twin = sampleSignal(401, { signalId: 'signal-401-twin', requestId: 'request-401-twin' });
+    const expected = fingerprintSignal(first, deps.settings().fingerprint);
+
+    const created = await processSignal(first, { attempt: 1, jobId: first.signalId }, deps);
+    expect(created).toMatchObject({ outcome: Outcome.created, fingerprint: expected.fingerprint });
+    const duplicate = await processSignal(twin, { attempt: 1, jobId: twin.signalId }, deps, expected);
+    expect(duplicate).toMatchObject({
+      outcome: Outcome.deduplicated,
+      fingerprint: expected.fingerprint,
+      rr: created.rr,
+    });
   });
 });

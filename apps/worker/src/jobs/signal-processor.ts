@@ -1,7 +1,7 @@
 import { ErrorCode, GatewayError, type SignalJob, SignalQueueJobSchema, signalsOfJob } from '@gateway/contracts';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
-import { fingerprintSignal } from '../pipeline/fingerprint-signal.js';
+import { fingerprintSignal, type SignalFingerprint } from '../pipeline/fingerprint-signal.js';
 import { type PipelineDeps, type ProcessResult, processSignal } from '../pipeline/process-signal.js';
 
 export interface JobRetrySettings {
@@ -62,6 +62,21 @@ const idsOf = (job: Job, field: string): Set<string> => {
 
 type Settled = { entry: SignalJob; result: ProcessResult } | { entry: SignalJob; error: GatewayError };
 
+/** A signal with its fingerprint, computed once for grouping and processing; absent when computing it threw. */
+interface Fingerprinted {
+  entry: SignalJob;
+  fingerprint?: SignalFingerprint;
+}
+
+function fingerprinted(entry: SignalJob, pipeline: PipelineDeps): Fingerprinted {
+  try {
+    return { entry, fingerprint: fingerprintSignal(entry.signal, pipeline.settings().fingerprint) };
+  } catch {
+    // processSignal, given no fingerprint, meets the same fault and settles this signal alone.
+    return { entry };
+  }
+}
+
 /** What a job returns: how many of its signals were decided in this run, by outcome. */
 export type JobSummary = Partial<Record<ProcessResult['outcome'], number>>;
 
@@ -83,13 +98,12 @@ function asJobError(err: unknown): GatewayError {
  * A signal that throws settles as an error and its neighbours go on.
  */
 async function runGrouped(
-  entries: SignalJob[],
-  fingerprintOf: (entry: SignalJob) => string,
-  run: (entry: SignalJob) => Promise<Settled>,
+  entries: Fingerprinted[],
+  run: (entry: Fingerprinted) => Promise<Settled>,
 ): Promise<Settled[]> {
-  const groups = new Map<string, SignalJob[]>();
+  const groups = new Map<string, Fingerprinted[]>();
   for (const entry of entries) {
-    const key = fingerprintOf(entry);
+    const key = entry.fingerprint?.fingerprint ?? `signal:${entry.entry.signal.signalId}`;
     const group = groups.get(key);
     if (group) group.push(entry);
     else groups.set(key, [entry]);
@@ -118,15 +132,6 @@ async function runGrouped(
  *   only those signals as pending: a retry from Bull Board runs exactly them again.
  */
 export function createSignalProcessor(deps: SignalProcessorDeps) {
-  const fingerprintOf = (entry: SignalJob): string => {
-    try {
-      return fingerprintSignal(entry.signal, deps.pipeline.settings().fingerprint).fingerprint;
-    } catch {
-      // processSignal meets the same fault and settles this signal alone.
-      return `signal:${entry.signal.signalId}`;
-    }
-  };
-
   return async (job: Job, token?: string): Promise<JobSummary> => {
     const parsed = SignalQueueJobSchema.safeParse(job.data);
     if (!parsed.success) {
@@ -141,10 +146,10 @@ export function createSignalProcessor(deps: SignalProcessorDeps) {
     const jobId = job.id ?? '';
     const run = { attempt: Math.max(1, job.attemptsStarted - parkedRunsOf(job)), jobId };
 
-    const processOne = async (entry: SignalJob): Promise<Settled> => {
+    const processOne = async ({ entry, fingerprint }: Fingerprinted): Promise<Settled> => {
       const started = performance.now();
       try {
-        const result = await processSignal(entry.signal, run, deps.pipeline);
+        const result = await processSignal(entry.signal, run, deps.pipeline, fingerprint);
         deps.metrics?.decided(result, entry, performance.now() - started);
         deps.logger.info(
           {
@@ -163,8 +168,10 @@ export function createSignalProcessor(deps: SignalProcessorDeps) {
       }
     };
 
-    const pending = entries.filter(({ signal }) => !done.has(signal.signalId) && !heldBack.has(signal.signalId));
-    const settled = await runGrouped(pending, fingerprintOf, processOne);
+    const pending = entries
+      .filter(({ signal }) => !done.has(signal.signalId) && !heldBack.has(signal.signalId))
+      .map((entry) => fingerprinted(entry, deps.pipeline));
+    const settled = await runGrouped(pending, processOne);
 
     const summary: JobSummary = {};
     const retryable: GatewayError[] = [];

@@ -9,7 +9,7 @@ import {
 } from '@gateway/contracts';
 import type { BuildRemediationRequestInput } from '../remediation/index.js';
 import type { AuditTemplates } from './audit-templates.js';
-import { type FingerprintSettings, fingerprintSignal } from './fingerprint-signal.js';
+import { type FingerprintSettings, fingerprintSignal, type SignalFingerprint } from './fingerprint-signal.js';
 import type { KnownRemediation, RemediationClient, RemediationIndex } from './ports.js';
 import type { WindowSnapshot, WindowStore } from './window-store.js';
 
@@ -87,15 +87,17 @@ function asGatewayError(err: unknown, operation: string): GatewayError {
 /**
  * One signal through admission, RR creation and resolved-signal auditing (docs/fingerprints-and-windows.md). Every step
  * is idempotent for the signal's id, so a job re-run after a crash at any point neither creates a second RR nor counts
- * or audits twice.
+ * or audits twice. `precomputed` is the signal's fingerprint when the caller already needed it (the job groups its
+ * signals by it), so the SHA-256 is not taken twice; without it, it is computed from the current settings.
  */
 export async function processSignal(
   signal: NormalizedSignal,
   run: SignalRun,
   deps: PipelineDeps,
+  precomputed?: SignalFingerprint,
 ): Promise<ProcessResult> {
   const settings = deps.settings();
-  const { fingerprint, strategy } = fingerprintSignal(signal, settings.fingerprint);
+  const { fingerprint, strategy } = precomputed ?? fingerprintSignal(signal, settings.fingerprint);
   try {
     if (signal.status === 'resolved') return await processResolved(signal, fingerprint, deps, settings);
     return await processFiring(signal, fingerprint, strategy, run, deps, settings);
