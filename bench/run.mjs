@@ -674,7 +674,6 @@ async function runStep(testkit, gw, { label, rate, durationS, newShare, probes =
     decision: histogramFigures(testkit, histogramDelta(after.decision, before.decision)),
     signalLatency: histogramFigures(testkit, histogramDelta(after.signalLatency, before.signalLatency)),
     probes: probeFigures,
-    statusCounts: load.statusCounts,
     refusedWithoutRetryAfter: load.refusedWithoutRetryAfter,
     phases: phases ? load.phases : undefined,
     rss: { before: before.rss, after: after.rss },

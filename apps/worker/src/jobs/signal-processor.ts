@@ -151,17 +151,20 @@ export function createSignalProcessor(deps: SignalProcessorDeps) {
       try {
         const result = await processSignal(entry.signal, run, deps.pipeline, fingerprint);
         deps.metrics?.decided(result, entry, performance.now() - started);
-        deps.logger.info(
-          {
-            signalId: entry.signal.signalId,
-            jobId,
-            requestId: entry.signal.requestId,
-            fingerprint: result.fingerprint,
-            rr: result.rr,
-            decision: result.outcome,
-          },
-          'signal decided',
-        );
+        // One line per signal: its object is built only when info lines are written.
+        if (deps.logger.isLevelEnabled('info')) {
+          deps.logger.info(
+            {
+              signalId: entry.signal.signalId,
+              jobId,
+              requestId: entry.signal.requestId,
+              fingerprint: result.fingerprint,
+              rr: result.rr,
+              decision: result.outcome,
+            },
+            'signal decided',
+          );
+        }
         return { entry, result };
       } catch (err) {
         return { entry, error: asJobError(err) };
