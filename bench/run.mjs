@@ -1025,12 +1025,35 @@ async function profile(testkit, children, dir) {
     ? join(root, 'reports', 'profiles', new Date().toISOString().replace(/[:.]/g, '-'))
     : undefined;
   const gw = await startGateway(testkit, children, dir, profileDir);
+  const scrapeIngress = () => testkit.scrapeMetrics(`${gw.stack.ingressUrl}/metrics`);
+  const ingressBefore = await scrapeIngress();
   const step = await runStep(testkit, gw, {
     label: `profile ${config.profileRate}/s`,
     rate: config.profileRate,
     durationS: config.fixedS,
     newShare: config.newShare,
   });
+  // The ingress's own view of the step (from the request's arrival in the app to its answer, and of the enqueue),
+  // beside the generator's: a gap between them is time spent before the app saw the request or after it answered.
+  const ingressAfter = await scrapeIngress();
+  const serverSide = Object.fromEntries(
+    [
+      ['request', 'gateway_http_request_duration_seconds', { endpoint: '/api/v1/signals/prometheus' }],
+      ['enqueue', 'gateway_enqueue_duration_seconds', {}],
+    ].map(([label, name, labels]) => [
+      label,
+      histogramFigures(
+        testkit,
+        histogramDelta(
+          testkit.readHistogram(ingressAfter, name, labels),
+          testkit.readHistogram(ingressBefore, name, labels),
+        ),
+      ),
+    ]),
+  );
+  process.stdout.write(
+    `\ningress's own latency over the step (ms, from its histograms): ${JSON.stringify(serverSide)}\n`,
+  );
   await gw.stack.stop();
   const { summarizeProfiles } = await import('./profile-summary.mjs');
   for (const app of profileDir ? ['ingress', 'worker'] : []) {

@@ -33,8 +33,8 @@ export interface IngressDeps {
   ids: IdGenerators;
   logger: Logger;
   metrics: IngressMetrics;
-  /** How late the event loop runs; signal requests are refused while it is over server.maxEventLoopDelay. */
-  eventLoopDelay: Pick<EventLoopDelay, 'currentMs'>;
+  /** How late the event loop keeps running; signal requests are refused while that is over server.maxEventLoopDelay. */
+  eventLoopDelay: Pick<EventLoopDelay, 'sustainedMs'>;
   /** The BullMQ queue Bull Board shows; without it `/admin/queues` is behind auth but answers 404. */
   dashboardQueue?: Queue;
   /** What `/readyz` says about the configuration on disk; without it nothing is pending. */

@@ -1,3 +1,4 @@
+export * from './busy-loop.js';
 export * from './crd-validator.js';
 export * from './data-storage-stub.js';
 export * from './k8s-manifests.js';

@@ -1,40 +1,30 @@
+import { blockEventLoop, saturateEventLoop } from '@gateway/testkit';
 import { describe, expect, it } from 'vitest';
 import { startEventLoopDelay } from './event-loop-delay.js';
 
-function blockFor(ms: number): void {
-  const until = performance.now() + ms;
-  while (performance.now() < until) {
-    // Busy on purpose: this is the saturated loop the monitor must see.
-  }
-}
+const nextTurn = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 describe('event-loop-delay', () => {
-  it('reports a stall while it lasts and after it, then falls back once the loop runs on time', async () => {
-    const samples: number[] = [];
-    const delay = startEventLoopDelay({
-      intervalMs: 10,
-      nowMs: () => performance.now(),
-      onSample: (ms) => samples.push(ms),
-    });
+  it('ignores one stall and reports a loop that stays late, then falls back once it runs on time', async () => {
+    const delay = startEventLoopDelay({ intervalMs: 10, nowMs: () => performance.now() });
     try {
-      await new Promise((resolve) => setTimeout(resolve, 30));
-      blockFor(120);
-      // Still inside the stall: the overdue tick is what a request handled now would see.
-      expect(delay.currentMs()).toBeGreaterThanOrEqual(100);
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      expect(Math.max(...samples)).toBeGreaterThanOrEqual(100);
-      const before = samples.length;
-      // Two ticks in a row on time bring the figure down again.
+      await nextTurn();
+      blockEventLoop(150);
+      // A garbage-collection pause or a throttled CPU period: one late tick is not saturation.
+      expect(delay.sustainedMs()).toBeLessThan(100);
+      await nextTurn();
+      await saturateEventLoop(150, 4);
+      expect(delay.sustainedMs()).toBeGreaterThanOrEqual(100);
+      // Ticks on time bring the figure down again (the first one does, since the smallest delay counts).
       await new Promise<void>((resolve) => {
         const check = setInterval(() => {
-          if (samples.length >= before + 2 && delay.currentMs() < 100) {
+          if (delay.sustainedMs() < 100) {
             clearInterval(check);
             resolve();
           }
         }, 5);
       });
-      expect(delay.currentMs()).toBeLessThan(100);
+      expect(delay.sustainedMs()).toBeLessThan(100);
     } finally {
       delay.stop();
     }

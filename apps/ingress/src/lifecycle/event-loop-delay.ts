@@ -5,31 +5,37 @@
  */
 export interface EventLoopDelay {
   /**
-   * The delay in ms: that of the latest tick, or, while the next tick is overdue, how overdue it is. The second part
-   * is what makes a long stall visible to the requests handled during it, before the late tick can run.
+   * The sustained delay in ms: the smallest of the last `window` ticks' delays and of how overdue the next tick is.
+   * Saturation keeps every tick late; one garbage-collection pause, a CPU quota's throttled period or a slow
+   * start makes one tick late, which this ignores.
    */
-  currentMs(): number;
+  sustainedMs(): number;
   stop(): void;
 }
 
 export interface EventLoopDelayOptions {
   intervalMs: number;
+  /** Ticks a delay must last through to count (default 3). */
+  window?: number;
   nowMs(): number;
   onSample?(delayMs: number): void;
 }
 
 export function startEventLoopDelay(options: EventLoopDelayOptions): EventLoopDelay {
+  const recent = new Array<number>(options.window ?? 3).fill(0);
+  let next = 0;
   let last = options.nowMs();
-  let current = 0;
   const timer = setInterval(() => {
     const now = options.nowMs();
-    current = Math.max(0, now - last - options.intervalMs);
+    const delay = Math.max(0, now - last - options.intervalMs);
     last = now;
-    options.onSample?.(current);
+    recent[next] = delay;
+    next = (next + 1) % recent.length;
+    options.onSample?.(delay);
   }, options.intervalMs);
   timer.unref();
   return {
-    currentMs: () => Math.max(current, options.nowMs() - last - options.intervalMs),
+    sustainedMs: () => Math.min(Math.min(...recent), options.nowMs() - last - options.intervalMs),
     stop: () => clearInterval(timer),
   };
 }

@@ -35,7 +35,7 @@ export interface SignalRouteDeps {
   ids: IdGenerators;
   logger: Logger;
   metrics: IngressMetrics;
-  eventLoopDelay: Pick<EventLoopDelay, 'currentMs'>;
+  eventLoopDelay: Pick<EventLoopDelay, 'sustainedMs'>;
 }
 
 /** Redis errors answer with a longer delay than overload: a reconnect takes seconds, not a queue drain. */
@@ -88,9 +88,9 @@ export function createSignalHandler(deps: SignalRouteDeps): Handler<IngressEnv> 
       );
     }
     // A saturated process reads its sockets late, so requests wait unseen in kernel buffers and every answer comes
-    // late. Refusing at once while the event loop runs behind costs a fraction of accepting, so the process catches
+    // late. Refusing at once while the event loop stays behind costs a fraction of accepting, so the process catches
     // up and the requests it does accept keep their latency (docs/queue-and-backpressure.md#overload).
-    if (deps.eventLoopDelay.currentMs() > settings.server.maxEventLoopDelayMs) {
+    if (deps.eventLoopDelay.sustainedMs() > settings.server.maxEventLoopDelayMs) {
       throw new ProblemError('service-unavailable', 'The ingress is overloaded; retry after the Retry-After delay', {
         headers: retryAfter(IN_FLIGHT_RETRY_AFTER_SECONDS),
         reason: RejectReason.overloaded,

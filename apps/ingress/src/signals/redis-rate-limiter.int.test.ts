@@ -44,4 +44,18 @@ describe('redis rate limiter', () => {
       dead.disconnect();
     }
   });
+
+  it('decides concurrent requests in arrival order, as one call each would', async () => {
+    const limiter = createRedisRateLimiter(redis, prefix);
+    const principal = { id: 'order:principal', limit: { ratePerSecond: 0.001, burst: 5 } };
+    const source = { id: 'order:source', limit: { ratePerSecond: 0.001, burst: 100 } };
+    // 5 tokens: the first two (2 + 3) pass, the 1-token request after them finds none, and nothing refills meanwhile.
+    const decisions = await Promise.all(
+      [2, 3, 1, 1].map((cost) => limiter.admit({ buckets: [principal, source], cost })),
+    );
+    expect(decisions.map((decision) => decision.allowed)).toEqual([true, true, false, false]);
+    // The refused ones cost the source bucket nothing: 95 of its 100 tokens are left.
+    const [tokens] = await redis.hmget(rateLimitKey(prefix, 'order:source'), 'tokens');
+    expect(Number(tokens)).toBeCloseTo(95, 1);
+  });
 });

@@ -259,7 +259,7 @@ export function createTestIngress(options: TestIngressOptions = {}): TestIngress
       timeoutMs: 5_000,
     }),
     rateLimiter: createRedisRateLimiter(producer, prefix),
-    eventLoopDelay: options.eventLoopDelay ?? { currentMs: () => 0 },
+    eventLoopDelay: options.eventLoopDelay ?? { sustainedMs: () => 0 },
     lifecycle,
     clock: systemClock,
     ids: uuidV7Ids,
