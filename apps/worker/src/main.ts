@@ -73,13 +73,15 @@ metrics.configInfo.set({ hash: configHash }, 1);
 // Workers block on BullMQ and on the audit stream, so each gets its own connection; commands queue while
 // Redis is away rather than failing jobs, and the processes start unready and retry every second.
 const redisOptions = { maxRetriesPerRequest: null, retryStrategy: () => 1000 } as const;
+const commands = new Redis(settings.redis.url, redisOptions);
 // The window store runs a script or two per signal from up to concurrency × 16 signals at once: the commands of one
 // event-loop turn share one socket write (a write per command was the largest cost in the worker's CPU profile).
-// Only this connection pipelines: BullMQ's blocking worker connection keeps its own command order.
-const commands = new Redis(settings.redis.url, { ...redisOptions, enableAutoPipelining: true });
+// It has a connection of its own: each pipelined turn copies every command defined on its client, and BullMQ
+// defines dozens on a connection it uses.
+const windowConnection = new Redis(settings.redis.url, { ...redisOptions, enableAutoPipelining: true });
 const queueConnection = new Redis(settings.redis.url, redisOptions);
 const auditConnection = new Redis(settings.redis.url, redisOptions);
-for (const connection of [commands, queueConnection, auditConnection]) {
+for (const connection of [commands, windowConnection, queueConnection, auditConnection]) {
   connection.on('error', (err) => {
     const refused = redisCredentialsProblem(err);
     if (refused) {
@@ -95,7 +97,7 @@ const kubeConfig = new KubeConfig();
 kubeConfig.loadFromDefault();
 reuseKubeDispatchers(kubeConfig);
 const namespace = settings.namespace;
-const store = createRedisWindowStore(commands, { prefix, flushLeaseMs: settings.flushLeaseMs });
+const store = createRedisWindowStore(windowConnection, { prefix, flushLeaseMs: settings.flushLeaseMs });
 
 const breaker = createCircuitBreaker({
   name: 'k8s-api',
@@ -335,7 +337,7 @@ async function shutdown(signal: string): Promise<void> {
   clearInterval(gauges);
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await queue.close().catch(() => undefined);
-  await Promise.allSettled([commands.quit(), queueConnection.quit(), auditConnection.quit()]);
+  await Promise.allSettled([commands.quit(), windowConnection.quit(), queueConnection.quit(), auditConnection.quit()]);
   logger.info('worker stopped');
   process.exit(0);
 }

@@ -46,8 +46,11 @@ export function createJsonlFileSink(options: JsonlFileSinkOptions): AuditSink {
 
   const write = async (text: string): Promise<AuditSinkResult> => {
     try {
-      await mkdir(dirname(options.path), { recursive: true });
-      activeBytes ??= await sizeOf(options.path);
+      // Once per life of the file as this sink knows it: after a failure (the folder may be gone) it is checked again.
+      if (activeBytes === undefined) {
+        await mkdir(dirname(options.path), { recursive: true });
+        activeBytes = await sizeOf(options.path);
+      }
       const bytes = Buffer.byteLength(text, 'utf8');
       if (activeBytes > 0 && activeBytes + bytes > maxBytes) {
         await rotate(options.path, maxFiles);
