@@ -194,6 +194,7 @@ const GLOBAL_SAMPLES: Record<string, Sample> = {
   'fingerprint.similarity': [['fingerprint', 'similarity'], { numHashes: 64 }],
   'dedup.flushInterval': [['dedup', 'flushInterval'], '2s'],
   'dedup.flushConcurrency': [['dedup', 'flushConcurrency'], 3],
+  'dedup.maxStatusWritesPerSecond': [['dedup', 'maxStatusWritesPerSecond'], 40],
   'dedup.deliveryDedupTtl': [['dedup', 'deliveryDedupTtl'], '1m'],
   'dedup.reconcileInterval': [['dedup', 'reconcileInterval'], '2m'],
   'dedup.pendingClaimTimeout': [['dedup', 'pendingClaimTimeout'], '20m'],

@@ -19,10 +19,19 @@ import {
   DEFAULT_RETRY_POLICY,
 } from '../kube/index.js';
 import { buildRemediationRequest } from '../remediation/index.js';
-import { createStatusFlusher } from './status-flusher.js';
+import { createStatusFlusher, type StatusFlusherSettings } from './status-flusher.js';
 
 const NS = 'kubernaut-system';
 const FLUSH_INTERVAL_MS = 100;
+
+const flusherSettings = (overrides: Partial<StatusFlusherSettings>): StatusFlusherSettings => ({
+  flushIntervalMs: FLUSH_INTERVAL_MS,
+  flushConcurrency: 20,
+  batchLimit: 500,
+  maxWritesPerSecond: 10_000,
+  retryDelayMs: FLUSH_INTERVAL_MS,
+  ...overrides,
+});
 
 describe('status flusher', () => {
   let sandbox: KubeSandbox;
@@ -40,16 +49,23 @@ describe('status flusher', () => {
     await redis.quit();
   });
 
-  it('skips its rounds while suspended, keeping counts due, and writes them once resumed', async () => {
+  const remediationClient = () => {
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromString(sandbox.kubeconfig(NS));
-    const client = createRemediationClient(kubeConfig, {
+    return createRemediationClient(kubeConfig, {
       policy: () => DEFAULT_RETRY_POLICY,
       breaker: createCircuitBreaker({ name: 'k8s-api', settings: () => DEFAULT_CIRCUIT_BREAKER_SETTINGS }),
     });
-    const store = createRedisWindowStore(redis, { prefix });
-    const fingerprint = sha256Hex(`flusher:${prefix}`);
-    const signal = sampleSignal(1, { signalId: `${prefix}-owner` });
+  };
+
+  /** A window whose RR got its initial write (count 1), then two duplicates: count 3 is due one interval later. */
+  async function windowWithTwoDuplicates(
+    store: ReturnType<typeof createRedisWindowStore>,
+    client: ReturnType<typeof createRemediationClient>,
+    name: string,
+  ) {
+    const fingerprint = sha256Hex(`flusher:${prefix}:${name}`);
+    const signal = sampleSignal(1, { signalId: `${prefix}-${name}-owner` });
     const rr = buildRemediationRequest({
       signal,
       fingerprint,
@@ -59,8 +75,6 @@ describe('status flusher', () => {
       now: new Date(),
     });
     await client.create(rr);
-
-    // A window whose RR got its initial write (count 1), then two duplicates: count 3 is due one interval later.
     const t0 = Date.now();
     const admit = (signalId: string, nowMs: number) =>
       store.admit({
@@ -77,29 +91,31 @@ describe('status flusher', () => {
     await admit(signal.signalId, t0);
     await store.markOpen(fingerprint, signal.signalId, [], t0);
     await store.recordInitialWrite(fingerprint, 1, 1, t0, FLUSH_INTERVAL_MS);
-    await admit(`${prefix}-dup-1`, t0 + 1);
-    await admit(`${prefix}-dup-2`, t0 + 2);
+    await admit(`${prefix}-${name}-dup-1`, t0 + 1);
+    await admit(`${prefix}-${name}-dup-2`, t0 + 2);
+    const occurrenceCount = () =>
+      (sandbox.object(NS, rr.metadata.name)?.status as { deduplication?: { occurrenceCount?: number } } | undefined)
+        ?.deduplication?.occurrenceCount;
+    return { t0, occurrenceCount };
+  }
+
+  it('skips its rounds while suspended, keeping counts due, and writes them once resumed', async () => {
+    const client = remediationClient();
+    const store = createRedisWindowStore(redis, { prefix });
+    const { t0, occurrenceCount } = await windowWithTwoDuplicates(store, client, 'suspended');
 
     let suspended = true;
     let roundsSkippedWhileDue = 0;
     const flusher = createStatusFlusher({
       store,
       client,
-      settings: () => ({
-        flushIntervalMs: FLUSH_INTERVAL_MS,
-        flushConcurrency: 2,
-        batchLimit: 500,
-        retryDelayMs: FLUSH_INTERVAL_MS,
-      }),
+      settings: () => flusherSettings({ flushConcurrency: 2 }),
       now: () => Date.now(),
       suspended: () => {
         if (suspended && Date.now() > t0 + 2 * FLUSH_INTERVAL_MS) roundsSkippedWhileDue++;
         return suspended;
       },
     });
-    const occurrenceCount = () =>
-      (sandbox.object(NS, rr.metadata.name)?.status as { deduplication?: { occurrenceCount?: number } } | undefined)
-        ?.deduplication?.occurrenceCount;
     flusher.start();
     try {
       await waitFor(() => roundsSkippedWhileDue >= 3, { timeoutMs: 10_000, description: 'three skipped rounds' });
@@ -116,5 +132,35 @@ describe('status flusher', () => {
     } finally {
       await flusher.stop();
     }
+  });
+
+  it('writes no more per round than dedup.maxStatusWritesPerSecond allows, and every count in the rounds after', async () => {
+    const client = remediationClient();
+    const budgetPrefix = `${prefix}-budget`;
+    const store = createRedisWindowStore(redis, { prefix: budgetPrefix });
+    const windows = [];
+    for (const name of ['a', 'b', 'c', 'd', 'e']) windows.push(await windowWithTwoDuplicates(store, client, name));
+    const flusher = createStatusFlusher({
+      store,
+      client,
+      // A round every 25 ms may take 8/s × 25 ms, which rounds down to the minimum of one write.
+      settings: () => flusherSettings({ maxWritesPerSecond: 8 }),
+      now: () => Date.now(),
+    });
+    const patchesBefore = sandbox.requestCount({ method: 'PATCH' });
+    // The first round that finds them due writes exactly one of the five.
+    let written = 0;
+    await waitFor(
+      async () => {
+        written = await flusher.flushOnce();
+        return written > 0;
+      },
+      { timeoutMs: 10_000, description: 'the counts to fall due' },
+    );
+    expect(written).toBe(1);
+    expect(sandbox.requestCount({ method: 'PATCH' }) - patchesBefore).toBe(1);
+    for (let round = 0; round < 4; round++) expect(await flusher.flushOnce()).toBe(1);
+    expect(windows.map((window) => window.occurrenceCount())).toEqual([3, 3, 3, 3, 3]);
+    await deleteKeysWithPrefix(redis, budgetPrefix);
   });
 });

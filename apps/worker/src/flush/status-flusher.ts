@@ -7,6 +7,8 @@ export interface StatusFlusherSettings {
   flushConcurrency: number;
   /** Entries popped per round (up to 500). */
   batchLimit: number;
+  /** dedup.maxStatusWritesPerSecond: the Kubernetes API's share of a storm, per worker. */
+  maxWritesPerSecond: number;
   retryDelayMs: number;
 }
 
@@ -53,10 +55,19 @@ export function createStatusFlusher(deps: StatusFlusherDeps) {
     await deps.store.completeFlush(task, outcome, deps.now(), deps.settings().flushIntervalMs);
   }
 
-  /** One round: pop due windows and write them with bounded parallelism. */
+  /** A round every quarter interval, so a window is written within about one interval of its due time. */
+  const roundMs = (settings: StatusFlusherSettings): number => settings.flushIntervalMs / 4;
+
+  /**
+   * One round: pop due windows and write them with bounded parallelism. A round takes no more than the write budget
+   * allows for its share of a second: in a storm that touches thousands of RRs, one status write per RR per interval
+   * would be thousands of writes per second to the API server. What is left stays due, oldest first, and is taken by
+   * the next rounds; counts in Redis stay exact meanwhile.
+   */
   async function flushOnce(): Promise<number> {
     const settings = deps.settings();
-    const tasks = await deps.store.takeDueFlushes(deps.now(), settings.batchLimit);
+    const budget = Math.max(1, Math.floor((settings.maxWritesPerSecond * roundMs(settings)) / 1000));
+    const tasks = await deps.store.takeDueFlushes(deps.now(), Math.min(settings.batchLimit, budget));
     let next = 0;
     const lanes = Array.from({ length: Math.min(settings.flushConcurrency, tasks.length) }, async () => {
       while (next < tasks.length) {
@@ -78,7 +89,7 @@ export function createStatusFlusher(deps: StatusFlusherDeps) {
           running = undefined;
           schedule();
         });
-    }, deps.settings().flushIntervalMs / 4);
+    }, roundMs(deps.settings()));
   }
 
   return {

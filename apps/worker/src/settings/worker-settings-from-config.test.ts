@@ -25,7 +25,13 @@ describe('workerSettingsFromConfig', () => {
         fingerprint: { strategy: 'default', rules: [], clusterScoped: false },
       },
       jobRetry: { initialDelayMs: 1000, maxDelayMs: 60_000 },
-      flusher: { flushIntervalMs: 1000, flushConcurrency: 20, batchLimit: 500, retryDelayMs: 5000 },
+      flusher: {
+        flushIntervalMs: 1000,
+        flushConcurrency: 20,
+        batchLimit: 500,
+        maxWritesPerSecond: 250,
+        retryDelayMs: 5000,
+      },
       reconciler: { intervalMs: 60_000, pendingClaimTimeoutMs: 600_000 },
       shutdownTimeoutMs: 25_000,
     });

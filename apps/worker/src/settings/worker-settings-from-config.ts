@@ -116,6 +116,7 @@ export function workerSettingsFromConfig(config: GatewayConfig): WorkerSettings 
       flushIntervalMs: dedup.flushInterval,
       flushConcurrency: dedup.flushConcurrency,
       batchLimit: FLUSH_BATCH_LIMIT,
+      maxWritesPerSecond: dedup.maxStatusWritesPerSecond,
       retryDelayMs: Math.max(dedup.flushInterval, config.retry.maxBackoff),
     },
     auditSink: {
