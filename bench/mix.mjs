@@ -6,18 +6,8 @@
 // original was the one refused.
 
 import { createHash } from 'node:crypto';
-
-/** Deterministic PRNG (mulberry32), so two runs with the same seed send the same traffic. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The test kit's PRNG, so two runs with the same seed send the same traffic (the bench needs the build anyway).
+import { seededRandom as prng } from '../packages/testkit/dist/seeded-random.js';
 
 const REDELIVERY_MEMORY = 256;
 

@@ -8,6 +8,7 @@ export * from './orchestrator-driver.js';
 export * from './redis-fixture.js';
 export * from './redis-server.js';
 export * from './sample-signal.js';
+export * from './seeded-random.js';
 export * from './stack/index.js';
 export * from './tcp-fault-proxy.js';
 export * from './test-data.js';

@@ -1,4 +1,4 @@
-import { readFixtureText } from '@gateway/testkit';
+import { readFixtureText, seededRandom } from '@gateway/testkit';
 
 /**
  * Corrupted variants of an Alertmanager fixture (random byte and bit flips, truncations, deep nesting) and the
@@ -6,18 +6,6 @@ import { readFixtureText } from '@gateway/testkit';
  * (stack trace, file path, IP address) in the body.
  */
 export const FIXTURE = 'alertmanager_v4_firing_multi.json';
-
-/** Deterministic PRNG (mulberry32): a failure names its seed and case, so it can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface FuzzCase {
   name: string;
@@ -28,7 +16,7 @@ const nested = (depth: number, open: string, close: string, inner = '1'): string
   open.repeat(depth) + inner + close.repeat(depth);
 
 export function fuzzCases(seed: number): FuzzCase[] {
-  const rnd = random(seed);
+  const rnd = seededRandom(seed);
   const int = (n: number): number => Math.floor(rnd() * n);
   const original = Buffer.from(readFixtureText(FIXTURE), 'utf8');
   const compact = Buffer.from(JSON.stringify(JSON.parse(original.toString('utf8'))), 'utf8');

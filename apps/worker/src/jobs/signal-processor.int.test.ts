@@ -17,6 +17,7 @@ import { createAuditTemplates } from '../audit/audit-templates.js';
 import { createRedisWindowStore } from '../dedup/index.js';
 import {
   BreakerState,
+  type CircuitBreakerSettings,
   createCircuitBreaker,
   createRemediationClient,
   createRemediationProbe,
@@ -72,21 +73,27 @@ describe('signal processor', () => {
     redis.disconnect();
   });
 
-  it('parks a job at the open breaker without spending attempts, so the first real retry waits the initial delay', async () => {
+  /** A client that tries each call once, behind a breaker that probes the sandbox (default settings unless given). */
+  function singleAttemptClient(settings: CircuitBreakerSettings = DEFAULT_CIRCUIT_BREAKER_SETTINGS) {
     const breaker = createCircuitBreaker({
       name: 'k8s-api',
-      // Only the probe can end this outage: openDuration is far beyond the test.
-      settings: () => ({
-        ...DEFAULT_CIRCUIT_BREAKER_SETTINGS,
-        minRequests: 2,
-        openDurationMs: 600_000,
-        probeIntervalMs: 100,
-      }),
+      settings: () => settings,
       probe: createRemediationProbe(kubeConfig, { namespace: NS, requestTimeoutMs: () => 2000 }),
     });
     const client = createRemediationClient(kubeConfig, {
       policy: () => ({ ...DEFAULT_RETRY_POLICY, maxAttempts: 1 }),
       breaker,
+    });
+    return { client, breaker };
+  }
+
+  it('parks a job at the open breaker without spending attempts, so the first real retry waits the initial delay', async () => {
+    // Only the probe can end this outage: openDuration is far beyond the test.
+    const { client, breaker } = singleAttemptClient({
+      ...DEFAULT_CIRCUIT_BREAKER_SETTINGS,
+      minRequests: 2,
+      openDurationMs: 600_000,
+      probeIntervalMs: 100,
     });
     const pipeline = pipelineDeps(client);
     let parked = 0;
@@ -135,15 +142,7 @@ describe('signal processor', () => {
   });
 
   it('fails only the signal whose RR the API refuses, decides the rest, and a retry runs just that one', async () => {
-    const breaker = createCircuitBreaker({
-      name: 'k8s-api',
-      settings: () => DEFAULT_CIRCUIT_BREAKER_SETTINGS,
-      probe: createRemediationProbe(kubeConfig, { namespace: NS, requestTimeoutMs: () => 2000 }),
-    });
-    const client = createRemediationClient(kubeConfig, {
-      policy: () => ({ ...DEFAULT_RETRY_POLICY, maxAttempts: 1 }),
-      breaker,
-    });
+    const { client } = singleAttemptClient();
     const objectsBefore = sandbox.objects(NS).length;
     // The API server refuses this signal's RR (422: severity must not be empty) until the test lets it through.
     const poison = sampleSignal(202, { signalId: 'poison' });
@@ -201,14 +200,7 @@ describe('signal processor', () => {
     }
   });
   it('fingerprints each signal once, and settles alone a signal whose fingerprint throws while its neighbours are decided', async () => {
-    const client = createRemediationClient(kubeConfig, {
-      policy: () => ({ ...DEFAULT_RETRY_POLICY, maxAttempts: 1 }),
-      breaker: createCircuitBreaker({
-        name: 'k8s-api',
-        settings: () => DEFAULT_CIRCUIT_BREAKER_SETTINGS,
-        probe: createRemediationProbe(kubeConfig, { namespace: NS, requestTimeoutMs: () => 2000 }),
-      }),
-    });
+    const { client } = singleAttemptClient();
     // Every fingerprint computation reads `rules` once; the rule for FingerprintFault throws while `faulty`.
     let computations = 0;
     let faulty = true;
@@ -275,14 +267,7 @@ describe('signal processor', () => {
   });
 
   it('decides a signal alike with or without a precomputed fingerprint', async () => {
-    const client = createRemediationClient(kubeConfig, {
-      policy: () => ({ ...DEFAULT_RETRY_POLICY, maxAttempts: 1 }),
-      breaker: createCircuitBreaker({
-        name: 'k8s-api',
-        settings: () => DEFAULT_CIRCUIT_BREAKER_SETTINGS,
-        probe: createRemediationProbe(kubeConfig, { namespace: NS, requestTimeoutMs: () => 2000 }),
-      }),
-    });
+    const { client } = singleAttemptClient();
     const deps = pipelineDeps(client);
     const first = sampleSignal(401);
     const twin = sampleSignal(401, { signalId: 'signal-401-twin', requestId: 'request-401-twin' });

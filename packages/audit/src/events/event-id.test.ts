@@ -1,18 +1,7 @@
+import { seededRandom } from '@gateway/testkit';
 import { v5 as uuidV5 } from 'uuid';
 import { describe, expect, it } from 'vitest';
 import { AUDIT_EVENT_ID_NAMESPACE, auditEventId } from './event-id.js';
-
-/** Deterministic so a failure names the same strings on every run. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 /** One-, two-, three- and four-byte UTF-8 characters, the last as surrogate pairs. */
 const ALPHABETS = ['abcXYZ019:-._ ', 'éüßñ©', '€中文日本語ｶ', '😀🚀𝔘𐍈'];
