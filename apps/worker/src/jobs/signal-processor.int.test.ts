@@ -1,4 +1,10 @@
-import { SIGNAL_BATCH_JOB_VERSION, SIGNAL_QUEUE_NAME, type SignalBatchJob, signalBatchJobId } from '@gateway/contracts';
+import {
+  type NormalizedSignal,
+  SIGNAL_BATCH_JOB_VERSION,
+  SIGNAL_QUEUE_NAME,
+  type SignalBatchJob,
+  signalBatchJobId,
+} from '@gateway/contracts';
 import {
   createTestRedis,
   deleteKeysWithPrefix,
@@ -31,6 +37,16 @@ import { buildRemediationRequest } from '../remediation/index.js';
 import { createSignalProcessor } from './signal-processor.js';
 
 const NS = 'kubernaut-system';
+
+/** Adds the signals as one batch job, the way the ingress writes them. */
+function addBatch(queue: Queue, signals: NormalizedSignal[]) {
+  const enqueuedAt = new Date().toISOString();
+  const batch: SignalBatchJob = {
+    version: SIGNAL_BATCH_JOB_VERSION,
+    signals: signals.map((signal) => ({ signal, enqueuedAt, trace: {} })),
+  };
+  return queue.add('prometheus', batch, { jobId: signalBatchJobId(batch) });
+}
 
 describe('signal processor', () => {
   let sandbox: KubeSandbox;
@@ -168,12 +184,7 @@ describe('signal processor', () => {
     const queue = new Queue(SIGNAL_QUEUE_NAME, { connection: redis, prefix });
     const worker = new Worker(SIGNAL_QUEUE_NAME, processor, { connection: redis, prefix, autorun: false });
     try {
-      const enqueuedAt = new Date().toISOString();
-      const batch: SignalBatchJob = {
-        version: SIGNAL_BATCH_JOB_VERSION,
-        signals: [sampleSignal(201), poison, sampleSignal(203)].map((signal) => ({ signal, enqueuedAt, trace: {} })),
-      };
-      const job = await queue.add('prometheus', batch, { jobId: signalBatchJobId(batch) });
+      const job = await addBatch(queue, [sampleSignal(201), poison, sampleSignal(203)]);
       void worker.run();
       await waitFor(async () => (await job.getState()) === 'failed', {
         timeoutMs: 15_000,
@@ -235,14 +246,11 @@ describe('signal processor', () => {
     const queue = new Queue(SIGNAL_QUEUE_NAME, { connection: redis, prefix });
     const worker = new Worker(SIGNAL_QUEUE_NAME, processor, { connection: redis, prefix, autorun: false });
     try {
-      const enqueuedAt = new Date().toISOString();
-      const batch: SignalBatchJob = {
-        version: SIGNAL_BATCH_JOB_VERSION,
-        signals: [sampleSignal(301), sampleSignal(302, { signalName: 'FingerprintFault' }), sampleSignal(303)].map(
-          (signal) => ({ signal, enqueuedAt, trace: {} }),
-        ),
-      };
-      const job = await queue.add('prometheus', batch, { jobId: signalBatchJobId(batch) });
+      const job = await addBatch(queue, [
+        sampleSignal(301),
+        sampleSignal(302, { signalName: 'FingerprintFault' }),
+        sampleSignal(303),
+      ]);
       void worker.run();
       await waitFor(async () => (await job.getState()) === 'delayed', {
         timeoutMs: 15_000,
