@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { testRedisUrl, uniquePrefix } from '../redis-fixture.js';
 import { repoRoot } from '../test-data.js';
-import { freePort } from './free-port.js';
+import { restartablePort } from './free-port.js';
 import {
   baseChildEnv,
   type ExitInfo,
@@ -118,7 +118,10 @@ export async function startGatewayStack(options: GatewayStackOptions = {}): Prom
     }
   }
 
-  const [ingressPort, workerPort] = await Promise.all([freePort(), freePort()]);
+  // Restarts reuse these ports, so they come from outside the OS's ephemeral range; two picks may not coincide.
+  const ingressPort = await restartablePort();
+  let workerPort = await restartablePort();
+  while (workerPort === ingressPort) workerPort = await restartablePort();
   const token = options.token ?? randomBytes(24).toString('hex');
   const queuePrefix = options.queuePrefix ?? uniquePrefix('stack');
   const redisUrl = options.redisUrl ?? testRedisUrl();
