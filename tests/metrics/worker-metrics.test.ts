@@ -148,7 +148,7 @@ describe('worker metrics', { timeout: 120_000 }, () => {
     await rrExists('created-0');
     await quiet();
     expect(delta(await scrape())).toEqual([1, 1, 1, 1, 1, 1]);
-    // The first window of this prefix; the gauge is sampled every 5 s.
+    // The first window of this prefix; the gauge is sampled every second.
     await until('gateway_dedup_windows_open', {}, (v) => v === 1, 'one open window');
     // Its received and created events leave in one or more accepted batches.
     await until(
@@ -234,7 +234,7 @@ describe('worker metrics', { timeout: 120_000 }, () => {
     try {
       await post([alert('outage-0', 0)]);
       await until('gateway_circuit_breaker_state', { name: 'k8s-api' }, (v) => v === 2, 'the breaker to open');
-      // The signal waits in the queue (sampled every 5 s) rather than being lost.
+      // The signal waits in the queue (sampled every second) rather than being lost.
       await waitFor(
         async () =>
           (await value('gateway_queue_depth', { state: 'waiting' })) +

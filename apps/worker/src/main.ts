@@ -286,6 +286,7 @@ const app = createWorkerApp({
 const server = serve({ fetch: app.fetch, port: settings.port, hostname: '0.0.0.0' });
 logger.info({ port: settings.port, configHash, namespace }, 'worker health and metrics listening');
 
+// Once a second: a job that waits only a few seconds (parked at the open breaker, say) still shows in the gauge.
 const gauges = setInterval(() => {
   store
     .openWindows()
@@ -296,7 +297,7 @@ const gauges = setInterval(() => {
       for (const state of QUEUE_DEPTH_STATES) metrics.queueDepth.set({ state }, signals[state]);
     })
     .catch(() => undefined);
-}, 5000);
+}, 1000);
 gauges.unref();
 
 async function start(): Promise<void> {
