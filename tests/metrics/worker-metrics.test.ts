@@ -230,10 +230,13 @@ describe('worker metrics', { timeout: 120_000 }, () => {
       ['gateway_circuit_breaker_probes_total', { name: 'k8s-api' }],
       ['gateway_jobs_parked_total'],
     ]);
+    const parkedBefore = await value('gateway_jobs_parked_total', {});
     fx.sandbox.faults.set({ errorStatus: 503, match: creates });
     try {
       await post([alert('outage-0', 0)]);
       await until('gateway_circuit_breaker_state', { name: 'k8s-api' }, (v) => v === 2, 'the breaker to open');
+      // While creates still fail, a run meets the open breaker and is parked: wait for it rather than for time.
+      await until('gateway_jobs_parked_total', {}, (v) => v >= parkedBefore + 1, 'a run parked at the open breaker');
       // The signal waits in the queue (sampled every second) rather than being lost.
       await waitFor(
         async () =>
