@@ -92,15 +92,8 @@ export function nodeRequestView(incoming: IncomingMessage): RequestView {
 export function webRequestView(request: Request): RequestView {
   return {
     header: (name) => request.headers.get(name) ?? undefined,
-    headers: () => {
-      // Not Object.fromEntries: Headers iterates Set-Cookie field by field, which would keep only the last one.
-      const headers: Record<string, string> = Object.create(null);
-      request.headers.forEach((value, name) => {
-        const previous = headers[name];
-        headers[name] = previous === undefined ? value : `${previous}, ${value}`;
-      });
-      return { ...headers };
-    },
+    // Not Object.fromEntries: Headers iterates Set-Cookie field by field, which would keep only the last one.
+    headers: () => ({ ...joinRawHeaders([...request.headers].flat()) }),
     readBody: (limitBytes) => readLimitedBody(request, limitBytes),
   };
 }

@@ -47,7 +47,7 @@ export function requestContext(deps: RequestContextDeps): MiddlewareHandler<Ingr
       'clientIp',
       resolveClientIp(
         {
-          peerAddress: c.env?.incoming?.socket?.remoteAddress,
+          peerAddress: incoming?.socket?.remoteAddress,
           forwardedFor: view.header('x-forwarded-for'),
           realIp: view.header('x-real-ip'),
         },
