@@ -58,4 +58,61 @@ describe('redis rate limiter', () => {
     const [tokens] = await redis.hmget(rateLimitKey(prefix, 'order:source'), 'tokens');
     expect(Number(tokens)).toBeCloseTo(95, 1);
   });
+
+  it('admits from leases without a round trip, and replicas together admit no more than the bucket holds', async () => {
+    let calls = 0;
+    const counted = {
+      evalsha: ((...args: Parameters<typeof redis.evalsha>) => {
+        calls += 1;
+        return redis.evalsha(...args);
+      }) as typeof redis.evalsha,
+      eval: ((...args: Parameters<typeof redis.eval>) => {
+        calls += 1;
+        return redis.eval(...args);
+      }) as typeof redis.eval,
+    };
+    // 1 token/s with a 100-token burst; a lease of 10 tokens (10 % of the burst, the window lets it be that large).
+    const lease = { windowMs: 100_000 };
+    const replicas = [
+      createRedisRateLimiter(counted, prefix, { lease }),
+      createRedisRateLimiter(counted, prefix, { lease }),
+    ];
+    const principal = { id: 'lease:principal', limit: { ratePerSecond: 1, burst: 100 } };
+    const source = { id: 'lease:source', limit: { ratePerSecond: 1, burst: 1000 } };
+    const started = performance.now();
+    let allowed = 0;
+    for (let i = 0; i < 150; i += 1) {
+      const replica = replicas[i % 2];
+      if (replica && (await replica.admit({ buckets: [principal, source], cost: 1 })).allowed) allowed += 1;
+    }
+    const refilled = Math.ceil((performance.now() - started) / 1000);
+    expect(allowed).toBeLessThanOrEqual(100 + refilled);
+    // Each replica may end holding part of a lease it has not used: never more than one lease (10) each.
+    expect(allowed).toBeGreaterThanOrEqual(100 - 20);
+    // One call per lease and per refusal instead of one per request.
+    expect(calls).toBeLessThan(150 - 60);
+  });
+
+  it('gives a lease back with its next call, and stops using it once it has expired', async () => {
+    let now = 0;
+    const limiter = createRedisRateLimiter(redis, prefix, {
+      lease: { windowMs: 10_000_000, ttlMs: 1_000 },
+      nowMs: () => now,
+    });
+    const principal = { id: 'giveback:principal', limit: { ratePerSecond: 0.001, burst: 100 } };
+    const source = { id: 'giveback:source', limit: { ratePerSecond: 0.001, burst: 100 } };
+    const tokens = async () => Number(await redis.hget(rateLimitKey(prefix, 'giveback:principal'), 'tokens'));
+    expect(await limiter.admit({ buckets: [principal, source], cost: 1 })).toEqual({ allowed: true });
+    // 1 charged and a lease of 10 taken: 89 left in Redis.
+    expect(await tokens()).toBeCloseTo(89, 1);
+    expect(await limiter.admit({ buckets: [principal, source], cost: 1 })).toEqual({ allowed: true });
+    expect(await tokens()).toBeCloseTo(89, 1);
+    // More than the lease holds: the 9 left go back, 20 are charged, a new lease of 10 is taken.
+    expect(await limiter.admit({ buckets: [principal, source], cost: 20 })).toEqual({ allowed: true });
+    expect(await tokens()).toBeCloseTo(89 + 9 - 20 - 10, 1);
+    now += 1_001;
+    // Expired: this request goes to Redis with the lease's 10 tokens, and takes a fresh lease.
+    expect(await limiter.admit({ buckets: [principal, source], cost: 1 })).toEqual({ allowed: true });
+    expect(await tokens()).toBeCloseTo(68 + 10 - 1 - 10, 1);
+  });
 });

@@ -13,6 +13,9 @@ import { AUDIT_CONSUMER_GROUP, AUDIT_EVENT_FIELD, auditDeadStreamKey, auditStrea
 export const DEFAULT_BATCH_SIZE = 100;
 export const DEFAULT_FLUSH_INTERVAL_MS = 1_000;
 export const DEFAULT_CLAIM_IDLE_MS = 30_000;
+/** A partial batch is topped up this many times per flush interval, at most every MIN_POLL_MS. */
+const POLLS_PER_FLUSH_INTERVAL = 10;
+const MIN_POLL_MS = 10;
 export const DEFAULT_BACKLOG_SAMPLE_INTERVAL_MS = 5_000;
 
 export interface AuditShipperOptions {
@@ -78,6 +81,7 @@ export function createAuditShipper(options: AuditShipperOptions): AuditShipper {
   const { redis, prefix, consumerName, sink } = options;
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const flushIntervalMs = options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS;
+  const pollMs = Math.max(MIN_POLL_MS, Math.floor(flushIntervalMs / POLLS_PER_FLUSH_INTERVAL));
   const claimIdleMs = options.claimIdleMs ?? DEFAULT_CLAIM_IDLE_MS;
   const backlogSampleIntervalMs = options.backlogSampleIntervalMs ?? DEFAULT_BACKLOG_SAMPLE_INTERVAL_MS;
   const retryPolicy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
@@ -137,24 +141,36 @@ export function createAuditShipper(options: AuditShipperOptions): AuditShipper {
     return toStreamEntries(reply[1]);
   }
 
+  /**
+   * Waits for the first new entry (an idle shipper costs nothing and a lone event leaves at once), then gathers the
+   * batch by reading every `pollMs` until it is full or `flushIntervalMs` has passed: a blocking read per entry would
+   * wake this process and Redis once per event under a steady trickle.
+   */
   async function readNew(): Promise<StreamEntry[]> {
     const deadline = now() + flushIntervalMs;
     const entries: StreamEntry[] = [];
     while (entries.length < batchSize && !stopping.signal.aborted) {
-      const blockMs = deadline - now();
-      if (blockMs <= 0) break;
-      const reply = await redis.xreadgroup(
-        'GROUP',
-        AUDIT_CONSUMER_GROUP,
-        consumerName,
-        'COUNT',
-        batchSize - entries.length,
-        'BLOCK',
-        blockMs,
-        'STREAMS',
-        streamKey,
-        '>',
-      );
+      const remainingMs = deadline - now();
+      if (remainingMs <= 0) break;
+      if (entries.length > 0) {
+        await sleepUnlessAborted(Math.min(remainingMs, pollMs), stopping.signal);
+        if (stopping.signal.aborted) break;
+      }
+      const count = ['COUNT', batchSize - entries.length] as const;
+      const reply =
+        entries.length === 0
+          ? await redis.xreadgroup(
+              'GROUP',
+              AUDIT_CONSUMER_GROUP,
+              consumerName,
+              ...count,
+              'BLOCK',
+              remainingMs,
+              'STREAMS',
+              streamKey,
+              '>',
+            )
+          : await redis.xreadgroup('GROUP', AUDIT_CONSUMER_GROUP, consumerName, ...count, 'STREAMS', streamKey, '>');
       entries.push(...entriesOfReadReply(reply));
     }
     return entries;
