@@ -17,7 +17,8 @@ import { WINDOW_LUA } from './window-lua.js';
  * them the script answers 'need-seq' BEFORE writing anything and the caller retries with names from
  * that seq. The decision itself is therefore always taken in one script run against one state.
  */
-export const ADMIT_SCRIPT = defineLuaScript(`${WINDOW_LUA}${AUDIT_LUA}${CLOSE_WINDOW_LUA}
+const ADMIT_LUA = `
+local function admit(KEYS, ARGV)
 local applied_key, win_key, seq_key, index_key, dirty_key, audit_key, dlv_key =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 local prefix, fp, signal_id = ARGV[1], ARGV[2], ARGV[3]
@@ -26,7 +27,6 @@ local flush_interval_ms, now, duplicate_template = tonumber(ARGV[7]), tonumber(A
 local candidates = cjson.decode(ARGV[10])
 local terminal = {}
 for _, name in ipairs(cjson.decode(ARGV[11])) do terminal[name] = true end
-local APPLIED_TTL_MS = 86400000
 
 local function decide(result)
   local encoded = cjson.encode(result)
@@ -100,4 +100,45 @@ redis.call('HSET', win_key, 'state', 'pending', 'rr', next_name, 'rrNs', namespa
 if ARGV[12] ~= '' then redis.call('HSET', win_key, 'job', ARGV[12]) else redis.call('HDEL', win_key, 'job') end
 redis.call('SADD', index_key, fp)
 return decide({ decision = 'claimed', rr = next_name, namespace = namespace, seq = next_seq, count = 1 })
+end
+`;
+
+const ADMIT_COMMON = `${WINDOW_LUA}${AUDIT_LUA}${CLOSE_WINDOW_LUA}
+local APPLIED_TTL_MS = 86400000
+${ADMIT_LUA}`;
+
+export const ADMIT_SCRIPT = defineLuaScript(`${ADMIT_COMMON}
+return admit(KEYS, ARGV)
+`);
+
+/**
+ * The admission of many signals in one call, each exactly as ADMIT_SCRIPT would decide it alone, in their order.
+ * Called without RR names, so a signal that would claim a window answers 'need-seq' without writing, and the caller
+ * admits it on its own with names. From then on every later signal of the same fingerprint in the call answers
+ * 'deferred' without being looked at, and so does every later one after a replayed claim: the caller runs those in
+ * order after the claim, so a fingerprint's signals keep the order of the job.
+ *
+ * ARGV: item count, then per item its key count and argument count, then its ADMIT_SCRIPT arguments. KEYS: per
+ * item its ADMIT_SCRIPT keys. Returns one reply per item: ADMIT_SCRIPT's, or {'deferred', ''}.
+ */
+export const ADMIT_BATCH_SCRIPT = defineLuaScript(`${ADMIT_COMMON}
+local replies = {}
+local deferred = {}
+local key_at, arg_at = 1, 2
+for i = 1, tonumber(ARGV[1]) do
+  local key_count, arg_count = tonumber(ARGV[arg_at]), tonumber(ARGV[arg_at + 1])
+  local item_keys, item_args = {}, {}
+  for k = 1, key_count do item_keys[k] = KEYS[key_at + k - 1] end
+  for a = 1, arg_count do item_args[a] = ARGV[arg_at + 1 + a] end
+  key_at, arg_at = key_at + key_count, arg_at + 2 + arg_count
+  local fp = item_args[2]
+  if deferred[fp] then
+    replies[i] = { 'deferred', '' }
+  else
+    local reply = admit(item_keys, item_args)
+    if reply[1] ~= 'result' or string.find(reply[2], '"decision":"claimed"', 1, true) then deferred[fp] = true end
+    replies[i] = reply
+  end
+end
+return replies
 `);

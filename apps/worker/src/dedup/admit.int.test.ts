@@ -217,3 +217,64 @@ describe('admit', () => {
     expect(await store.admit(admitRequest(fp, 'b'))).toMatchObject({ count: 2147483647 });
   });
 });
+
+describe('admitMany', () => {
+  it('decides duplicates and redeliveries in order, and leaves a claim and everything after it on its fingerprint', async () => {
+    const prefix = newPrefix();
+    const store = createRedisWindowStore(redis, { prefix });
+    const open = fingerprintFor('many-open');
+    const fresh = fingerprintFor('many-fresh');
+    await store.admit(admitRequest(open, 'owner'));
+    const deliveryKeyHash = sha256Hex(`prometheus\u0000${open}`);
+    const withKey = { deliveryKeyHash, deliveryDedupTtlMs: 60_000 };
+
+    const decisions = await store.admitMany([
+      admitRequest(open, 'o1', withKey),
+      admitRequest(fresh, 'f1'),
+      admitRequest(open, 'o2', withKey),
+      admitRequest(fresh, 'f2'),
+      admitRequest(open, 'o3'),
+    ]);
+    const rr = remediationRequestName(open, 1);
+    expect(decisions).toEqual([
+      { decision: 'duplicate', rr, namespace: 'kubernaut-system', seq: 1, count: 2, state: 'pending' },
+      null,
+      { decision: 'redelivery', firstSignalId: 'o1' },
+      null,
+      { decision: 'duplicate', rr, namespace: 'kubernaut-system', seq: 1, count: 3, state: 'pending' },
+    ]);
+    // The fresh fingerprint was left untouched for the caller to admit in order: f1 claims, f2 counts.
+    expect(await redis.exists(`${prefix}:win:${fresh}`, `${prefix}:applied:f1`, `${prefix}:applied:f2`)).toBe(0);
+    expect(await store.admit(admitRequest(fresh, 'f1'))).toMatchObject({ decision: 'claimed', seq: 1 });
+    expect(await store.admit(admitRequest(fresh, 'f2'))).toMatchObject({ decision: 'duplicate', count: 2 });
+    // Admitted again (a re-run job), every decision is replayed: nothing counted or audited twice.
+    expect(await store.admitMany([admitRequest(open, 'o1', withKey), admitRequest(open, 'o3')])).toEqual([
+      decisions[0],
+      decisions[4],
+    ]);
+    expect(await redis.hget(`${prefix}:win:${open}`, 'count')).toBe('3');
+    expect(await auditEvents(redis, prefix)).toHaveLength(3);
+  });
+
+  it('counts every signal exactly once when batches on 4 connections race with single admits', async () => {
+    const prefix = newPrefix();
+    const stores = connect(4).map((c) => createRedisWindowStore(c, { prefix }));
+    const fp = fingerprintFor('many-race');
+    const batches = Array.from({ length: 8 }, (_, b) =>
+      Array.from({ length: 20 }, (_, i) => admitRequest(fp, `b${b}-${i}`, { receivedAtMs: T0 + b * 20 + i })),
+    );
+    const [batchDecisions, singles] = await Promise.all([
+      Promise.all(batches.map((batch, b) => stores[b % 4]!.admitMany(batch))),
+      Promise.all(Array.from({ length: 40 }, (_, i) => stores[i % 4]!.admit(admitRequest(fp, `s-${i}`)))),
+    ]);
+    // Signals a batch left alone are admitted one by one afterwards, as the processor does.
+    const leftOver = batches.flatMap((batch, b) => batch.filter((_, i) => batchDecisions[b]?.[i] === null));
+    const afterwards = await Promise.all(leftOver.map((request) => stores[0]!.admit(request)));
+    const all = [...batchDecisions.flat().filter((d) => d !== null), ...singles, ...afterwards];
+    expect(all).toHaveLength(200);
+    expect(all.filter((a) => a?.decision === 'claimed')).toHaveLength(1);
+    expect(await redis.hget(`${prefix}:win:${fp}`, 'count')).toBe('200');
+    expect(await auditEvents(redis, prefix)).toHaveLength(199);
+  });
+});
+

@@ -12,7 +12,7 @@ import type {
   WindowStore,
 } from '../pipeline/window-store.js';
 import { ADMIT_RESOLVED_SCRIPT } from './admit-resolved-script.js';
-import { ADMIT_SCRIPT } from './admit-script.js';
+import { ADMIT_BATCH_SCRIPT, ADMIT_SCRIPT } from './admit-script.js';
 import { ADOPT_SCRIPT } from './adopt-script.js';
 import { ADVANCE_SEQ_SCRIPT } from './advance-seq-script.js';
 import { CLOSE_SCRIPT } from './close-script.js';
@@ -23,7 +23,7 @@ import { MARK_OPEN_SCRIPT } from './mark-open-script.js';
 import { RECORD_WRITE_SCRIPT } from './record-write-script.js';
 import { RELEASE_SCRIPT } from './release-script.js';
 import { RETRY_FLUSH_SCRIPT } from './retry-flush-script.js';
-import { parseSeqScriptReply, withSeqNames } from './seq-name-candidates.js';
+import { parseSeqScriptReply, type SeqNameCandidates, withSeqNames } from './seq-name-candidates.js';
 import { TAKE_DUE_FLUSHES_SCRIPT } from './take-due-flushes-script.js';
 
 export interface RedisWindowStoreOptions {
@@ -39,6 +39,9 @@ export interface RedisWindowStoreOptions {
 const DEFAULT_FLUSH_LEASE_MS = 60_000;
 /** Due members one take-due-flushes call handles. */
 const TAKE_DUE_FLUSHES_SLICE = 50;
+
+/** Batched admissions carry no RR names: a signal that claims a window is admitted on its own. */
+const NO_NAMES: SeqNameCandidates = { base: 0, names: [] };
 
 function parseJsonOrNull<T>(reply: unknown): T | null {
   return typeof reply === 'string' ? (JSON.parse(reply) as T) : null;
@@ -59,36 +62,57 @@ export function createRedisWindowStore(redis: Redis, options: RedisWindowStoreOp
   const deliveryKeys = (hash: string | null, ttlMs: number): string[] =>
     hash !== null && ttlMs > 0 ? [keys.delivery(hash)] : [];
 
+  const admitKeys = (request: AdmitRequest): string[] => [
+    keys.applied(request.signalId),
+    keys.window(request.fingerprint),
+    keys.seq(request.fingerprint),
+    keys.index,
+    keys.dirty,
+    keys.audit,
+    ...deliveryKeys(request.deliveryKeyHash, request.deliveryDedupTtlMs),
+  ];
+
+  const admitArgs = (request: AdmitRequest, candidates: SeqNameCandidates): (string | number)[] => [
+    prefix,
+    request.fingerprint,
+    request.signalId,
+    request.deliveryDedupTtlMs,
+    request.receivedAtMs,
+    request.namespace,
+    request.flushIntervalMs,
+    request.nowMs,
+    request.duplicateAuditEvent ?? '',
+    JSON.stringify(candidates),
+    JSON.stringify(request.terminalRrNames),
+    request.jobId ?? '',
+  ];
+
   return {
     admit(request: AdmitRequest): Promise<Admission> {
-      const { fingerprint: fp } = request;
-      const scriptKeys = [
-        keys.applied(request.signalId),
-        keys.window(fp),
-        keys.seq(fp),
-        keys.index,
-        keys.dirty,
-        keys.audit,
-        ...deliveryKeys(request.deliveryKeyHash, request.deliveryDedupTtlMs),
-      ];
-      return withSeqNames(fp, async (candidates) =>
+      return withSeqNames(request.fingerprint, async (candidates) =>
         parseSeqScriptReply<Admission>(
-          await runLuaScript(redis, ADMIT_SCRIPT, scriptKeys, [
-            prefix,
-            fp,
-            request.signalId,
-            request.deliveryDedupTtlMs,
-            request.receivedAtMs,
-            request.namespace,
-            request.flushIntervalMs,
-            request.nowMs,
-            request.duplicateAuditEvent ?? '',
-            JSON.stringify(candidates),
-            JSON.stringify(request.terminalRrNames),
-            request.jobId ?? '',
-          ]),
+          await runLuaScript(redis, ADMIT_SCRIPT, admitKeys(request), admitArgs(request, candidates)),
         ),
       );
+    },
+
+    async admitMany(requests: readonly AdmitRequest[]): Promise<(Admission | null)[]> {
+      const scriptKeys: string[] = [];
+      const args: (string | number)[] = [requests.length];
+      for (const request of requests) {
+        const itemKeys = admitKeys(request);
+        const itemArgs = admitArgs(request, NO_NAMES);
+        scriptKeys.push(...itemKeys);
+        args.push(itemKeys.length, itemArgs.length, ...itemArgs);
+      }
+      const replies = await runLuaScript(redis, ADMIT_BATCH_SCRIPT, scriptKeys, args);
+      if (!Array.isArray(replies) || replies.length !== requests.length) {
+        throw new Error(`admission batch answered ${String(replies)} for ${requests.length} signals`);
+      }
+      return replies.map((reply) => {
+        const parsed = Array.isArray(reply) && reply[0] === 'deferred' ? null : parseSeqScriptReply<Admission>(reply);
+        return parsed?.kind === 'result' && parsed.value.decision !== 'claimed' ? parsed.value : null;
+      });
     },
 
     async admitResolved(request: ResolvedAdmitRequest): Promise<ResolvedAdmission> {

@@ -290,4 +290,45 @@ describe('signal processor', () => {
       rr: created.rr,
     });
   });
+
+  it('counts a batch of duplicates in one step and keeps each fingerprint in job order around a claim', async () => {
+    const { client } = singleAttemptClient();
+    const objectsBefore = sandbox.objects(NS).length;
+    const outcomes: string[] = [];
+    const processor = createSignalProcessor({
+      pipeline: pipelineDeps(client),
+      retry: () => ({ initialDelayMs: 1000, maxDelayMs: 60_000, parkDelayMs: 100 }),
+      logger: pino({ level: 'silent' }),
+      metrics: {
+        decided: (result, job) => outcomes.push(`${job.signal.signalId} ${result.outcome} ${result.count ?? '-'}`),
+        failed: () => undefined,
+        parked: () => undefined,
+      },
+    });
+    const queue = new Queue(SIGNAL_QUEUE_NAME, { connection: redis, prefix });
+    const worker = new Worker(SIGNAL_QUEUE_NAME, processor, { connection: redis, prefix, autorun: false });
+    const open = (id: string) => sampleSignal(501, { signalId: id, requestId: `request-${id}` });
+    const fresh = (id: string) => sampleSignal(502, { signalId: id, requestId: `request-${id}` });
+    try {
+      void worker.run();
+      const first = await addBatch(queue, [open('open-1')]);
+      await waitFor(async () => (await first.getState()) === 'completed', { description: 'the first RR' });
+      const job = await addBatch(queue, [open('open-2'), fresh('fresh-1'), open('open-3'), fresh('fresh-2')]);
+      await waitFor(async () => (await job.getState()) === 'completed', { description: 'the mixed batch' });
+      // The open window's duplicates are counted in the batched step; the new fingerprint's claim runs first and
+      // its duplicate after it, as the job has them.
+      expect(outcomes).toEqual([
+        'open-1 created 1',
+        'open-2 deduplicated 2',
+        'open-3 deduplicated 3',
+        'fresh-1 created 1',
+        'fresh-2 deduplicated 2',
+      ]);
+      expect(sandbox.objects(NS)).toHaveLength(objectsBefore + 2);
+    } finally {
+      await worker.close();
+      await queue.close();
+    }
+  });
 });
+

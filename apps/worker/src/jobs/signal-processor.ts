@@ -2,7 +2,14 @@ import { ErrorCode, GatewayError, type SignalJob, SignalQueueJobSchema, signalsO
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
 import { fingerprintSignal, type SignalFingerprint } from '../pipeline/fingerprint-signal.js';
-import { type PipelineDeps, type ProcessResult, processSignal } from '../pipeline/process-signal.js';
+import {
+  admitFiringSignals,
+  type FiringSignal,
+  type PipelineDeps,
+  type ProcessResult,
+  processSignal,
+  type SignalRun,
+} from '../pipeline/process-signal.js';
 
 export interface JobRetrySettings {
   initialDelayMs: number;
@@ -48,6 +55,12 @@ const HELD_BACK = 'heldBack';
  */
 export const SIGNALS_IN_FLIGHT_PER_JOB = 16;
 
+/**
+ * Signals admitted by one batched admission call at most: one call holds Redis for all of them (tens of microseconds
+ * each), so this bounds how long other clients wait behind it.
+ */
+export const SIGNALS_PER_ADMISSION_CALL = 50;
+
 const bookkeeping = (job: Job): Record<string, unknown> => job.data as Record<string, unknown>;
 
 const parkedRunsOf = (job: Job): number => {
@@ -75,6 +88,62 @@ function fingerprinted(entry: SignalJob, pipeline: PipelineDeps): Fingerprinted 
     // processSignal, given no fingerprint, meets the same fault and settles this signal alone.
     return { entry };
   }
+}
+
+/**
+ * Decides the job's redeliveries and duplicates with one admission call per slice instead of one per signal. Only
+ * firing signals of fingerprints that nothing earlier in the job holds back take part: once a fingerprint has a
+ * claim, a resolved signal, a signal without fingerprint or a signal left undecided, its later signals are left to
+ * `runGrouped` too, so each fingerprint's signals are still decided in the job's order. A failed call decides
+ * nothing; its signals are then processed one by one, which reports the fault per signal (every admission is
+ * idempotent per signalId, so one that Redis did apply is replayed, not counted twice).
+ */
+async function admitInSlices(
+  entries: Fingerprinted[],
+  run: SignalRun,
+  pipeline: PipelineDeps,
+  decided: (entry: Fingerprinted, result: ProcessResult, durationMs: number) => void,
+): Promise<Fingerprinted[]> {
+  const singly = new Set<string>();
+  const rest: Fingerprinted[] = [];
+  let slice: { entry: Fingerprinted; firing: FiringSignal }[] = [];
+  const admitSlice = async (): Promise<void> => {
+    const current = slice;
+    slice = [];
+    if (current.length === 0) return;
+    const started = performance.now();
+    let results: (ProcessResult | null)[];
+    try {
+      results = await admitFiringSignals(
+        current.map(({ firing }) => firing),
+        run,
+        pipeline,
+      );
+    } catch {
+      results = current.map(() => null);
+    }
+    const durationMs = performance.now() - started;
+    current.forEach(({ entry, firing }, i) => {
+      const result = results[i];
+      if (result) decided(entry, result, durationMs);
+      else {
+        singly.add(firing.fingerprint);
+        rest.push(entry);
+      }
+    });
+  };
+  for (const entry of entries) {
+    const fingerprint = entry.fingerprint?.fingerprint;
+    if (fingerprint === undefined || entry.entry.signal.status === 'resolved' || singly.has(fingerprint)) {
+      if (fingerprint !== undefined) singly.add(fingerprint);
+      rest.push(entry);
+      continue;
+    }
+    slice.push({ entry, firing: { signal: entry.entry.signal, fingerprint } });
+    if (slice.length === SIGNALS_PER_ADMISSION_CALL) await admitSlice();
+  }
+  await admitSlice();
+  return rest;
 }
 
 /** What a job returns: how many of its signals were decided in this run, by outcome. */
@@ -146,25 +215,29 @@ export function createSignalProcessor(deps: SignalProcessorDeps) {
     const jobId = job.id ?? '';
     const run = { attempt: Math.max(1, job.attemptsStarted - parkedRunsOf(job)), jobId };
 
+    const decided = (entry: SignalJob, result: ProcessResult, durationMs: number): void => {
+      deps.metrics?.decided(result, entry, durationMs);
+      // One line per signal: its object is built only when info lines are written.
+      if (deps.logger.isLevelEnabled('info')) {
+        deps.logger.info(
+          {
+            signalId: entry.signal.signalId,
+            jobId,
+            requestId: entry.signal.requestId,
+            fingerprint: result.fingerprint,
+            rr: result.rr,
+            decision: result.outcome,
+          },
+          'signal decided',
+        );
+      }
+    };
+
     const processOne = async ({ entry, fingerprint }: Fingerprinted): Promise<Settled> => {
       const started = performance.now();
       try {
         const result = await processSignal(entry.signal, run, deps.pipeline, fingerprint);
-        deps.metrics?.decided(result, entry, performance.now() - started);
-        // One line per signal: its object is built only when info lines are written.
-        if (deps.logger.isLevelEnabled('info')) {
-          deps.logger.info(
-            {
-              signalId: entry.signal.signalId,
-              jobId,
-              requestId: entry.signal.requestId,
-              fingerprint: result.fingerprint,
-              rr: result.rr,
-              decision: result.outcome,
-            },
-            'signal decided',
-          );
-        }
+        decided(entry, result, performance.now() - started);
         return { entry, result };
       } catch (err) {
         return { entry, error: asJobError(err) };
@@ -174,7 +247,12 @@ export function createSignalProcessor(deps: SignalProcessorDeps) {
     const pending = entries
       .filter(({ signal }) => !done.has(signal.signalId) && !heldBack.has(signal.signalId))
       .map((entry) => fingerprinted(entry, deps.pipeline));
-    const settled = await runGrouped(pending, processOne);
+    const settled: Settled[] = [];
+    const rest = await admitInSlices(pending, run, deps.pipeline, ({ entry }, result, durationMs) => {
+      decided(entry, result, durationMs);
+      settled.push({ entry, result });
+    });
+    settled.push(...(await runGrouped(rest, processOne)));
 
     const summary: JobSummary = {};
     const retryable: GatewayError[] = [];

@@ -11,7 +11,7 @@ import type { BuildRemediationRequestInput } from '../remediation/index.js';
 import type { AuditTemplates } from './audit-templates.js';
 import { type FingerprintSettings, fingerprintSignal, type SignalFingerprint } from './fingerprint-signal.js';
 import type { KnownRemediation, RemediationClient, RemediationIndex } from './ports.js';
-import type { WindowSnapshot, WindowStore } from './window-store.js';
+import type { Admission, AdmitRequest, WindowSnapshot, WindowStore } from './window-store.js';
 
 export interface PipelineSettings {
   namespace: string;
@@ -128,6 +128,67 @@ async function processResolved(
   return { outcome: Outcome.resolved, fingerprint, ...(admission.rr ? { rr: admission.rr } : {}) };
 }
 
+function admitRequestOf(
+  signal: NormalizedSignal,
+  fingerprint: string,
+  known: readonly KnownRemediation[],
+  run: SignalRun,
+  deps: PipelineDeps,
+  settings: PipelineSettings,
+): AdmitRequest {
+  const nowMs = deps.now().getTime();
+  return {
+    fingerprint,
+    signalId: signal.signalId,
+    deliveryKeyHash: deliveryKeyHash(signal),
+    deliveryDedupTtlMs: settings.deliveryDedupTtlMs,
+    receivedAtMs: epochMs(signal.receivedTime) ?? nowMs,
+    namespace: settings.namespace,
+    terminalRrNames: known.filter((rr) => rr.terminal).map((rr) => rr.name),
+    flushIntervalMs: settings.flushIntervalMs,
+    nowMs,
+    duplicateAuditEvent: deps.audit.deduplicated(signal, fingerprint),
+    ...(run.jobId !== signal.signalId ? { jobId: run.jobId } : {}),
+  };
+}
+
+/** A firing signal with its fingerprint, for `admitFiringSignals`. */
+export interface FiringSignal {
+  signal: NormalizedSignal;
+  fingerprint: string;
+}
+
+/**
+ * Admits firing signals in one atomic step (the same decision each would get alone, in their order) and returns
+ * the outcome of every redelivery and duplicate. A signal that claims a window, and every later one of its
+ * fingerprint, is answered null: the caller processes those with `processSignal`, in their order, since a claim
+ * goes on to create its RR. Each decided signal's admission time is the whole step's.
+ */
+export async function admitFiringSignals(
+  signals: readonly FiringSignal[],
+  run: SignalRun,
+  deps: PipelineDeps,
+): Promise<(ProcessResult | null)[]> {
+  const settings = deps.settings();
+  const requests = signals.map(({ signal, fingerprint }) =>
+    admitRequestOf(signal, fingerprint, deps.index.byFingerprint(fingerprint), run, deps, settings),
+  );
+  const started = performance.now();
+  const admissions = await deps.store.admitMany(requests);
+  const seconds = (performance.now() - started) / 1000;
+  return admissions.map((admission, i) => {
+    if (!admission || admission.decision === 'claimed') return null;
+    deps.observeAdmission?.(seconds);
+    return countedOutcome(admission, requests[i]?.fingerprint ?? '');
+  });
+}
+
+function countedOutcome(admission: Exclude<Admission, { decision: 'claimed' }>, fingerprint: string): ProcessResult {
+  return admission.decision === 'redelivery'
+    ? { outcome: Outcome.redelivered, fingerprint }
+    : { outcome: Outcome.deduplicated, fingerprint, rr: admission.rr, count: admission.count };
+}
+
 async function processFiring(
   signal: NormalizedSignal,
   fingerprint: string,
@@ -137,30 +198,11 @@ async function processFiring(
   settings: PipelineSettings,
 ): Promise<ProcessResult> {
   const known = deps.index.byFingerprint(fingerprint);
-  const now = deps.now();
   const admissionStarted = performance.now();
-  const admission = await deps.store.admit({
-    fingerprint,
-    signalId: signal.signalId,
-    deliveryKeyHash: deliveryKeyHash(signal),
-    deliveryDedupTtlMs: settings.deliveryDedupTtlMs,
-    receivedAtMs: epochMs(signal.receivedTime) ?? now.getTime(),
-    namespace: settings.namespace,
-    terminalRrNames: known.filter((rr) => rr.terminal).map((rr) => rr.name),
-    flushIntervalMs: settings.flushIntervalMs,
-    nowMs: now.getTime(),
-    duplicateAuditEvent: deps.audit.deduplicated(signal, fingerprint),
-    ...(run.jobId !== signal.signalId ? { jobId: run.jobId } : {}),
-  });
+  const admission = await deps.store.admit(admitRequestOf(signal, fingerprint, known, run, deps, settings));
   deps.observeAdmission?.((performance.now() - admissionStarted) / 1000);
-  switch (admission.decision) {
-    case 'redelivery':
-      return { outcome: Outcome.redelivered, fingerprint };
-    case 'duplicate':
-      return { outcome: Outcome.deduplicated, fingerprint, rr: admission.rr, count: admission.count };
-    case 'claimed':
-      return createForWindow(signal, fingerprint, strategy, run.attempt, admission, known, deps, settings);
-  }
+  if (admission.decision !== 'claimed') return countedOutcome(admission, fingerprint);
+  return createForWindow(signal, fingerprint, strategy, run.attempt, admission, known, deps, settings);
 }
 
 async function createForWindow(

@@ -103,6 +103,12 @@ export interface WindowStore {
   /** Redelivery, duplicate or claim, in one atomic step; replays the stored result for a signalId. */
   admit(request: AdmitRequest): Promise<Admission>;
   /**
+   * Admits many signals in one atomic step, each as `admit` would alone, in their order, except those that would
+   * claim a window: those (and every later signal of the same fingerprint) are answered null untouched, for the
+   * caller to `admit` one by one in their order. A replayed claim is answered null as well.
+   */
+  admitMany(requests: readonly AdmitRequest[]): Promise<(Admission | null)[]>;
+  /**
    * Adoption: point a pending window owned by `signalId` at an existing RR, state open, counts merged,
    * `seq:<fp>` raised to at least `seq`, a flush scheduled. Null when the window is not pending-and-ours
    * (a re-run after the work was done), which the caller treats as already done.
