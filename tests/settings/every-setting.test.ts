@@ -239,7 +239,7 @@ const GLOBAL_SAMPLES: Record<string, Sample> = {
   'logging.level': [['logging', 'level'], 'debug'],
   'logging.format': [['logging', 'format'], 'pretty'],
   'logging.logPayloads': [['logging', 'logPayloads'], true],
-  telemetry: [['telemetry'], { otlpEndpoint: 'http://otel:4318' }],
+  'telemetry.otlpEndpoint': [['telemetry', 'otlpEndpoint'], 'http://otel:4318'],
   reload: [['reload'], { watch: false }],
   'shutdown.drainDelay': [['shutdown', 'drainDelay'], '1s'],
   'shutdown.timeout': [['shutdown', 'timeout'], '10s'],

@@ -1,4 +1,6 @@
 import type { ReadinessConfigDetail } from '@gateway/config';
+import { NO_TRACING, type SignalTracing } from '@gateway/tracing';
+import { httpInstrumentationMiddleware } from '@hono/otel';
 import type { Queue } from 'bullmq';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
@@ -21,6 +23,10 @@ import type { IdGenerators } from './runtime/ids.js';
 import type { IngressSettings } from './settings/ingress-settings.js';
 import type { RateLimiter } from './signals/rate-limiter.js';
 
+const SIGNAL_PATHS = '/api/v1/signals/*';
+/** `service.name` of the ingress's spans unless OTEL_SERVICE_NAME names it otherwise. */
+export const INGRESS_SERVICE_NAME = 'signal-gateway-ingress';
+
 export interface IngressDeps {
   /** The current immutable settings snapshot; called once per request. */
   settings(): IngressSettings;
@@ -39,11 +45,16 @@ export interface IngressDeps {
   dashboardQueue?: Queue;
   /** What `/readyz` says about the configuration on disk; without it nothing is pending. */
   configDetail?(): ReadinessConfigDetail;
+  /** Spans of signal requests (docs/observability.md#tracing); none without it. */
+  tracing?: SignalTracing;
 }
 
 export function createApp(deps: IngressDeps): Hono<IngressEnv> {
   const app = new Hono<IngressEnv>();
+  const tracing = deps.tracing ?? NO_TRACING;
 
+  // The request's span encloses everything else the request does, so it is the outermost middleware.
+  if (tracing.enabled) app.use(SIGNAL_PATHS, httpInstrumentationMiddleware({ serviceName: INGRESS_SERVICE_NAME }));
   app.use(requestContext({ ...deps, newRequestId: deps.ids.requestId }));
 
   app.route('/', healthRoutes(deps));
@@ -54,7 +65,7 @@ export function createApp(deps: IngressDeps): Hono<IngressEnv> {
     app.route(DASHBOARD_PATH, adminQueuesRoute({ settings: deps.settings, queue: deps.dashboardQueue }));
   }
   app.route('/', adminConfigRoute(deps));
-  app.all('/api/v1/signals/*', createSignalHandler(deps));
+  app.all(SIGNAL_PATHS, createSignalHandler({ ...deps, tracing }));
 
   // Answered here rather than thrown: an error thrown from notFound would skip requestContext's headers.
   app.notFound((c) =>

@@ -12,13 +12,14 @@ import {
 import { SIGNAL_QUEUE_NAME, sampleQueueDepth } from '@gateway/contracts';
 import type { LoadedSourcePlugin } from '@gateway/sources';
 import { builtinSources, loadSourcePlugins, SourcePluginLoadError } from '@gateway/sources';
+import { startTracing } from '@gateway/tracing';
 import { serve } from '@hono/node-server';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { type LoggerOptions, pino } from 'pino';
 import { PinoPretty } from 'pino-pretty';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { createApp } from './app.js';
+import { createApp, INGRESS_SERVICE_NAME } from './app.js';
 import { createRedisHealth } from './health/redis-health.js';
 import { createClientErrorHandler } from './http/client-error.js';
 import { startEventLoopDelay } from './lifecycle/event-loop-delay.js';
@@ -54,12 +55,19 @@ if (!loaded.ok) {
 }
 const config = loaded.config;
 const processSettings = ingressProcessSettingsFromConfig(config);
+const tracing = startTracing({
+  serviceName: INGRESS_SERVICE_NAME,
+  endpoint: processSettings.otlpEndpoint,
+  endpointFromEnv: (process.env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() ?? '') !== '',
+});
 
 const loggerOptions: LoggerOptions = {
   level: processSettings.logging.level,
   base: { service: 'ingress', version, pod: hostname() },
   timestamp: pino.stdTimeFunctions.isoTime,
   formatters: { level: (label) => ({ level: label }) },
+  // Lines written inside a traced request name its trace and span.
+  ...(tracing.tracing.enabled ? { mixin: () => tracing.tracing.logFields() ?? {} } : {}),
   serializers: { err: (err: Error) => redactForLog(pino.stdSerializers.err(err)) },
   // Credentials never reach the log, whatever object a log call is handed
   // (docs/security.md#secrets-in-logs-and-configuration).
@@ -86,6 +94,7 @@ const logger = pino(
   processSettings.logging.format === 'pretty' ? PinoPretty({ sync: true }) : pino.destination(1),
 );
 for (const warning of loaded.warnings) logger.warn({ path: warning.path }, warning.message);
+if (tracing.tracing.enabled) logger.info('tracing on: spans are exported over OTLP');
 
 /** Startup problems the schema cannot see (files, adapters): the same stderr line and exit code as invalid config. */
 function failConfig(message: string, report = `config rejected: ${message}`): never {
@@ -190,6 +199,7 @@ const app = createApp({
   metrics,
   dashboardQueue: queue,
   configDetail: readinessConfigReporter(loaded.config, process.env, () => Date.now()),
+  tracing: tracing.tracing,
 });
 
 const nodeRequestTimeoutMs = settings.server.requestTimeoutMs + NODE_REQUEST_TIMEOUT_MARGIN_MS;
@@ -237,6 +247,7 @@ async function shutdown(signal: string): Promise<void> {
   await queueDepth.stop();
   await queue.close();
   await redis.quit().catch(() => redis.disconnect());
+  await tracing.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'could not send the last spans'));
   logger.info('shutdown complete');
   clearTimeout(forceExit);
 }

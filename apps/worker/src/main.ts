@@ -14,9 +14,11 @@ import {
   redisCredentialsProblem,
 } from '@gateway/config';
 import { QUEUE_DEPTH_STATES, SIGNAL_QUEUE_NAME, sampleQueueDepth } from '@gateway/contracts';
+import { startTracing } from '@gateway/tracing';
 import { serve } from '@hono/node-server';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Queue, Worker } from 'bullmq';
+import { BullMQOtel } from 'bullmq-otel';
 import { Redis } from 'ioredis';
 import { type LoggerOptions, pino } from 'pino';
 import { PinoPretty } from 'pino-pretty';
@@ -42,6 +44,8 @@ import { buildRemediationRequest } from './remediation/index.js';
 import { workerSettingsFromConfig } from './settings/worker-settings-from-config.js';
 
 const EXIT_CONFIG_INVALID = 78;
+/** `service.name` of the worker's spans unless OTEL_SERVICE_NAME names it otherwise. */
+const WORKER_SERVICE_NAME = 'signal-gateway-worker';
 
 const loaded = loadConfig({ env: process.env });
 if (!loaded.ok) {
@@ -49,6 +53,11 @@ if (!loaded.ok) {
   process.exit(EXIT_CONFIG_INVALID);
 }
 const settings = workerSettingsFromConfig(loaded.config);
+const tracing = startTracing({
+  serviceName: WORKER_SERVICE_NAME,
+  endpoint: settings.otlpEndpoint,
+  endpointFromEnv: (process.env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() ?? '') !== '',
+});
 const configHash = loaded.configHash;
 const prefix = settings.redis.prefix;
 const podName = process.env.HOSTNAME ?? hostname();
@@ -58,6 +67,8 @@ const loggerOptions: LoggerOptions = {
   base: { service: 'worker', pod: podName },
   timestamp: pino.stdTimeFunctions.isoTime,
   formatters: { level: (label) => ({ level: label }) },
+  // Lines written while a signal is traced name its trace and span.
+  ...(tracing.tracing.enabled ? { mixin: () => tracing.tracing.logFields() ?? {} } : {}),
   serializers: { err: (err: Error) => redactForLog(pino.stdSerializers.err(err)) },
   redact: ['req.headers.authorization', 'req.headers.cookie', '*.token', '*.password'],
 };
@@ -66,6 +77,7 @@ const logger = pino(
   settings.logging.format === 'pretty' ? PinoPretty({ sync: true }) : pino.destination(1),
 );
 for (const warning of loaded.warnings) logger.warn({ path: warning.path }, warning.message);
+if (tracing.tracing.enabled) logger.info('tracing on: spans are exported over OTLP');
 
 const metrics = createWorkerMetrics();
 metrics.configInfo.set({ hash: configHash }, 1);
@@ -156,6 +168,7 @@ const pipeline: PipelineDeps = {
   settings: () => settings.pipeline,
   now: () => new Date(),
   observeAdmission: (seconds) => metrics.decisionDuration.observe(seconds),
+  tracing: tracing.tracing,
 };
 
 const processor = createSignalProcessor({
@@ -186,6 +199,8 @@ const worker = new Worker(SIGNAL_QUEUE_NAME, processor, {
   prefix,
   autorun: false,
   ...settings.queueWorker,
+  // The job's consumer span; each signal's span links to it (docs/observability.md#tracing).
+  ...(tracing.tracing.enabled ? { telemetry: new BullMQOtel({ tracerName: 'bullmq' }) } : {}),
 });
 worker.on('error', (err) => logger.error({ err }, 'worker error'));
 
@@ -339,6 +354,7 @@ async function shutdown(signal: string): Promise<void> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await queue.close().catch(() => undefined);
   await Promise.allSettled([commands.quit(), windowConnection.quit(), queueConnection.quit(), auditConnection.quit()]);
+  await tracing.shutdown().catch((err: unknown) => logger.warn({ err }, 'could not send the last spans'));
   logger.info('worker stopped');
   process.exit(0);
 }

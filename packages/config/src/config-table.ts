@@ -17,9 +17,11 @@ function renderValue(path: string, value: unknown): string {
 export function renderConfigTable(defaults: GatewayConfig): string {
   const rows: string[] = ['| key | default |', '|---|---|'];
   const walk = (value: unknown, path: string): void => {
-    const isSection =
-      value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length > 0;
-    if (isSection && !/^sources\.[^.]+\.(severityMap|resourceLabels)$/.test(path)) {
+    const isObject = value !== null && typeof value === 'object' && !Array.isArray(value);
+    const isMap = /^sources\.[^.]+\.(severityMap|resourceLabels)$/.test(path);
+    // A section whose keys are all optional and unset by default (telemetry) has no default to list.
+    if (isObject && !isMap && Object.keys(value).length === 0) return;
+    if (isObject && !isMap) {
       for (const [key, child] of Object.entries(value as Record<string, unknown>))
         walk(child, path ? `${path}.${key}` : key);
       return;

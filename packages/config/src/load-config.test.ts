@@ -53,7 +53,7 @@ describe('loadConfig', () => {
     expect(config.rateLimits.perToken).toEqual({ ratePerSecond: 2000, burst: 5000 });
     expect(config.kubernetes.remediationNamespace).toBe('kubernaut-system');
     expect(config.fingerprint).toEqual({ strategy: 'default', rules: [] });
-    expect([config.telemetry, config.reload, config.auth.tokenReview]).toEqual([undefined, undefined, undefined]);
+    expect([config.telemetry, config.reload, config.auth.tokenReview]).toEqual([{}, undefined, undefined]);
     expect(config.audit.dataStorageUrl).toBeUndefined();
     expect(config.audit.maxBacklogBytes).toBe(1_073_741_824);
     expect(config.logging).toEqual({ level: 'info', format: 'json', logPayloads: false });
@@ -176,17 +176,13 @@ sources:
     ]).toEqual(['redis://redis:6380', 'q1', 'debug', 8443, 'none', 9999, 'remediation', 'http://data-storage:8080']);
   });
 
-  it('starts with a warning, not a refusal, when the platform sets OTEL_EXPORTER_OTLP_ENDPOINT', () => {
+  it('takes the OTLP endpoint from OTEL_EXPORTER_OTLP_ENDPOINT over the file, and refuses one that is not a URL', () => {
     const loaded = accepted(loadConfig({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel:4318' } }));
-    expect(loaded.config.telemetry).toBeUndefined();
-    expect(loaded.warnings).toEqual([
-      {
-        path: 'OTEL_EXPORTER_OTLP_ENDPOINT',
-        message: expect.stringMatching(
-          /^tracing is not built in this version, so no traces are sent; the tracing work/,
-        ),
-      },
-    ]);
+    expect(loaded.config.telemetry).toEqual({ otlpEndpoint: 'http://otel:4318' });
+    expect(loaded.warnings).toEqual([]);
+    const refused = loadConfig({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'otel:4318' } });
+    expect(refused.ok).toBe(false);
+    expect(refused.ok ? [] : refused.problems.map((p) => p.path)).toEqual(['telemetry.otlpEndpoint']);
   });
 
   it('routes GATEWAY_CFG__ source keys to lowercase dashed instance names and parses flow collections', () => {

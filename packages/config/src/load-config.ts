@@ -3,7 +3,6 @@ import { readConfigFile } from './config-file.js';
 import { configHashOf } from './config-hash.js';
 import { readConfigOverrides } from './env-overrides.js';
 import { readEnvTokens, readNamedOverrides } from './named-env.js';
-import { tracingEnvWarnings } from './not-supported.js';
 import { type ConfigPath, formatPath, mergeAt } from './object-path.js';
 import { type ConfigProblem, configProblem, problemsFromIssues } from './problems.js';
 import { type AuthToken, MIN_TOKEN_LENGTH, RECOMMENDED_TOKEN_LENGTH } from './schema/auth.js';
@@ -100,7 +99,7 @@ export function loadConfig({ env, readFile = readUtf8 }: LoadConfigOptions): Loa
     ok: true,
     config: parsed.data,
     configHash: sharedConfigHash(shared, named.length === 0 ? parsed.data : undefined),
-    warnings: [...shortTokenWarnings(parsed.data, envTokens), ...tracingEnvWarnings(env)],
+    warnings: shortTokenWarnings(parsed.data, envTokens),
     envTokens,
   };
 }

@@ -11,6 +11,7 @@ export const NAMED_VARIABLES = {
   REDIS_URL: { path: ['redis', 'url'], kind: 'string' },
   QUEUE_PREFIX: { path: ['redis', 'prefix'], kind: 'string' },
   LOG_LEVEL: { path: ['logging', 'level'], kind: 'lowercase' },
+  OTEL_EXPORTER_OTLP_ENDPOINT: { path: ['telemetry', 'otlpEndpoint'], kind: 'string' },
   PORT: { path: ['server', 'port'], kind: 'integer' },
   GATEWAY_AUTH: { path: ['auth', 'mode'], kind: 'lowercase' },
   WORKER_PORT: { path: ['worker', 'port'], kind: 'integer' },

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { ConfigWarning } from './load-config.js';
 import { isPlainObject } from './object-path.js';
 import { reject } from './rules.js';
 
@@ -8,7 +7,6 @@ import { reject } from './rules.js';
  * accepted and ignored: an operator who sets it would otherwise believe the gateway does something it does not.
  */
 export const UPCOMING_WORK = {
-  tracing: 'the tracing work (OpenTelemetry export)',
   reload: 'the configuration reload work',
   fingerprinting: 'the fingerprinting work (owner and similarity strategies)',
   multiCluster: 'the multi-cluster work (per-cluster routing)',
@@ -59,19 +57,4 @@ export function onlyDefaultSupported<const T extends readonly [string, ...string
     .check((ctx) => {
       if (ctx.value !== defaultValue) reject(ctx, notSupportedRule(work), `remove it or set ${defaultValue}`);
     });
-}
-
-/**
- * Platforms set `OTEL_EXPORTER_OTLP_ENDPOINT` on every workload, so refusing to start over it would break
- * deployments that never asked this gateway for traces; it is reported instead (log line and `/readyz`).
- */
-export function tracingEnvWarnings(env: Readonly<Record<string, string | undefined>>): ConfigWarning[] {
-  if ((env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() ?? '') === '') return [];
-  return [
-    {
-      path: 'OTEL_EXPORTER_OTLP_ENDPOINT',
-      // The endpoint itself stays out: /readyz is unauthenticated and the URL may carry credentials.
-      message: `tracing is not built in this version, so no traces are sent; ${UPCOMING_WORK.tracing} brings it`,
-    },
-  ];
 }

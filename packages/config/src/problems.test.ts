@@ -132,7 +132,6 @@ fingerprint:
   rules: [{match: {source: prometheus}, strategy: similarity}]
   similarity: {numHashes: 128}
 multiCluster: {enabled: true, routing: per-cluster, clusters: [{id: east, context: c}], unknownCluster: hub}
-telemetry: {otlpEndpoint: "http://otel:4318"}
 reload: {}
 `);
     expect(problems.map((p) => [p.path, p.message])).toEqual([
@@ -165,7 +164,6 @@ reload: {}
         'multiCluster.unknownCluster',
         `multiCluster.unknownCluster: ${NOT_SUPPORTED_RULE}; ${UPCOMING_WORK.multiCluster} brings it`,
       ],
-      ['telemetry.otlpEndpoint', `telemetry.otlpEndpoint: ${NOT_SUPPORTED_RULE}; ${UPCOMING_WORK.tracing} brings it`],
       ['reload', `reload: ${NOT_SUPPORTED_RULE}; ${UPCOMING_WORK.reload} brings it`],
     ]);
     expect(problems[0]?.suggestion).toBe('terminate TLS in front of the ingress and remove server.tls');

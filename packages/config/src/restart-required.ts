@@ -1,6 +1,5 @@
 import { changedSections } from './changed-sections.js';
 import { type ConfigWarning, type LoadConfigResult, loadConfig } from './load-config.js';
-import { tracingEnvWarnings } from './not-supported.js';
 import type { ConfigProblem } from './problems.js';
 import type { GatewayConfig } from './schema/gateway-config.js';
 
@@ -54,25 +53,18 @@ export interface ReadinessConfigDetail {
   restartRequired: string[];
   /** Present when the configuration on disk would not load: one `path: rule` line per problem. */
   configProblems?: string[];
-  /** Present when there are warnings to show (an OTLP endpoint while tracing is not built). */
-  warnings?: string[];
 }
 
-function readinessConfigDetail(
-  report: RestartRequiredReport,
-  warnings: readonly ConfigWarning[],
-): ReadinessConfigDetail {
+function readinessConfigDetail(report: RestartRequiredReport): ReadinessConfigDetail {
   return {
     restartRequired: [...report.restartRequired],
     ...(report.problems.length > 0 ? { configProblems: report.problems.map((problem) => problem.message) } : {}),
-    ...(warnings.length > 0 ? { warnings: warnings.map((warning) => `${warning.path}: ${warning.message}`) } : {}),
   };
 }
 
 /**
  * The `/readyz` configuration detail of a running process: the file is re-read from the same environment at most
- * every 5 s, and only the tracing warning is shown, since `/readyz` is unauthenticated and the other warnings
- * describe credentials.
+ * every 5 s. Configuration warnings stay out, since `/readyz` is unauthenticated and they describe credentials.
  */
 export function readinessConfigReporter(
   running: GatewayConfig,
@@ -80,6 +72,5 @@ export function readinessConfigReporter(
   nowMs: () => number,
 ): () => ReadinessConfigDetail {
   const probe = createRestartRequiredProbe({ running, load: () => loadConfig({ env }), nowMs });
-  const warnings = tracingEnvWarnings(env);
-  return () => readinessConfigDetail(probe.report(), warnings);
+  return () => readinessConfigDetail(probe.report());
 }

@@ -3,6 +3,7 @@ import type { NormalizedSignal, Principal, SignalJob } from '@gateway/contracts'
 import { ErrorCode, formatTimestamp, GatewayError, NormalizedSignalSchema, problemType } from '@gateway/contracts';
 import type { HttpReply, ParseResult, RawRequest, RejectedItem, SourceContext } from '@gateway/sources';
 import { SourceInputError, SourcePluginError } from '@gateway/sources';
+import type { SignalTracing, TraceCarrier } from '@gateway/tracing';
 import type { Context, Handler } from 'hono';
 import type { Logger } from 'pino';
 import { authenticateSignalRequest, UNSIGNED_DELIVERY_POLICY } from '../auth/authenticate-signal-request.js';
@@ -36,6 +37,7 @@ export interface SignalRouteDeps {
   logger: Logger;
   metrics: IngressMetrics;
   eventLoopDelay: Pick<EventLoopDelay, 'sustainedMs'>;
+  tracing: SignalTracing;
 }
 
 /** Redis errors answer with a longer delay than overload: a reconnect takes seconds, not a queue drain. */
@@ -341,8 +343,25 @@ async function admitRate(
 }
 
 async function enqueue(deps: SignalRouteDeps, c: Context<IngressEnv>, signals: NormalizedSignal[]): Promise<void> {
+  if (!deps.tracing.enabled) return enqueueJobs(deps, c, signals, NO_TRACE);
+  await deps.tracing.span(
+    'queue.add',
+    // Every signal carries this span's context, so its processing in the worker continues this request's trace.
+    () => enqueueJobs(deps, c, signals, deps.tracing.carrier()),
+    { attributes: { 'messaging.system': 'bullmq', 'messaging.batch.message_count': signals.length } },
+  );
+}
+
+const NO_TRACE: TraceCarrier = {};
+
+async function enqueueJobs(
+  deps: SignalRouteDeps,
+  c: Context<IngressEnv>,
+  signals: NormalizedSignal[],
+  trace: TraceCarrier,
+): Promise<void> {
   const enqueuedAt = formatTimestamp(deps.clock.now());
-  const jobs: SignalJob[] = signals.map((signal) => ({ signal, enqueuedAt, trace: {} }));
+  const jobs: SignalJob[] = signals.map((signal) => ({ signal, enqueuedAt, trace }));
   const stopTimer = deps.metrics.enqueueDuration.startTimer();
   try {
     await deps.queue.enqueue(jobs);

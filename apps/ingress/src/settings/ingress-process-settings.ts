@@ -12,6 +12,8 @@ export interface IngressProcessSettings {
   logging: Pick<LoggingConfig, 'level' | 'format'>;
   plugins: readonly PluginEntry[];
   shutdown: { drainDelayMs: number; timeoutMs: number };
+  /** OTLP endpoint for traces; tracing is off without one. */
+  otlpEndpoint: string | undefined;
 }
 
 export function ingressProcessSettingsFromConfig(config: GatewayConfig): IngressProcessSettings {
@@ -23,5 +25,6 @@ export function ingressProcessSettingsFromConfig(config: GatewayConfig): Ingress
     logging: { level: config.logging.level, format: config.logging.format },
     plugins: config.plugins,
     shutdown: { drainDelayMs: config.shutdown.drainDelay, timeoutMs: config.shutdown.timeout },
+    otlpEndpoint: config.telemetry.otlpEndpoint,
   };
 }

@@ -277,4 +277,3 @@ describe('admitMany', () => {
     expect(await auditEvents(redis, prefix)).toHaveLength(199);
   });
 });
-

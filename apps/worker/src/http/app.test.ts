@@ -28,11 +28,10 @@ describe('worker app', () => {
     });
   });
 
-  it('includes the pending sections, file problems and warnings in /readyz', async () => {
+  it('includes the pending sections and file problems in /readyz', async () => {
     const detail = {
       restartRequired: ['dedup'],
       configProblems: ['reload.watch: is not supported in this version'],
-      warnings: ['OTEL_EXPORTER_OTLP_ENDPOINT: tracing is not built in this version'],
     };
     const response = await app(() => detail).request('/readyz');
     expect(response.status).toBe(200);

@@ -331,4 +331,3 @@ describe('signal processor', () => {
     }
   });
 });
-

@@ -1,4 +1,5 @@
 import { ErrorCode, GatewayError, type SignalJob, SignalQueueJobSchema, signalsOfJob } from '@gateway/contracts';
+import { NO_TRACING } from '@gateway/tracing';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
 import { fingerprintSignal, type SignalFingerprint } from '../pipeline/fingerprint-signal.js';
@@ -93,7 +94,7 @@ function fingerprinted(entry: SignalJob, pipeline: PipelineDeps): Fingerprinted 
 /**
  * Decides the job's redeliveries and duplicates with one admission call per slice instead of one per signal. Only
  * firing signals of fingerprints that nothing earlier in the job holds back take part: once a fingerprint has a
- * claim, a resolved signal, a signal without fingerprint or a signal left undecided, its later signals are left to
+ * claim, a resolved or traced signal, a signal without fingerprint or a signal left undecided, its later signals are left to
  * `runGrouped` too, so each fingerprint's signals are still decided in the job's order. A failed call decides
  * nothing; its signals are then processed one by one, which reports the fault per signal (every admission is
  * idempotent per signalId, so one that Redis did apply is replayed, not counted twice).
@@ -102,6 +103,7 @@ async function admitInSlices(
   entries: Fingerprinted[],
   run: SignalRun,
   pipeline: PipelineDeps,
+  traced: (entry: SignalJob) => boolean,
   decided: (entry: Fingerprinted, result: ProcessResult, durationMs: number) => void,
 ): Promise<Fingerprinted[]> {
   const singly = new Set<string>();
@@ -134,7 +136,12 @@ async function admitInSlices(
   };
   for (const entry of entries) {
     const fingerprint = entry.fingerprint?.fingerprint;
-    if (fingerprint === undefined || entry.entry.signal.status === 'resolved' || singly.has(fingerprint)) {
+    if (
+      fingerprint === undefined ||
+      entry.entry.signal.status === 'resolved' ||
+      singly.has(fingerprint) ||
+      traced(entry.entry)
+    ) {
       if (fingerprint !== undefined) singly.add(fingerprint);
       rest.push(entry);
       continue;
@@ -144,6 +151,16 @@ async function admitInSlices(
   }
   await admitSlice();
   return rest;
+}
+
+function signalAttributes(entry: SignalJob, jobId: string): Record<string, string> {
+  return {
+    'gateway.signal.id': entry.signal.signalId,
+    'gateway.request.id': entry.signal.requestId,
+    'gateway.signal.name': entry.signal.signalName,
+    'gateway.signal.status': entry.signal.status,
+    'messaging.message.id': jobId,
+  };
 }
 
 /** What a job returns: how many of its signals were decided in this run, by outcome. */
@@ -213,6 +230,9 @@ export function createSignalProcessor(deps: SignalProcessorDeps) {
     const done = idsOf(job, DONE);
     const heldBack = idsOf(job, HELD_BACK);
     const jobId = job.id ?? '';
+    const tracing = deps.pipeline.tracing ?? NO_TRACING;
+    /** A sampled signal is processed on its own, inside its own span, with a span per step. */
+    const traced = (entry: SignalJob): boolean => tracing.enabled && tracing.sampled(entry.trace);
     const run = { attempt: Math.max(1, job.attemptsStarted - parkedRunsOf(job)), jobId };
 
     const decided = (entry: SignalJob, result: ProcessResult, durationMs: number): void => {
@@ -236,9 +256,25 @@ export function createSignalProcessor(deps: SignalProcessorDeps) {
     const processOne = async ({ entry, fingerprint }: Fingerprinted): Promise<Settled> => {
       const started = performance.now();
       try {
-        const result = await processSignal(entry.signal, run, deps.pipeline, fingerprint);
-        decided(entry, result, performance.now() - started);
-        return { entry, result };
+        if (!traced(entry)) {
+          const result = await processSignal(entry.signal, run, deps.pipeline, fingerprint);
+          decided(entry, result, performance.now() - started);
+          return { entry, result };
+        }
+        return await tracing.span(
+          'signal.process',
+          // Fingerprinted again inside the span, so the trace shows that step too; decided inside it, so the
+          // signal's log line carries its trace.
+          async (span) => {
+            const result = await processSignal(entry.signal, run, deps.pipeline);
+            span.setAttribute('gateway.decision', result.outcome);
+            span.setAttribute('gateway.fingerprint', result.fingerprint);
+            if (result.rr) span.setAttribute('gateway.rr.name', result.rr);
+            decided(entry, result, performance.now() - started);
+            return { entry, result };
+          },
+          { parent: entry.trace, linkToActive: true, attributes: signalAttributes(entry, jobId) },
+        );
       } catch (err) {
         return { entry, error: asJobError(err) };
       }
@@ -248,7 +284,7 @@ export function createSignalProcessor(deps: SignalProcessorDeps) {
       .filter(({ signal }) => !done.has(signal.signalId) && !heldBack.has(signal.signalId))
       .map((entry) => fingerprinted(entry, deps.pipeline));
     const settled: Settled[] = [];
-    const rest = await admitInSlices(pending, run, deps.pipeline, ({ entry }, result, durationMs) => {
+    const rest = await admitInSlices(pending, run, deps.pipeline, traced, ({ entry }, result, durationMs) => {
       decided(entry, result, durationMs);
       settled.push({ entry, result });
     });

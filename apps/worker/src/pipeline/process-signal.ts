@@ -7,6 +7,7 @@ import {
   type RemediationRequestObject,
   sha256Hex,
 } from '@gateway/contracts';
+import { NO_TRACING, type SignalTracing } from '@gateway/tracing';
 import type { BuildRemediationRequestInput } from '../remediation/index.js';
 import type { AuditTemplates } from './audit-templates.js';
 import { type FingerprintSettings, fingerprintSignal, type SignalFingerprint } from './fingerprint-signal.js';
@@ -30,6 +31,8 @@ export interface PipelineDeps {
   now(): Date;
   /** `gateway_dedup_decision_duration_seconds`: the atomic admission step alone (docs/fingerprints-and-windows.md). */
   observeAdmission?(seconds: number): void;
+  /** Spans of each step (docs/observability.md#tracing); none without it. */
+  tracing?: SignalTracing;
 }
 
 export const Outcome = {
@@ -56,6 +59,8 @@ export interface SignalRun {
   attempt: number;
   jobId: string;
 }
+
+const tracingOf = (deps: PipelineDeps): SignalTracing => deps.tracing ?? NO_TRACING;
 
 /** How often a window may move past names held by terminal RRs before the job is retried later. */
 const MAX_NAME_ADVANCES = 5;
@@ -97,7 +102,9 @@ export async function processSignal(
   precomputed?: SignalFingerprint,
 ): Promise<ProcessResult> {
   const settings = deps.settings();
-  const { fingerprint, strategy } = precomputed ?? fingerprintSignal(signal, settings.fingerprint);
+  const { fingerprint, strategy } =
+    precomputed ??
+    (await tracingOf(deps).span('fingerprint', async () => fingerprintSignal(signal, settings.fingerprint)));
   try {
     if (signal.status === 'resolved') return await processResolved(signal, fingerprint, deps, settings);
     return await processFiring(signal, fingerprint, strategy, run, deps, settings);
@@ -116,14 +123,16 @@ async function processResolved(
   deps: PipelineDeps,
   settings: PipelineSettings,
 ): Promise<ProcessResult> {
-  const admission = await deps.store.admitResolved({
-    fingerprint,
-    signalId: signal.signalId,
-    deliveryKeyHash: deliveryKeyHash(signal),
-    deliveryDedupTtlMs: settings.deliveryDedupTtlMs,
-    auditWithOpenRr: deps.audit.resolved(signal, fingerprint, true),
-    auditWithoutRr: deps.audit.resolved(signal, fingerprint, false),
-  });
+  const admission = await tracingOf(deps).span('dedup.admit', () =>
+    deps.store.admitResolved({
+      fingerprint,
+      signalId: signal.signalId,
+      deliveryKeyHash: deliveryKeyHash(signal),
+      deliveryDedupTtlMs: settings.deliveryDedupTtlMs,
+      auditWithOpenRr: deps.audit.resolved(signal, fingerprint, true),
+      auditWithoutRr: deps.audit.resolved(signal, fingerprint, false),
+    }),
+  );
   if (admission.decision === 'redelivery') return { outcome: Outcome.redelivered, fingerprint };
   return { outcome: Outcome.resolved, fingerprint, ...(admission.rr ? { rr: admission.rr } : {}) };
 }
@@ -199,7 +208,9 @@ async function processFiring(
 ): Promise<ProcessResult> {
   const known = deps.index.byFingerprint(fingerprint);
   const admissionStarted = performance.now();
-  const admission = await deps.store.admit(admitRequestOf(signal, fingerprint, known, run, deps, settings));
+  const admission = await tracingOf(deps).span('dedup.admit', () =>
+    deps.store.admit(admitRequestOf(signal, fingerprint, known, run, deps, settings)),
+  );
   deps.observeAdmission?.((performance.now() - admissionStarted) / 1000);
   if (admission.decision !== 'claimed') return countedOutcome(admission, fingerprint);
   return createForWindow(signal, fingerprint, strategy, run.attempt, admission, known, deps, settings);
@@ -235,13 +246,13 @@ async function createForWindow(
     const object = deps.buildRemediationRequest({ signal, fingerprint, seq, namespace, strategy, now: deps.now() });
     let created: 'created' | 'already-exists';
     try {
-      created = await deps.client.create(object);
+      created = await tracingOf(deps).span('k8s.create', () => deps.client.create(object));
     } catch (err) {
       await recordCreateFailure(signal, fingerprint, rr, attempt, err, deps, settings);
       throw err;
     }
     if (created === 'already-exists') {
-      const existing = await deps.client.get(namespace, rr);
+      const existing = await tracingOf(deps).span('k8s.get', () => deps.client.get(namespace, rr));
       if (!existing) continue;
       const sameWindow =
         existing.spec.signalFingerprint === fingerprint && !isTerminalPhase(existing.status?.overallPhase);
@@ -328,11 +339,13 @@ async function writeInitialStatus(
 ): Promise<void> {
   let written = 0;
   try {
-    const result = await deps.client.patchDeduplication(snapshot.namespace, snapshot.rr, {
-      firstSeenAt: formatTimestamp(snapshot.firstMs),
-      lastSeenAt: formatTimestamp(snapshot.lastMs),
-      occurrenceCount: snapshot.count,
-    });
+    const result = await tracingOf(deps).span('k8s.patchStatus', () =>
+      deps.client.patchDeduplication(snapshot.namespace, snapshot.rr, {
+        firstSeenAt: formatTimestamp(snapshot.firstMs),
+        lastSeenAt: formatTimestamp(snapshot.lastMs),
+        occurrenceCount: snapshot.count,
+      }),
+    );
     if (result === 'ok') written = snapshot.count;
   } catch {
     written = 0;

@@ -21,6 +21,8 @@ export interface AuditSinkSettings {
 /** Everything the worker process is built from, derived from the validated configuration alone. */
 export interface WorkerSettings {
   port: number;
+  /** OTLP endpoint for traces; tracing is off without one. */
+  otlpEndpoint: string | undefined;
   redis: { url: string; prefix: string };
   logging: Pick<LoggingConfig, 'level' | 'format'>;
   namespace: string;
@@ -56,6 +58,7 @@ export function workerSettingsFromConfig(config: GatewayConfig): WorkerSettings 
   const namespace = config.kubernetes.remediationNamespace;
   return {
     port: config.worker.port,
+    otlpEndpoint: config.telemetry.otlpEndpoint,
     redis: { url: config.redis.url, prefix: config.redis.prefix },
     logging: { level: config.logging.level, format: config.logging.format },
     namespace,

@@ -8,7 +8,7 @@ import { DedupConfigSchema } from './dedup.js';
 import { FingerprintConfigSchema } from './fingerprint.js';
 import { CircuitBreakerConfigSchema, KubernetesConfigSchema, RetryConfigSchema } from './kubernetes.js';
 import { MultiClusterConfigSchema } from './multi-cluster.js';
-import { LoggingConfigSchema, PluginEntrySchema, ShutdownConfigSchema } from './process.js';
+import { LoggingConfigSchema, PluginEntrySchema, ShutdownConfigSchema, TelemetryConfigSchema } from './process.js';
 import { QueueConfigSchema } from './queue.js';
 import { RateLimitsConfigSchema } from './rate-limit.js';
 import { RedisConfigSchema } from './redis.js';
@@ -33,7 +33,7 @@ export const GatewayConfigSchema = section({
   multiCluster: MultiClusterConfigSchema.prefault({}),
   audit: AuditConfigSchema.prefault({}),
   logging: LoggingConfigSchema.prefault({}),
-  telemetry: notSupported('tracing'),
+  telemetry: TelemetryConfigSchema.prefault({}),
   reload: notSupported('reload'),
   shutdown: ShutdownConfigSchema.prefault({}),
 }).check((ctx) => {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { notSupported } from '../not-supported.js';
-import { durationBetween, nonEmptyString, section } from '../rules.js';
+import { durationBetween, nonEmptyString, section, urlWithScheme } from '../rules.js';
 
 export const LogLevelSchema = z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']);
 export type LogLevel = z.infer<typeof LogLevelSchema>;
@@ -11,6 +11,12 @@ export const LoggingConfigSchema = section({
   logPayloads: z.boolean().prefault(false),
 });
 export type LoggingConfig = z.infer<typeof LoggingConfigSchema>;
+
+/** OpenTelemetry trace export (docs/observability.md#tracing): off while no endpoint is set. Restart-only. */
+export const TelemetryConfigSchema = section({
+  otlpEndpoint: urlWithScheme(['http', 'https'], 'http://otel-collector:4318').optional(),
+});
+export type TelemetryConfig = z.infer<typeof TelemetryConfigSchema>;
 
 export const ShutdownConfigSchema = section({
   drainDelay: durationBetween(0, 60_000).prefault('5s'),

@@ -61,7 +61,7 @@ export interface GatewayStackOptions {
    * update, and 5 s per stop adds up. Pass `5s` (or anything) to test the drain itself.
    */
   shutdownDrainDelay?: string;
-  /** Extra variables per app: contract names or `GATEWAY_CFG__…` paths only. */
+  /** Extra variables per app: contract names, `GATEWAY_CFG__…` paths and OpenTelemetry's `OTEL_…` only. */
   env?: Partial<Record<GatewayAppName, Readonly<Record<string, string>>>>;
   /** Per app start-up deadline (default 30 s). */
   readyTimeoutMs?: number;
@@ -112,8 +112,11 @@ export async function startGatewayStack(options: GatewayStackOptions = {}): Prom
   }
   for (const [app, vars] of Object.entries(options.env ?? {})) {
     for (const key of Object.keys(vars ?? {})) {
-      if (!CONTRACT_ENV.has(key) && !key.startsWith('GATEWAY_CFG__')) {
-        throw new Error(`startGatewayStack: env.${app}.${key} is neither a contract variable nor a GATEWAY_CFG__ path`);
+      // OTEL_* are OpenTelemetry's own standard variables, which the tracing SDK reads.
+      if (!CONTRACT_ENV.has(key) && !key.startsWith('GATEWAY_CFG__') && !key.startsWith('OTEL_')) {
+        throw new Error(
+          `startGatewayStack: env.${app}.${key} is neither a contract variable, a GATEWAY_CFG__ path nor an OTEL_ variable`,
+        );
       }
     }
   }
