@@ -1,6 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { repoRoot } from './test-data.js';
 
@@ -41,6 +43,26 @@ export function readK8sManifests(dir = K8S_BASE_DIR): K8sObject[] {
   return (readKustomization(dir)?.resources ?? []).flatMap((file) => parseYaml(resolve(dir, file)) as K8sObject[]);
 }
 
+/**
+ * Every object `kubectl kustomize dir` builds, as `kubectl apply -k` would send them. The Secrets' env files are
+ * git-ignored, so the build runs on a copy of `dir` where each is written from its `.example` with every value set
+ * to `test`.
+ */
+export function renderK8sKustomization(dir = K8S_BASE_DIR): K8sObject[] {
+  const copy = mkdtempSync(join(tmpdir(), 'kustomize-'));
+  try {
+    cpSync(dir, copy, { recursive: true });
+    for (const envFile of readK8sSecretGenerators(dir).flatMap((generator) => generator.envs ?? [])) {
+      const example = readFileSync(resolve(dir, `${envFile}.example`), 'utf8');
+      writeFileSync(resolve(copy, envFile), example.replace(/^([A-Za-z_][A-Za-z0-9_]*)=$/gm, '$1=test'));
+    }
+    const rendered = execFileSync('kubectl', ['kustomize', copy], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+    return parseYamlText(rendered, `kubectl kustomize ${dir}`) as K8sObject[];
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
+}
+
 /** The Secrets the kustomization of `dir` generates. */
 export function readK8sSecretGenerators(dir = K8S_BASE_DIR): K8sSecretGenerator[] {
   return readKustomization(dir)?.secretGenerator ?? [];
@@ -71,8 +93,12 @@ export function deployedRedisAcl(password: string, objects = readK8sManifests())
 }
 
 function parseYaml(path: string): unknown[] {
-  return parseAllDocuments(readFileSync(path, 'utf8')).map((document) => {
-    if (document.errors.length > 0) throw new Error(`${path}: ${document.errors[0]?.message}`);
+  return parseYamlText(readFileSync(path, 'utf8'), path);
+}
+
+function parseYamlText(text: string, origin: string): unknown[] {
+  return parseAllDocuments(text).map((document) => {
+    if (document.errors.length > 0) throw new Error(`${origin}: ${document.errors[0]?.message}`);
     return document.toJS() as unknown;
   });
 }

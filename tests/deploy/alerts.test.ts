@@ -1,0 +1,424 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { type GatewayConfig, loadConfig } from '@gateway/config';
+import {
+  findK8sObject,
+  type K8sObject,
+  k8sDataEntry,
+  parsePrometheusText,
+  renderK8sKustomization,
+  repoRoot,
+  waitFor,
+} from '@gateway/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { alertmanagerWebhook, type PodAlert, podRrName, postWebhook } from '../support/alerts.js';
+import { type GatewayFixture, startGatewayFixture } from '../support/gateway-fixture.js';
+import {
+  type EarlierView,
+  evaluateInstant,
+  matchesSelector,
+  promSelectors,
+  type Sample,
+  thresholdOf,
+} from '../support/promql.js';
+
+// What `kubectl apply -k k8s/base` deploys must get both apps scraped and alert on real trouble: every alert reads
+// only series the app it names really exports, proven by scraping the running apps, and the alerts whose trouble
+// a test can cause in seconds fire, while the others stay quiet, when evaluated over those scrapes.
+
+type App = 'ingress' | 'worker';
+type Labels = Record<string, string>;
+
+interface LabelSelector {
+  matchLabels?: Labels;
+  matchExpressions?: unknown[];
+}
+interface ServiceSpec {
+  selector: Labels;
+  ports: { name?: string; port: number; targetPort?: string | number }[];
+}
+interface ServiceMonitorSpec {
+  selector: LabelSelector;
+  namespaceSelector?: unknown;
+  jobLabel?: string;
+  endpoints: { port?: string; targetPort?: unknown; path?: string }[];
+}
+interface PodTemplate {
+  metadata: { labels: Labels };
+  spec: { containers: { name: string; ports?: { name?: string; containerPort: number }[] }[] };
+}
+interface Rule {
+  alert?: string;
+  expr: string;
+  for?: string;
+  labels?: Labels;
+  annotations?: Labels;
+}
+
+const objects = renderK8sKustomization();
+const DEPLOYMENTS: Record<App, string> = { ingress: 'signal-gateway-ingress', worker: 'signal-gateway-worker' };
+const pods = Object.fromEntries(
+  Object.entries(DEPLOYMENTS).map(([app, name]) => [
+    app,
+    (findK8sObject(objects, 'Deployment', name).spec as { template: PodTemplate }).template,
+  ]),
+) as Record<App, PodTemplate>;
+const ofKind = (kind: string): K8sObject[] => objects.filter((object) => object.kind === kind);
+const subsetOf = (selector: Labels, labels: Labels = {}): boolean =>
+  Object.entries(selector).every(([key, value]) => labels[key] === value);
+
+const deployedConfig = ((): GatewayConfig => {
+  const file = k8sDataEntry(findK8sObject(objects, 'ConfigMap', 'signal-gateway-config'), 'config.yaml');
+  const loaded = loadConfig({ env: { GATEWAY_CONFIG: 'config.yaml' }, readFile: () => file });
+  if (!loaded.ok) throw new Error(`the deployed configuration is invalid: ${JSON.stringify(loaded.problems)}`);
+  return loaded.config;
+})();
+const APP_PORTS: Record<App, number> = {
+  ingress: deployedConfig.server.port,
+  worker: deployedConfig.worker.port,
+};
+
+const rules: Rule[] = ofKind('PrometheusRule').flatMap((object) =>
+  (object.spec as { groups: { rules: Rule[] }[] }).groups.flatMap((group) => group.rules),
+);
+const alerts = rules.filter((rule): rule is Rule & { alert: string } => rule.alert !== undefined);
+const rule = (name: string): Rule => {
+  const found = alerts.find((candidate) => candidate.alert === name);
+  if (!found) throw new Error(`no alert ${name}`);
+  return found;
+};
+
+// Labels Prometheus attaches to every series of a target; the apps never export them.
+const TARGET_LABELS = new Set(['job', 'instance', 'namespace', 'service', 'pod', 'container', 'endpoint']);
+const HISTOGRAM_SUFFIXES = ['_bucket', '_sum', '_count'];
+
+interface ScrapeJob {
+  job: string;
+  path: string;
+}
+
+/**
+ * Each app's scrape jobs, found the way Prometheus finds them: ServiceMonitor → Service → the app's pods, with
+ * what breaks that chain.
+ */
+function scrapeJobs(): { jobs: Record<App, ScrapeJob[]>; problems: string[] } {
+  const jobs: Record<App, ScrapeJob[]> = { ingress: [], worker: [] };
+  const problems: string[] = [];
+  for (const monitor of ofKind('ServiceMonitor')) {
+    const spec = monitor.spec as ServiceMonitorSpec;
+    const name = monitor.metadata.name;
+    // Without these, the job is the Service's name and only the monitor's own namespace is searched.
+    if (spec.jobLabel !== undefined || spec.namespaceSelector !== undefined || spec.selector.matchExpressions) {
+      problems.push(`${name}: sets jobLabel, namespaceSelector or matchExpressions`);
+    }
+    const services = ofKind('Service').filter(
+      (service) =>
+        service.metadata.namespace === monitor.metadata.namespace &&
+        subsetOf(spec.selector.matchLabels ?? {}, service.metadata.labels),
+    );
+    if (services.length === 0) problems.push(`${name}: selects no Service`);
+    for (const service of services) {
+      const serviceSpec = service.spec as ServiceSpec;
+      for (const [app, pod] of Object.entries(pods) as [App, PodTemplate][]) {
+        if (!subsetOf(serviceSpec.selector, pod.metadata.labels)) continue;
+        for (const endpoint of spec.endpoints) {
+          const port = serviceSpec.ports.find((candidate) => candidate.name === endpoint.port);
+          const containerPort = pod.spec.containers
+            .flatMap((container) => container.ports ?? [])
+            .find((candidate) => candidate.name === port?.targetPort || candidate.containerPort === port?.targetPort);
+          if (containerPort?.containerPort !== APP_PORTS[app]) {
+            problems.push(`${name}: port ${endpoint.port} of ${service.metadata.name} misses the ${app}'s port`);
+          }
+          jobs[app].push({ job: service.metadata.name, path: endpoint.path ?? '/metrics' });
+        }
+      }
+    }
+  }
+  return { jobs, problems };
+}
+
+const slug = (heading: string): string =>
+  heading
+    .toLowerCase()
+    .replace(/[^a-z0-9 -]/g, '')
+    .replace(/ /g, '-');
+const runbookSections = (): Map<string, string> => {
+  const doc = readFileSync(resolve(repoRoot, 'docs', 'alerts.md'), 'utf8');
+  const sections = new Map<string, string>();
+  for (const part of doc.split(/^## /m).slice(1)) {
+    const [heading = '', ...body] = part.split('\n');
+    sections.set(slug(heading.trim()), body.join('\n'));
+  }
+  return sections;
+};
+
+describe('alerts', () => {
+  const found = scrapeJobs();
+  const jobs: Record<App, ScrapeJob> = {
+    ingress: found.jobs.ingress[0] ?? { job: '', path: '' },
+    worker: found.jobs.worker[0] ?? { job: '', path: '' },
+  };
+  const appOfJob = new Map<string, App>([
+    [jobs.ingress.job, 'ingress'],
+    [jobs.worker.job, 'worker'],
+  ]);
+
+  it('scrapes each app once, on /metrics, through a Service that reaches its listening port', () => {
+    expect(found.problems).toEqual([]);
+    // A second job per pod would double every sum an alert takes.
+    expect(found.jobs).toEqual({
+      ingress: [{ job: 'signal-gateway', path: '/metrics' }],
+      worker: [{ job: 'signal-gateway-worker', path: '/metrics' }],
+    });
+  });
+
+  it('gives every alert a wait, a severity, a summary, a description and a runbook section', () => {
+    expect(alerts.length).toBeGreaterThan(0);
+    expect(alerts).toHaveLength(rules.length);
+    const sections = runbookSections();
+    for (const { alert, for: wait, labels, annotations } of alerts) {
+      expect(wait, alert).toMatch(/^[1-9][0-9]*[smh]$/);
+      expect(['critical', 'warning'], alert).toContain(labels?.severity);
+      expect(annotations?.summary, alert).toBeTruthy();
+      expect(annotations?.description, alert).toBeTruthy();
+      expect(annotations?.runbook_url, alert).toBe(`docs/alerts.md#${slug(alert)}`);
+      const section = sections.get(slug(alert)) ?? '';
+      for (const part of ['What it means', 'What to check', 'What to do']) expect(section, alert).toContain(part);
+    }
+    // No runbook outlives its alert.
+    expect([...sections.keys()].sort()).toEqual(alerts.map(({ alert }) => slug(alert)).sort());
+  });
+
+  it('parses every expression and has each selector name the scrape job of the app it reads', () => {
+    for (const { alert, expr } of alerts) {
+      const selectors = promSelectors(expr);
+      expect(selectors.length, alert).toBeGreaterThan(0);
+      for (const selector of selectors) {
+        const job = selector.matchers.filter((matcher) => matcher.label === 'job');
+        expect(job, `${alert}: ${selector.metric}`).toHaveLength(1);
+        expect(job[0]?.op, `${alert}: ${selector.metric}`).toBe('=');
+        expect(appOfJob.has(job[0]?.value ?? ''), `${alert}: job ${job[0]?.value}`).toBe(true);
+      }
+    }
+  });
+
+  it('warns about a filling queue or audit backlog before the deployed limit refuses signals', () => {
+    const queue = thresholdOf(rule('GatewayQueueBacklogHigh').expr);
+    const audit = thresholdOf(rule('GatewayAuditBacklogHigh').expr);
+    expect(queue?.op).toBe('>');
+    expect(audit?.op).toBe('>');
+    expect(queue?.threshold).toBeLessThan(deployedConfig.queue.lowWaterMark);
+    expect(audit?.threshold).toBeLessThan(deployedConfig.audit.maxBacklog * 0.8);
+  });
+
+  describe('against the running apps', () => {
+    const HIGH_WATER_MARK = 100;
+    let fx: GatewayFixture;
+    const scrapes: Record<App, string[]> = { ingress: [], worker: [] };
+    const urls = (): Record<App, string> => ({ ingress: fx.stack.ingressUrl, worker: fx.stack.workerUrl });
+
+    /** Scrapes `app` the way its ServiceMonitor does; keeps the text for the export checks. */
+    const scrape = async (app: App): Promise<string> => {
+      const response = await fetch(`${urls()[app]}${jobs[app].path}`);
+      expect(response.status).toBe(200);
+      const text = await response.text();
+      scrapes[app].push(text);
+      return text;
+    };
+    /** What Prometheus would hold after one scrape of both apps: target labels added, `up` per target. */
+    const prometheusView = async (): Promise<Sample[]> => {
+      const series: Sample[] = [];
+      for (const app of ['ingress', 'worker'] as const) {
+        const target = { job: jobs[app].job, instance: new URL(urls()[app]).host };
+        const text = await scrape(app).catch(() => undefined);
+        series.push({ labels: { __name__: 'up', ...target }, value: text === undefined ? 0 : 1 });
+        for (const sample of parsePrometheusText(text ?? '')) {
+          series.push({ labels: { ...sample.labels, __name__: sample.name, ...target }, value: sample.value });
+        }
+      }
+      return series;
+    };
+    const alert = (pod: string, extra: Partial<PodAlert> = {}): PodAlert => ({
+      alertname: 'AlertsProbe',
+      namespace: 'alerts',
+      pod,
+      startsAt: '2026-12-01T08:00:00.000Z',
+      ...extra,
+    });
+    const post = (alerts: PodAlert[]) =>
+      postWebhook(fx.stack.ingressUrl, fx.stack.token, alertmanagerWebhook(alerts), { retryUnavailable: false });
+    const rrExists = (pod: string) =>
+      waitFor(() => fx.rrs().some((rr) => rr.metadata.name === podRrName('AlertsProbe', 'alerts', pod)), {
+        timeoutMs: 20_000,
+        description: `the RR of ${pod}`,
+      });
+
+    beforeAll(async () => {
+      fx = await startGatewayFixture({
+        stack: {
+          remediationNamespace: 'kubernaut-system',
+          env: {
+            ingress: {
+              GATEWAY_CFG__QUEUE__HIGH_WATER_MARK: String(HIGH_WATER_MARK),
+              GATEWAY_CFG__QUEUE__LOW_WATER_MARK: String(HIGH_WATER_MARK / 2),
+            },
+          },
+        },
+      });
+    }, 60_000);
+
+    afterAll(async () => {
+      await fx?.close();
+    });
+
+    // The worker counts a decision just after the RR exists.
+    const decided = (count: number) =>
+      waitFor(
+        async () =>
+          parsePrometheusText(await scrape('worker'))
+            .filter((sample) => sample.name === 'gateway_signal_latency_seconds_count')
+            .reduce((total, sample) => total + sample.value, 0) >= count,
+        { timeoutMs: 10_000, description: `${count} decided signals` },
+      );
+    /** The previous view and when it was taken, standing for the start of every window an alert reads. */
+    let before: { series: Sample[]; at: number } | undefined;
+    const view = async (): Promise<{ series: Sample[]; earlier: EarlierView | undefined }> => {
+      const series = await prometheusView();
+      const earlier = before && { series: before.series, seconds: (Date.now() - before.at) / 1000 };
+      before = { series, at: Date.now() };
+      return { series, earlier };
+    };
+    const firing = (name: string, { series, earlier }: { series: Sample[]; earlier: EarlierView | undefined }) =>
+      evaluateInstant(rule(name).expr, series, earlier);
+
+    it('stays quiet while both apps decide signals, and reports a signal the API refuses', async () => {
+      expect((await post([alert('decided-0')])).status).toBe(202);
+      await rrExists('decided-0');
+      await decided(1);
+      await view();
+      expect((await post([alert('decided-1')])).status).toBe(202);
+      await rrExists('decided-1');
+      await decided(2);
+      fx.sandbox.faults.set({
+        errorStatus: 403,
+        match: (request) => request.method === 'POST' && request.path.endsWith('/remediationrequests'),
+      });
+      try {
+        expect((await post([alert('refused-0')])).status).toBe(202);
+        await waitFor(
+          async () => parsePrometheusText(await scrape('worker')).some((s) => s.name === 'gateway_jobs_failed_total'),
+          { timeoutMs: 20_000, description: 'the refused signal to fail' },
+        );
+      } finally {
+        fx.sandbox.faults.clear();
+      }
+      // The ingress samples the failed jobs every 250 ms.
+      await waitFor(
+        async () =>
+          parsePrometheusText(await scrape('ingress')).some(
+            (s) => s.name === 'gateway_queue_depth' && s.labels.state === 'failed' && s.value > 0,
+          ),
+        { timeoutMs: 10_000, description: 'the failed job in the ingress queue sample' },
+      );
+      const now = await view();
+      const quiet = [
+        'GatewayIngressDown',
+        'GatewayIngressInstanceDown',
+        'GatewayWorkerDown',
+        'GatewayWorkerInstanceDown',
+        'GatewayWorkerNotConsuming',
+        'GatewayBackpressureActive',
+        'GatewayQueueBacklogHigh',
+        'GatewayCircuitBreakerOpen',
+        'GatewayAuthDisabled',
+        'GatewayAuditDelayed',
+        'GatewayAuditBacklogHigh',
+        'GatewayAuditDeadLetters',
+      ];
+      expect(quiet.filter((name) => firing(name, now).length > 0)).toEqual([]);
+      // The reason's series was born with this failure: only the alert's second arm can see it.
+      expect(firing('GatewaySignalsFailed', now)).toEqual([{ labels: { reason: 'forbidden' }, value: 1 }]);
+      expect(firing('GatewayFailedJobsGrowing', now)).toEqual([{ labels: {}, value: 1 }]);
+    });
+
+    it('fires the worker and backpressure alerts once the worker stops and the queue reaches its mark', async () => {
+      await fx.stack.kill('worker');
+      const burst = Array.from({ length: HIGH_WATER_MARK }, (_, index) => alert(`queued-${index}`));
+      expect((await post(burst)).status).toBe(202);
+      // The ingress closes the gate at its next queue sample (every 250 ms).
+      await waitFor(
+        async () =>
+          parsePrometheusText(await scrape('ingress')).some(
+            (s) => s.name === 'gateway_backpressure_active' && s.value === 1,
+          ),
+        { timeoutMs: 10_000, description: 'the gate to close' },
+      );
+      expect((await post([alert('refused-by-gate')])).status).toBe(503);
+      const now = await view();
+      const fired = [
+        'GatewayBackpressureActive',
+        'GatewayWorkerDown',
+        'GatewayWorkerInstanceDown',
+        'GatewayWorkerNotConsuming',
+        'GatewayIngressDown',
+        'GatewayIngressInstanceDown',
+      ].filter((name) => firing(name, now).length > 0);
+      expect(fired).toEqual([
+        'GatewayBackpressureActive',
+        'GatewayWorkerDown',
+        'GatewayWorkerInstanceDown',
+        'GatewayWorkerNotConsuming',
+      ]);
+      // The backlog alert's left side measures the signals the gate counts; its threshold is for production sizes.
+      const backlog = thresholdOf(rule('GatewayQueueBacklogHigh').expr);
+      expect(evaluateInstant(backlog?.lhs ?? '', now.series).map((sample) => sample.value)).toEqual([HIGH_WATER_MARK]);
+      // The first 503 created its series; a rate needs it in two scrapes, as it does in Prometheus.
+      expect((await post([alert('refused-by-gate')])).status).toBe(503);
+      expect(firing('GatewayRequestsUnavailable', await view())).toEqual([{ labels: {}, value: 1 }]);
+    });
+
+    it('reads only metrics and labels the app named by each selector exports', () => {
+      const exported = Object.fromEntries(
+        (['ingress', 'worker'] as const).map((app) => {
+          const types = new Map<string, string>();
+          for (const text of scrapes[app]) {
+            for (const match of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) types.set(match[1] ?? '', match[2] ?? '');
+          }
+          return [app, { types, samples: scrapes[app].flatMap((text) => parsePrometheusText(text)) }];
+        }),
+      ) as Record<App, { types: Map<string, string>; samples: ReturnType<typeof parsePrometheusText> }>;
+      expect(exported.ingress.samples.length).toBeGreaterThan(0);
+      expect(exported.worker.samples.length).toBeGreaterThan(0);
+
+      const problems: string[] = [];
+      for (const { alert: name, expr } of alerts) {
+        for (const selector of promSelectors(expr)) {
+          const app = appOfJob.get(selector.matchers.find((matcher) => matcher.label === 'job')?.value ?? '');
+          // `up` is written by Prometheus itself for every target of the job.
+          if (!app || selector.metric === 'up') continue;
+          const { types, samples } = exported[app];
+          const histogram = HISTOGRAM_SUFFIXES.find(
+            (suffix) =>
+              selector.metric.endsWith(suffix) && types.get(selector.metric.slice(0, -suffix.length)) === 'histogram',
+          );
+          if (!histogram && !types.has(selector.metric)) {
+            problems.push(`${name}: the ${app} does not export ${selector.metric}`);
+            continue;
+          }
+          const series = samples.filter((sample) => sample.name === selector.metric);
+          const labels = new Set([...selector.matchers.map((matcher) => matcher.label), ...selector.groupedBy]);
+          for (const label of [...labels].filter((candidate) => !TARGET_LABELS.has(candidate))) {
+            if (!series.some((sample) => label in sample.labels)) {
+              problems.push(`${name}: no ${app} series of ${selector.metric} has the label ${label}`);
+            }
+          }
+          const appMatchers = selector.matchers.filter((matcher) => !TARGET_LABELS.has(matcher.label));
+          if (appMatchers.length > 0 && !series.some((sample) => matchesSelector(sample.labels, appMatchers))) {
+            problems.push(`${name}: no ${app} series matches ${selector.metric}${JSON.stringify(appMatchers)}`);
+          }
+        }
+      }
+      expect(problems).toEqual([]);
+    });
+  });
+});
