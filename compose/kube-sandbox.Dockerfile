@@ -1,12 +1,14 @@
 # The kube sandbox of compose.yaml: packages/testkit's in-memory Kubernetes API, built from this checkout. Test
 # tooling only; the gateway's own image is the root Dockerfile.
-FROM node:24-slim
+# The versions scripts/lib/toolchain.sh installs; the full image has the compilers a dependency's native addon may need.
+ARG NODE_VERSION=24.21.0
+FROM node:${NODE_VERSION}
+ARG PNPM_VERSION=12.21.0
+RUN npm install --global --no-audit --no-fund "pnpm@${PNPM_VERSION}"
 WORKDIR /src
-# The pnpm version scripts/lib/toolchain.sh installs.
-RUN npm install --global --no-audit --no-fund pnpm@12.21.0
 COPY . .
-# The sandbox serves the CRD from k8s/crds; the volume directory belongs to the user the sandbox and the worker run as
-# (compose.yaml), so the kubeconfig it writes with mode 0600 is readable by the worker.
+# The sandbox serves the CRD from k8s/crds at run time. The volume directory belongs to the user the sandbox and the
+# worker run as (compose.yaml), and a new volume takes its owner, so the worker can read the kubeconfig (mode 0600).
 RUN pnpm install --frozen-lockfile \
   && pnpm exec tsc -b packages/testkit \
   && mkdir -p /var/run/kube-sandbox \

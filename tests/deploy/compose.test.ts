@@ -28,6 +28,7 @@ interface HealthCheck {
 interface Service {
   image?: string;
   build?: string | { context: string; dockerfile?: string };
+  entrypoint?: string[];
   command?: string[];
   user?: string;
   read_only?: boolean;
@@ -248,8 +249,11 @@ describe('compose.yaml', () => {
       const deployment = findK8sObject(objects, 'Deployment', `signal-gateway-${app}`).spec as {
         template: { spec: { containers: { command?: string[] }[] } };
       };
-      expect(svc.command, app).toEqual(deployment.template.spec.containers[0]?.command);
-      expect(svc.command, app).toEqual(['node', `apps/${app}/dist/main.js`]);
+      // A Kubernetes `command` replaces the image's ENTRYPOINT, as compose's `entrypoint` does.
+      expect(svc.entrypoint, app).toEqual(deployment.template.spec.containers[0]?.command);
+      expect(svc.entrypoint, app).toEqual(['node', `apps/${app}/dist/main.js`]);
+      // Arguments after the entry point would reach the app as its own argv.
+      expect(svc.command, app).toBeUndefined();
       expect(existsSync(resolve(repoRoot, 'apps', app, 'src', 'main.ts')), app).toBe(true);
       expect(svc.build, app).toBe('.');
       images.add(svc.image);
