@@ -22,9 +22,6 @@ import {
 // compose.yaml must be a Compose file Docker accepts and must start each app the way its code reads its environment
 // and configuration: the apps are loaded here from the files and variables each service hands them.
 
-interface HealthCheck {
-  test: string[];
-}
 interface Service {
   image?: string;
   build?: string | { context: string; dockerfile?: string };
@@ -38,7 +35,7 @@ interface Service {
   secrets?: string[];
   ports?: string[];
   expose?: string[];
-  healthcheck?: HealthCheck;
+  healthcheck?: { test: string[] };
   depends_on?: string[] | Record<string, { condition: string }>;
   deploy?: { replicas?: number };
   profiles?: string[];
