@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../stack/free-port.js';
 import { repoRoot } from '../test-data.js';
 import { sampleRemediationRequest } from './sample-remediation-request.js';
 import { type KubeSandbox, startKubeSandbox } from './server.js';
@@ -179,6 +180,34 @@ describe('kube-sandbox with kubectl', () => {
     const [code] = await exited;
     expect(code).toBe(0);
   });
+
+  it.skipIf(!existsSync(cli))(
+    'writes --server-url into the kubeconfig when it listens where clients cannot dial',
+    async () => {
+      // As in compose.yaml: listening on every interface, reached by clients under another name.
+      const port = await freePort('0.0.0.0');
+      const serverUrl = `http://localhost:${port}`;
+      const kubeconfigPath = join(dir, 'cli-server-url', 'kubeconfig');
+      const child = spawn(
+        process.execPath,
+        [cli, '--host', '0.0.0.0', '--port', String(port), '--kubeconfig', kubeconfigPath, '--server-url', serverUrl],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      const output = collectOutput(child);
+      const exited = once(child, 'exit');
+      try {
+        await output.until((text) => text.includes('kubeconfig:'));
+        const kubeconfig = readFileSync(kubeconfigPath, 'utf8');
+        expect(kubeconfig).toContain(`server: ${serverUrl}\n`);
+        expect(kubeconfig).not.toContain('0.0.0.0');
+        expect((await fetch(`${serverUrl}/version`)).status).toBe(200);
+      } finally {
+        child.kill('SIGTERM');
+      }
+      const [code] = await exited;
+      expect(code).toBe(0);
+    },
+  );
   if (!existsSync(cli))
     it.skip(`CLI check skipped: ${cli} not built (run pnpm exec tsc -b packages/testkit)`, () => {});
 });

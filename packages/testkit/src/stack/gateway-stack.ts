@@ -18,9 +18,9 @@ export type GatewayAppName = 'ingress' | 'worker';
 
 /**
  * The documented environment variables of each app (docs/configuration.md#where-values-come-from); anything else must
- * be a `GATEWAY_CFG__` path.
+ * be a `GATEWAY_CFG__` path. compose.yaml's app services are held to the same list (tests/deploy/compose.test.ts).
  */
-const CONTRACT_ENV = new Set([
+export const GATEWAY_CONTRACT_ENV: ReadonlySet<string> = new Set([
   'REDIS_URL',
   'QUEUE_PREFIX',
   'GATEWAY_CONFIG',
@@ -113,7 +113,7 @@ export async function startGatewayStack(options: GatewayStackOptions = {}): Prom
   for (const [app, vars] of Object.entries(options.env ?? {})) {
     for (const key of Object.keys(vars ?? {})) {
       // OTEL_* are OpenTelemetry's own standard variables, which the tracing SDK reads.
-      if (!CONTRACT_ENV.has(key) && !key.startsWith('GATEWAY_CFG__') && !key.startsWith('OTEL_')) {
+      if (!GATEWAY_CONTRACT_ENV.has(key) && !key.startsWith('GATEWAY_CFG__') && !key.startsWith('OTEL_')) {
         throw new Error(
           `startGatewayStack: env.${app}.${key} is neither a contract variable, a GATEWAY_CFG__ path nor an OTEL_ variable`,
         );
