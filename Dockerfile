@@ -21,9 +21,11 @@ COPY . .
 RUN pnpm install --frozen-lockfile --offline
 RUN pnpm build
 # Each deploy is a standalone project: the app's build output, its production dependencies and the workspace
-# packages it uses, packed by their `files` (dist only), in its own node_modules.
-RUN pnpm deploy --prod --offline --filter @gateway/ingress /out/apps/ingress \
- && pnpm deploy --prod --offline --filter @gateway/worker /out/apps/worker \
+# packages it uses, packed by their `files` (dist only), in its own node_modules. A deploy writes a lockfile of its
+# own, for which pnpm reads full package metadata that `pnpm fetch` does not keep: that comes from the registry,
+# the packages themselves from the store.
+RUN pnpm deploy --prod --prefer-offline --filter @gateway/ingress /out/apps/ingress \
+ && pnpm deploy --prod --prefer-offline --filter @gateway/worker /out/apps/worker \
  && chmod -R u=rwX,go=rX /out
 
 FROM node:${NODE_VERSION}-slim AS runtime

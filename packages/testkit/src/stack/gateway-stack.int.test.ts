@@ -80,7 +80,7 @@ describe('startGatewayStack', () => {
 
   it('refuses variables outside the operational contract so tests cannot depend on hidden switches', async () => {
     await expect(startGatewayStack({ apps: ['ingress'], env: { ingress: { NODE_ENV: 'test' } } })).rejects.toThrow(
-      /env\.ingress\.NODE_ENV is neither a contract variable nor a GATEWAY_CFG__ path/,
+      /env\.ingress\.NODE_ENV is neither a contract variable, a GATEWAY_CFG__ path nor an OTEL_ variable/,
     );
   });
 
