@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { waitFor } from '@gateway/testkit';
+import { type DataStorageStub, startDataStorageStub, waitFor } from '@gateway/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertmanagerWebhook, type PodAlert, podRrName } from '../support/alerts.js';
 import { type GatewayFixture, startGatewayFixture } from '../support/gateway-fixture.js';
@@ -50,20 +50,25 @@ async function startOtlpReceiver(): Promise<{ url: string; spans: OtlpSpan[]; se
 describe('tracing', () => {
   let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
   let fx: GatewayFixture;
+  let dataStorage: DataStorageStub;
 
   beforeAll(async () => {
     receiver = await startOtlpReceiver();
+    dataStorage = await startDataStorageStub();
     const otel = {
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
       // Exported within a fraction of a second instead of the default 5 s.
       OTEL_BSP_SCHEDULE_DELAY: '100',
     };
-    fx = await startGatewayFixture({ stack: { env: { ingress: otel, worker: otel } } });
+    fx = await startGatewayFixture({
+      stack: { dataStorageUrl: dataStorage.url, env: { ingress: otel, worker: otel } },
+    });
   }, 60_000);
 
   afterAll(async () => {
     await fx?.close();
+    await dataStorage?.close();
     receiver?.server.close();
   });
 
@@ -148,5 +153,21 @@ describe('tracing', () => {
       timeoutMs: 5_000,
       description: 'a worker log line carrying the trace id',
     });
+  });
+
+  it('traces each audit shipment, and Data Storage receives its trace context', async () => {
+    await waitFor(() => receiver.spans.some((span) => span.name === 'audit.ship'), {
+      timeoutMs: 20_000,
+      description: 'an audit.ship span',
+    });
+    const shipments = receiver.spans.filter((span) => span.name === 'audit.ship');
+    // The POST to Data Storage is traced under its shipment and carries that trace's context.
+    const posts = receiver.spans.filter((span) => shipments.some((ship) => ship.spanId === span.parentSpanId));
+    expect(posts.map((span) => span.name)).toContain('POST');
+    const propagated = dataStorage
+      .requests()
+      .map((request) => request.traceparent?.split('-')[1])
+      .filter((traceId) => traceId !== undefined);
+    expect(shipments.some((ship) => propagated.includes(ship.traceId))).toBe(true);
   });
 });

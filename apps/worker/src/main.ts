@@ -247,6 +247,12 @@ const shipper = createAuditShipper({
       metrics.auditOldestAge.set(backlog.oldestPendingAgeMs / 1000);
     },
   },
+  ...(tracing.tracing.enabled
+    ? {
+        traceShipment: <T>(events: number, work: () => Promise<T>) =>
+          tracing.tracing.span('audit.ship', work, { attributes: { 'gateway.audit.events': events } }),
+      }
+    : {}),
 });
 
 // View of the queue for the reconciler, the depth gauge and the breaker gate's promotion of delayed jobs;

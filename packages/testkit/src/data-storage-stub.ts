@@ -84,6 +84,8 @@ export interface StubRequestRecord {
   eventCount: number;
   authorization: string | undefined;
   requestId: string | undefined;
+  /** W3C trace context the sender propagated, if any. */
+  traceparent: string | undefined;
 }
 
 export interface DataStorageStubOptions {
@@ -178,6 +180,7 @@ export async function startDataStorageStub(options: DataStorageStubOptions = {})
         eventCount,
         authorization: headerValue(request, 'authorization'),
         requestId: headerValue(request, 'x-request-id'),
+        traceparent: headerValue(request, 'traceparent'),
       });
     if (request.method !== 'POST' || request.url !== AUDIT_BATCH_PATH) {
       problem(response, 404, 'Not Found', `${request.method} ${request.url} is not served by this stub`);

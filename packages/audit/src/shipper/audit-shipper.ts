@@ -36,6 +36,11 @@ export interface AuditShipperOptions {
   metrics?: Partial<AuditMetrics>;
   validate?: AuditEventValidator;
   now?: () => number;
+  /**
+   * Runs each shipment (a batch, with its retries and splits) inside a span: the request to Data Storage is then
+   * traced under it and carries its `traceparent`.
+   */
+  traceShipment?: <T>(events: number, work: () => Promise<T>) => Promise<T>;
 }
 
 export interface AuditShipper {
@@ -301,7 +306,8 @@ export function createAuditShipper(options: AuditShipperOptions): AuditShipper {
     if (valid.length === 0) return;
     const releaseClaim = keepClaimed(valid.map((entry) => entry.id));
     try {
-      await deliver(valid);
+      if (options.traceShipment) await options.traceShipment(valid.length, () => deliver(valid));
+      else await deliver(valid);
     } finally {
       releaseClaim();
     }
