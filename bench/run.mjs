@@ -12,6 +12,7 @@
 
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { cpus, freemem, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,6 +74,9 @@ const TARGETS = {
   overloadP99Ms: 200,
   rssGrowth: 0.1,
   cpuPerSignalMs: 0.25,
+  // Issue 9: what tracing at 10 % sampling may cost, in CPU per signal.
+  tracingCost: 0.1,
+  tracingSampleRatio: 0.1,
 };
 const IDLE_SAMPLE_MS = 5000;
 const SUSTAINABLE = { achievedShare: 0.99, p99Ms: 50, drainMs: 5000 };
@@ -848,6 +852,82 @@ async function runScaleOut(testkit, gw, base) {
   }
 }
 
+/** An OTLP/HTTP receiver that accepts and counts export requests, so the apps' exporters work as in production. */
+async function startOtlpSink() {
+  let requests = 0;
+  let bytes = 0;
+  const server = createServer((req, res) => {
+    req.on('data', (chunk) => {
+      bytes += chunk.length;
+    });
+    req.on('end', () => {
+      requests += 1;
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    stats: () => ({ requests, bytes }),
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+/**
+ * Issue 9's tracing cost: one step at the fixed rate with tracing off, then the same step against a second pair with
+ * tracing on (OTLP/HTTP to a loopback sink, parent-based sampling at TARGETS.tracingSampleRatio), its own queue
+ * prefix, the same Redis and API server. The cost is the growth of CPU per accepted signal (ingress + worker).
+ */
+async function runTracingCost(testkit, gw) {
+  const rate = config.fixedRate;
+  const off = await runStep(testkit, gw, {
+    label: `tracing off ${rate}/s`,
+    rate,
+    durationS: config.stepS,
+    newShare: config.newShare,
+  });
+  const sink = await startOtlpSink();
+  const otel = {
+    OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+    OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+    OTEL_TRACES_SAMPLER_ARG: String(TARGETS.tracingSampleRatio),
+  };
+  const queuePrefix = testkit.uniquePrefix('bench-traced');
+  const traced = await testkit.startGatewayStack({
+    ...gw.stackOptions,
+    queuePrefix,
+    auditFilePath: join(gw.dir, 'audit-traced.jsonl'),
+    env: {
+      ingress: { ...gw.stackOptions.env.ingress, ...otel },
+      worker: { ...(gw.stackOptions.env.worker ?? {}), ...otel },
+    },
+  });
+  const primary = { stack: gw.stack, stacks: gw.stacks, queuePrefix: gw.queuePrefix };
+  Object.assign(gw, { stack: traced, stacks: [traced], queuePrefix });
+  try {
+    const on = await runStep(testkit, gw, {
+      label: `tracing on (${TARGETS.tracingSampleRatio * 100} % sampled) ${rate}/s`,
+      rate,
+      durationS: config.stepS,
+      newShare: config.newShare,
+    });
+    const cost = off.cpuPerSignalMs > 0 ? round(on.cpuPerSignalMs / off.cpuPerSignalMs - 1, 3) : null;
+    return {
+      rate,
+      off,
+      on,
+      exported: sink.stats(),
+      cost,
+      pass: cost !== null && cost <= TARGETS.tracingCost && on.clean,
+    };
+  } finally {
+    Object.assign(gw, primary);
+    await traced.stop();
+    await testkit.deleteKeysWithPrefix(gw.redis, queuePrefix);
+    await sink.close();
+  }
+}
+
 /**
  * Opt-in soak (BENCH_SOAK_MINUTES): 30 % of the sustainable rate; RSS after the first minute (warm-up) against the
  * end, and the Redis server's client connections at the start against the end.
@@ -906,7 +986,7 @@ async function machine() {
   };
 }
 
-function evaluate({ ceilings, fixed, search, overload, scaleOut, soak }) {
+function evaluate({ ceilings, fixed, search, overload, scaleOut, soak, tracing }) {
   const best = search.steps.find((s) => s.sustainable && s.rate === search.maxSustainable) ?? null;
   const pipelineCeiling = ceilings.pipeline.ceilingPerS;
   const ratio = (x, y) => (x === null || !y ? null : round(x / y, 3));
@@ -997,6 +1077,15 @@ function evaluate({ ceilings, fixed, search, overload, scaleOut, soak }) {
       : 'not run (an earlier step left a backlog)',
     pass: scaleOut?.pass === true,
   });
+  checks.push({
+    id: '9',
+    what: `tracing cost at ${TARGETS.tracingSampleRatio * 100} % sampling (growth of CPU per signal at ${config.fixedRate}/s)`,
+    target: `≤ ${TARGETS.tracingCost * 100} %`,
+    actual: tracing
+      ? `${round(tracing.cost * 100, 1)} % (${tracing.off.cpuPerSignalMs} → ${tracing.on.cpuPerSignalMs} ms; 202 p99 ${tracing.off.latencyMs202.p99} → ${tracing.on.latencyMs202.p99} ms; ${tracing.exported.requests} OTLP exports)`
+      : 'not run (the fixed step left a backlog)',
+    pass: tracing?.pass === true,
+  });
   const ratios = {
     sustainableToBareHono: ratio(search.maxSustainable ?? 0, ceilings.bareHono.achievedPerS),
     sustainableToPipeline: ratio(search.maxSustainable ?? 0, pipelineCeiling),
@@ -1049,6 +1138,13 @@ function printSummary(report) {
               `  ${p.rate}/s: achieved ${p.achievedPerS}/s, answers ${JSON.stringify(p.statusCounts)}, last refusal ${p.lastRefusalMs === null ? 'none' : `${Math.round(p.lastRefusalMs)} ms into the phase`}, 202 ${lat(p.latencyMs202)}`,
           ),
           `  RSS growth ingress ${report.overload.rssGrowth.ingress}, worker ${report.overload.rssGrowth.worker}; counts ${report.overload.step.counts.match ? 'match' : 'MISMATCH'}; drain ${report.overload.step.drain.drainMs} ms`,
+        ]
+      : []),
+    ...(report.tracing
+      ? [
+          `tracing cost (${TARGETS.tracingSampleRatio * 100} % sampled, ${report.tracing.exported.requests} OTLP exports, ${report.tracing.exported.bytes} bytes):`,
+          stepLine(report.tracing.off),
+          stepLine(report.tracing.on),
         ]
       : []),
     ...(report.scaleOut
@@ -1179,7 +1275,16 @@ async function main() {
     const overload = lastClean ? await runOverload(testkit, gw, base) : null;
     const scaleOut = overload?.step.clean ? await runScaleOut(testkit, gw, base) : null;
     const soak = config.soakMinutes > 0 && scaleOut?.step.clean ? await runSoak(testkit, gw, base) : null;
-    const { checks, ratios, atMaxSustainable } = evaluate({ ceilings, fixed, search, overload, scaleOut, soak });
+    const tracing = fixed.clean ? await runTracingCost(testkit, gw) : null;
+    const { checks, ratios, atMaxSustainable } = evaluate({
+      ceilings,
+      fixed,
+      search,
+      overload,
+      scaleOut,
+      soak,
+      tracing,
+    });
     const pass = checks.every((c) => c.pass);
     const report = {
       startedAt,
@@ -1196,6 +1301,7 @@ async function main() {
       overload,
       scaleOut,
       soak,
+      tracing,
       atMaxSustainable,
       idleCores: gw.idleCores,
       ratios,

@@ -1,12 +1,12 @@
 import type { ReadinessConfigDetail } from '@gateway/config';
 import { NO_TRACING, type SignalTracing } from '@gateway/tracing';
-import { httpInstrumentationMiddleware } from '@hono/otel';
 import type { Queue } from 'bullmq';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { RedisHealth } from './health/redis-health.js';
 import type { IngressEnv } from './http/ingress-env.js';
 import { INTERNAL_ERROR_DETAIL, ProblemError, problemResponse } from './http/problem.js';
+import { requestSpan } from './http/request-span.js';
 import type { EventLoopDelay } from './lifecycle/event-loop-delay.js';
 import type { Lifecycle } from './lifecycle/lifecycle.js';
 import type { IngressMetrics } from './metrics/ingress-metrics.js';
@@ -24,8 +24,6 @@ import type { IngressSettings } from './settings/ingress-settings.js';
 import type { RateLimiter } from './signals/rate-limiter.js';
 
 const SIGNAL_PATHS = '/api/v1/signals/*';
-/** `service.name` of the ingress's spans unless OTEL_SERVICE_NAME names it otherwise. */
-export const INGRESS_SERVICE_NAME = 'signal-gateway-ingress';
 
 export interface IngressDeps {
   /** The current immutable settings snapshot; called once per request. */
@@ -53,9 +51,8 @@ export function createApp(deps: IngressDeps): Hono<IngressEnv> {
   const app = new Hono<IngressEnv>();
   const tracing = deps.tracing ?? NO_TRACING;
 
-  // The request's span encloses everything else the request does, so it is the outermost middleware.
-  if (tracing.enabled) app.use(SIGNAL_PATHS, httpInstrumentationMiddleware({ serviceName: INGRESS_SERVICE_NAME }));
   app.use(requestContext({ ...deps, newRequestId: deps.ids.requestId }));
+  if (tracing.enabled) app.use(SIGNAL_PATHS, requestSpan(tracing, SIGNAL_PATHS));
 
   app.route('/', healthRoutes(deps));
   app.route('/', metricsRoute(deps));

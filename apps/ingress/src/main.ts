@@ -19,7 +19,7 @@ import { Redis } from 'ioredis';
 import { type LoggerOptions, pino } from 'pino';
 import { PinoPretty } from 'pino-pretty';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { createApp, INGRESS_SERVICE_NAME } from './app.js';
+import { createApp } from './app.js';
 import { createRedisHealth } from './health/redis-health.js';
 import { createClientErrorHandler } from './http/client-error.js';
 import { startEventLoopDelay } from './lifecycle/event-loop-delay.js';
@@ -44,6 +44,8 @@ import { createRedisRateLimiter } from './signals/redis-rate-limiter.js';
 const EXIT_CONFIG = 78;
 const AUTH_DISABLED_REMINDER_MS = 10 * 60_000;
 const NODE_REQUEST_TIMEOUT_MARGIN_MS = 5_000;
+/** `service.name` of the ingress's spans unless OTEL_SERVICE_NAME names it otherwise. */
+const INGRESS_SERVICE_NAME = 'signal-gateway-ingress';
 
 const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
   .version;

@@ -5,6 +5,7 @@ import {
   propagation,
   ROOT_CONTEXT,
   type Span,
+  SpanKind,
   SpanStatusCode,
   TraceFlags,
   trace,
@@ -18,6 +19,8 @@ export interface SpanOptions {
   parent?: TraceCarrier;
   /** Spans this one is related to without being their child (the job span that carried the signal). */
   linkToActive?: boolean;
+  /** `server` for a request this process answers; internal otherwise. */
+  kind?: 'server';
   attributes?: Record<string, string | number | boolean>;
 }
 
@@ -70,7 +73,11 @@ export function createSignalTracing(tracerName: string): SignalTracing {
       const parentOf = parentContext(options.parent);
       const span: Span = tracer.startSpan(
         name,
-        { links, ...(options.attributes ? { attributes: options.attributes } : {}) },
+        {
+          links,
+          ...(options.kind === 'server' ? { kind: SpanKind.SERVER } : {}),
+          ...(options.attributes ? { attributes: options.attributes } : {}),
+        },
         parentOf,
       );
       const parent = trace.setSpan(parentOf, span);

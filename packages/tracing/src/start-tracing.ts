@@ -34,7 +34,8 @@ export function startTracing(options: TracingOptions): Tracing {
   if (endpoint === '') return { tracing: NO_TRACING, shutdown: async () => undefined };
   const sdk = new NodeSDK({
     serviceName: options.serviceName,
-    instrumentations: [new UndiciInstrumentation()],
+    // Only calls made inside a traced step: the status flusher's writes would otherwise each start a trace of one span.
+    instrumentations: [new UndiciInstrumentation({ requireParentforSpans: true })],
     metricReaders: [],
     logRecordProcessors: [],
     ...(options.endpointFromEnv
