@@ -1,82 +1,34 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type GatewayConfig, loadConfig } from '@gateway/config';
-import {
-  findK8sObject,
-  type K8sObject,
-  k8sDataEntry,
-  parsePrometheusText,
-  renderK8sKustomization,
-  repoRoot,
-  waitFor,
-} from '@gateway/testkit';
+import { type K8sObject, parsePrometheusText, repoRoot, waitFor } from '@gateway/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertmanagerWebhook, type PodAlert, podRrName, postWebhook } from '../support/alerts.js';
 import { type GatewayFixture, startGatewayFixture } from '../support/gateway-fixture.js';
+import { type EarlierView, evaluateInstant, promSelectors, type Sample, thresholdOf } from '../support/promql.js';
 import {
-  type EarlierView,
-  evaluateInstant,
-  matchesSelector,
-  promSelectors,
-  type Sample,
-  thresholdOf,
-} from '../support/promql.js';
+  type App,
+  appExports,
+  renderDeployed,
+  type ScrapeJob,
+  scrapeJobs,
+  selectorProblems,
+} from '../support/scrape.js';
 
 // What `kubectl apply -k k8s/base` deploys must get both apps scraped and alert on real trouble: every alert reads
 // only series the app it names really exports, proven by scraping the running apps, and the alerts whose trouble
 // a test can cause in seconds fire, while the others stay quiet, when evaluated over those scrapes.
 
-type App = 'ingress' | 'worker';
-type Labels = Record<string, string>;
-
-interface LabelSelector {
-  matchLabels?: Labels;
-  matchExpressions?: unknown[];
-}
-interface ServiceSpec {
-  selector: Labels;
-  ports: { name?: string; port: number; targetPort?: string | number }[];
-}
-interface ServiceMonitorSpec {
-  selector: LabelSelector;
-  namespaceSelector?: unknown;
-  jobLabel?: string;
-  endpoints: { port?: string; targetPort?: unknown; path?: string }[];
-}
-interface PodTemplate {
-  metadata: { labels: Labels };
-  spec: { containers: { name: string; ports?: { name?: string; containerPort: number }[] }[] };
-}
 interface Rule {
   alert?: string;
   expr: string;
   for?: string;
-  labels?: Labels;
-  annotations?: Labels;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
 }
 
-const objects = renderK8sKustomization();
-const DEPLOYMENTS: Record<App, string> = { ingress: 'signal-gateway-ingress', worker: 'signal-gateway-worker' };
-const pods = Object.fromEntries(
-  Object.entries(DEPLOYMENTS).map(([app, name]) => [
-    app,
-    (findK8sObject(objects, 'Deployment', name).spec as { template: PodTemplate }).template,
-  ]),
-) as Record<App, PodTemplate>;
+const deployed = renderDeployed();
+const { objects, config: deployedConfig } = deployed;
 const ofKind = (kind: string): K8sObject[] => objects.filter((object) => object.kind === kind);
-const subsetOf = (selector: Labels, labels: Labels = {}): boolean =>
-  Object.entries(selector).every(([key, value]) => labels[key] === value);
-
-const deployedConfig = ((): GatewayConfig => {
-  const file = k8sDataEntry(findK8sObject(objects, 'ConfigMap', 'signal-gateway-config'), 'config.yaml');
-  const loaded = loadConfig({ env: { GATEWAY_CONFIG: 'config.yaml' }, readFile: () => file });
-  if (!loaded.ok) throw new Error(`the deployed configuration is invalid: ${JSON.stringify(loaded.problems)}`);
-  return loaded.config;
-})();
-const APP_PORTS: Record<App, number> = {
-  ingress: deployedConfig.server.port,
-  worker: deployedConfig.worker.port,
-};
 
 const rules: Rule[] = ofKind('PrometheusRule').flatMap((object) =>
   (object.spec as { groups: { rules: Rule[] }[] }).groups.flatMap((group) => group.rules),
@@ -87,55 +39,6 @@ const rule = (name: string): Rule => {
   if (!found) throw new Error(`no alert ${name}`);
   return found;
 };
-
-// Labels Prometheus attaches to every series of a target; the apps never export them.
-const TARGET_LABELS = new Set(['job', 'instance', 'namespace', 'service', 'pod', 'container', 'endpoint']);
-const HISTOGRAM_SUFFIXES = ['_bucket', '_sum', '_count'];
-
-interface ScrapeJob {
-  job: string;
-  path: string;
-}
-
-/**
- * Each app's scrape jobs, found the way Prometheus finds them: ServiceMonitor → Service → the app's pods, with
- * what breaks that chain.
- */
-function scrapeJobs(): { jobs: Record<App, ScrapeJob[]>; problems: string[] } {
-  const jobs: Record<App, ScrapeJob[]> = { ingress: [], worker: [] };
-  const problems: string[] = [];
-  for (const monitor of ofKind('ServiceMonitor')) {
-    const spec = monitor.spec as ServiceMonitorSpec;
-    const name = monitor.metadata.name;
-    // Without these, the job is the Service's name and only the monitor's own namespace is searched.
-    if (spec.jobLabel !== undefined || spec.namespaceSelector !== undefined || spec.selector.matchExpressions) {
-      problems.push(`${name}: sets jobLabel, namespaceSelector or matchExpressions`);
-    }
-    const services = ofKind('Service').filter(
-      (service) =>
-        service.metadata.namespace === monitor.metadata.namespace &&
-        subsetOf(spec.selector.matchLabels ?? {}, service.metadata.labels),
-    );
-    if (services.length === 0) problems.push(`${name}: selects no Service`);
-    for (const service of services) {
-      const serviceSpec = service.spec as ServiceSpec;
-      for (const [app, pod] of Object.entries(pods) as [App, PodTemplate][]) {
-        if (!subsetOf(serviceSpec.selector, pod.metadata.labels)) continue;
-        for (const endpoint of spec.endpoints) {
-          const port = serviceSpec.ports.find((candidate) => candidate.name === endpoint.port);
-          const containerPort = pod.spec.containers
-            .flatMap((container) => container.ports ?? [])
-            .find((candidate) => candidate.name === port?.targetPort || candidate.containerPort === port?.targetPort);
-          if (containerPort?.containerPort !== APP_PORTS[app]) {
-            problems.push(`${name}: port ${endpoint.port} of ${service.metadata.name} misses the ${app}'s port`);
-          }
-          jobs[app].push({ job: service.metadata.name, path: endpoint.path ?? '/metrics' });
-        }
-      }
-    }
-  }
-  return { jobs, problems };
-}
 
 const slug = (heading: string): string =>
   heading
@@ -153,7 +56,7 @@ const runbookSections = (): Map<string, string> => {
 };
 
 describe('alerts', () => {
-  const found = scrapeJobs();
+  const found = scrapeJobs(deployed);
   const jobs: Record<App, ScrapeJob> = {
     ingress: found.jobs.ingress[0] ?? { job: '', path: '' },
     worker: found.jobs.worker[0] ?? { job: '', path: '' },
@@ -378,15 +281,7 @@ describe('alerts', () => {
     });
 
     it('reads only metrics and labels the app named by each selector exports', () => {
-      const exported = Object.fromEntries(
-        (['ingress', 'worker'] as const).map((app) => {
-          const types = new Map<string, string>();
-          for (const text of scrapes[app]) {
-            for (const match of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) types.set(match[1] ?? '', match[2] ?? '');
-          }
-          return [app, { types, samples: scrapes[app].flatMap((text) => parsePrometheusText(text)) }];
-        }),
-      ) as Record<App, { types: Map<string, string>; samples: ReturnType<typeof parsePrometheusText> }>;
+      const exported = { ingress: appExports(scrapes.ingress), worker: appExports(scrapes.worker) };
       expect(exported.ingress.samples.length).toBeGreaterThan(0);
       expect(exported.worker.samples.length).toBeGreaterThan(0);
 
@@ -396,26 +291,7 @@ describe('alerts', () => {
           const app = appOfJob.get(selector.matchers.find((matcher) => matcher.label === 'job')?.value ?? '');
           // `up` is written by Prometheus itself for every target of the job.
           if (!app || selector.metric === 'up') continue;
-          const { types, samples } = exported[app];
-          const histogram = HISTOGRAM_SUFFIXES.find(
-            (suffix) =>
-              selector.metric.endsWith(suffix) && types.get(selector.metric.slice(0, -suffix.length)) === 'histogram',
-          );
-          if (!histogram && !types.has(selector.metric)) {
-            problems.push(`${name}: the ${app} does not export ${selector.metric}`);
-            continue;
-          }
-          const series = samples.filter((sample) => sample.name === selector.metric);
-          const labels = new Set([...selector.matchers.map((matcher) => matcher.label), ...selector.groupedBy]);
-          for (const label of [...labels].filter((candidate) => !TARGET_LABELS.has(candidate))) {
-            if (!series.some((sample) => label in sample.labels)) {
-              problems.push(`${name}: no ${app} series of ${selector.metric} has the label ${label}`);
-            }
-          }
-          const appMatchers = selector.matchers.filter((matcher) => !TARGET_LABELS.has(matcher.label));
-          if (appMatchers.length > 0 && !series.some((sample) => matchesSelector(sample.labels, appMatchers))) {
-            problems.push(`${name}: no ${app} series matches ${selector.metric}${JSON.stringify(appMatchers)}`);
-          }
+          problems.push(...selectorProblems(selector, app, exported[app]).map((problem) => `${name}: ${problem}`));
         }
       }
       expect(problems).toEqual([]);
