@@ -66,10 +66,11 @@ describe('Redis loss', () => {
     expect(rrNamesFor(fx.rrs(), fingerprint)).toEqual([name]);
   });
 
-  // Rate limits run before the enqueue and need Redis too: with them on the 503 is the rate limiter's, with them
-  // off it is addBulk's. Both must refuse, never acknowledge.
+  // Rate limits run before the enqueue and need Redis too: with them on the 503 is the rate limiter's, or addBulk's
+  // while a lease the limiter took before the loss still admits locally (at most a second); with them off it is
+  // addBulk's. Both must refuse, never acknowledge.
   it.for([
-    { rateLimits: true, detail: /^Rate limiter is unavailable/, pod: 'dead-redis-0' },
+    { rateLimits: true, detail: /^(Rate limiter|Signal queue) is unavailable/, pod: 'dead-redis-0' },
     { rateLimits: false, detail: /^Signal queue is unavailable/, pod: 'dead-redis-1' },
   ])(
     'answers 503 with Retry-After while its Redis is dead and adopts the open RR after Redis restarts empty (rate limits enabled: $rateLimits)',
