@@ -8,12 +8,14 @@ import {
   deployedRedisAcl,
   findK8sObject,
   K8S_BASE_DIR,
+  type K8sLabelSelector,
   k8sDataEntry,
   REDIS_CONFIG_MAP,
   REDIS_PASSWORD_PLACEHOLDER,
   readK8sManifests,
   readK8sSecretGenerators,
   repoRoot,
+  k8sSelectorMatches as selects,
 } from '../../packages/testkit/src/index.js';
 
 // What `kubectl apply -k k8s/base` deploys must keep Redis closed: authenticated, restricted to the gateway's
@@ -35,15 +37,11 @@ interface PodTemplate {
   metadata: { labels: Record<string, string> };
   spec: { containers: Container[]; volumes?: { name: string; emptyDir?: unknown; configMap?: { name: string } }[] };
 }
-interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: { key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }[];
-}
 interface NetworkPolicySpec {
-  podSelector: LabelSelector;
+  podSelector: K8sLabelSelector;
   policyTypes?: string[];
   ingress?: {
-    from?: { podSelector?: LabelSelector; namespaceSelector?: unknown; ipBlock?: unknown }[];
+    from?: { podSelector?: K8sLabelSelector; namespaceSelector?: unknown; ipBlock?: unknown }[];
     ports?: unknown[];
   }[];
 }
@@ -57,20 +55,6 @@ const onlyContainer = (pod: PodTemplate): Container => {
   expect(pod.spec.containers).toHaveLength(1);
   return pod.spec.containers[0] as Container;
 };
-
-function selects(selector: LabelSelector, labels: Record<string, string>): boolean {
-  const labelsMatch = Object.entries(selector.matchLabels ?? {}).every(([key, value]) => labels[key] === value);
-  return (
-    labelsMatch &&
-    (selector.matchExpressions ?? []).every(({ key, operator, values = [] }) => {
-      const value = labels[key];
-      if (operator === 'Exists') return value !== undefined;
-      if (operator === 'DoesNotExist') return value === undefined;
-      const listed = value !== undefined && values.includes(value);
-      return operator === 'In' ? listed : !listed;
-    })
-  );
-}
 
 const redisPod = template('StatefulSet', 'signal-gateway-redis');
 const gatewayPods = {

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { repoRoot } from './test-data.js';
 
@@ -14,7 +14,9 @@ export interface K8sObject {
   [field: string]: unknown;
 }
 
-export const K8S_BASE_DIR = resolve(repoRoot, 'k8s', 'base');
+export const K8S_DIR = resolve(repoRoot, 'k8s');
+export const K8S_BASE_DIR = resolve(K8S_DIR, 'base');
+export const K8S_OVERLAYS_DIR = resolve(K8S_DIR, 'overlays');
 
 /** The ConfigMap holding Redis's configuration and the ACL file template. */
 export const REDIS_CONFIG_MAP = 'signal-gateway-redis';
@@ -44,28 +46,63 @@ export function readK8sManifests(dir = K8S_BASE_DIR): K8sObject[] {
 }
 
 /**
- * Every object `kubectl kustomize dir` builds, as `kubectl apply -k` would send them. The Secrets' env files are
- * git-ignored, so the build runs on a copy of `dir` where each is written from its `.example` with every value set
- * to `test`.
+ * Every object `kubectl kustomize dir` builds, as `kubectl apply -k` would send them; `dir` is `k8s/base` or any
+ * kustomization under `k8s/`. The Secrets' env files are git-ignored, so the build runs on a copy of `k8s/` where
+ * each `*.env` is written from its `.env.example` with every value set to `test`.
  */
 export function renderK8sKustomization(dir = K8S_BASE_DIR): K8sObject[] {
   const copy = mkdtempSync(join(tmpdir(), 'kustomize-'));
   try {
-    cpSync(dir, copy, { recursive: true });
-    for (const envFile of readK8sSecretGenerators(dir).flatMap((generator) => generator.envs ?? [])) {
-      const example = readFileSync(resolve(dir, `${envFile}.example`), 'utf8');
-      writeFileSync(resolve(copy, envFile), example.replace(/^([A-Za-z_][A-Za-z0-9_]*)=$/gm, '$1=test'));
+    cpSync(K8S_DIR, copy, { recursive: true });
+    const examples = readdirSync(copy, { recursive: true, encoding: 'utf8' }).filter((file) =>
+      file.endsWith('.env.example'),
+    );
+    for (const example of examples) {
+      const text = readFileSync(resolve(copy, example), 'utf8');
+      writeFileSync(
+        resolve(copy, example.slice(0, -'.example'.length)),
+        text.replace(/^([A-Za-z_][A-Za-z0-9_]*)=$/gm, '$1=test'),
+      );
     }
-    const rendered = execFileSync('kubectl', ['kustomize', copy], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+    const target = resolve(copy, relative(K8S_DIR, dir));
+    const rendered = execFileSync('kubectl', ['kustomize', target], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
     return parseYamlText(rendered, `kubectl kustomize ${dir}`) as K8sObject[];
   } finally {
     rmSync(copy, { recursive: true, force: true });
   }
 }
 
+/** The folders of `k8s/overlays`, each a kustomization an operator applies. */
+export function k8sOverlayDirs(): string[] {
+  return readdirSync(K8S_OVERLAYS_DIR, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => resolve(K8S_OVERLAYS_DIR, entry.name));
+}
+
 /** The Secrets the kustomization of `dir` generates. */
 export function readK8sSecretGenerators(dir = K8S_BASE_DIR): K8sSecretGenerator[] {
   return readKustomization(dir)?.secretGenerator ?? [];
+}
+
+/** A Kubernetes label selector. */
+export interface K8sLabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }[];
+}
+
+/** Whether `selector` selects an object carrying `labels`, as the API server decides it. */
+export function k8sSelectorMatches(selector: K8sLabelSelector, labels: Record<string, string>): boolean {
+  const labelsMatch = Object.entries(selector.matchLabels ?? {}).every(([key, value]) => labels[key] === value);
+  return (
+    labelsMatch &&
+    (selector.matchExpressions ?? []).every(({ key, operator, values = [] }) => {
+      const value = labels[key];
+      if (operator === 'Exists') return value !== undefined;
+      if (operator === 'DoesNotExist') return value === undefined;
+      const listed = value !== undefined && values.includes(value);
+      return operator === 'In' ? listed : !listed;
+    })
+  );
 }
 
 export function findK8sObject(objects: readonly K8sObject[], kind: string, name: string): K8sObject {
