@@ -61,6 +61,8 @@ const config = {
   profileRate: num('BENCH_PROFILE_RATE', 0, 0),
   // `BENCH_CPU_PROF=0` runs the profile mode's single step without the profiler (a quick before/after figure).
   cpuProf: process.env.BENCH_CPU_PROF !== '0',
+  // `BENCH_PROFILE_TRACING=1`: the profile mode's apps trace as the tracing-cost scenario's do.
+  profileTracing: process.env.BENCH_PROFILE_TRACING === '1',
   redisUrl: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
 };
 
@@ -506,7 +508,7 @@ async function pipelineAtRate(server, worker, rate) {
 
 // ---------- gateway steps ----------
 
-async function startGateway(testkit, children, dir, profileDir) {
+async function startGateway(testkit, children, dir, profileDir, extraEnv = {}) {
   const port = await testkit.freePort();
   const kubeconfig = join(dir, 'kubeconfig');
   const proc = testkit.startManagedProcess({
@@ -540,7 +542,12 @@ async function startGateway(testkit, children, dir, profileDir) {
     logLevel: config.logLevel,
     readyTimeoutMs: 60_000,
     env: {
-      ingress: { GATEWAY_CFG__RATE_LIMITS__PER_TOKEN: unlimited, GATEWAY_CFG__RATE_LIMITS__PER_SOURCE: unlimited },
+      ingress: {
+        GATEWAY_CFG__RATE_LIMITS__PER_TOKEN: unlimited,
+        GATEWAY_CFG__RATE_LIMITS__PER_SOURCE: unlimited,
+        ...extraEnv,
+      },
+      worker: extraEnv,
     },
   };
   const stack = await testkit.startGatewayStack({
@@ -873,44 +880,57 @@ async function startOtlpSink() {
   };
 }
 
-/**
- * Issue 9's tracing cost: one step at the fixed rate with tracing off, then the same step against a second pair with
- * tracing on (OTLP/HTTP to a loopback sink, parent-based sampling at TARGETS.tracingSampleRatio), its own queue
- * prefix, the same Redis and API server. The cost is the growth of CPU per accepted signal (ingress + worker).
- */
-async function runTracingCost(testkit, gw) {
-  const rate = config.fixedRate;
-  const off = await runStep(testkit, gw, {
-    label: `tracing off ${rate}/s`,
-    rate,
-    durationS: config.stepS,
-    newShare: config.newShare,
-  });
-  const sink = await startOtlpSink();
-  const otel = {
-    OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+/** The apps' environment for tracing at the target's sampling ratio, exported to `url`. */
+function tracingEnv(url) {
+  return {
+    OTEL_EXPORTER_OTLP_ENDPOINT: url,
     OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
     OTEL_TRACES_SAMPLER_ARG: String(TARGETS.tracingSampleRatio),
   };
-  const queuePrefix = testkit.uniquePrefix('bench-traced');
-  const traced = await testkit.startGatewayStack({
-    ...gw.stackOptions,
-    queuePrefix,
-    auditFilePath: join(gw.dir, 'audit-traced.jsonl'),
-    env: {
-      ingress: { ...gw.stackOptions.env.ingress, ...otel },
-      worker: { ...(gw.stackOptions.env.worker ?? {}), ...otel },
-    },
-  });
+}
+
+/**
+ * Issue 9's tracing cost: one step at the fixed rate against a fresh pair with tracing off, then the same against a
+ * fresh pair with tracing on (OTLP/HTTP to a loopback sink, parent-based sampling at TARGETS.tracingSampleRatio).
+ * Both pairs are new, with queue prefixes of their own, on the same Redis and API server, so neither has the other's
+ * warm JIT or open windows. The cost is the growth of CPU per accepted signal (ingress + worker).
+ */
+async function runTracingCost(testkit, gw) {
+  const rate = config.fixedRate;
+  const sink = await startOtlpSink();
   const primary = { stack: gw.stack, stacks: gw.stacks, queuePrefix: gw.queuePrefix };
-  Object.assign(gw, { stack: traced, stacks: [traced], queuePrefix });
-  try {
-    const on = await runStep(testkit, gw, {
-      label: `tracing on (${TARGETS.tracingSampleRatio * 100} % sampled) ${rate}/s`,
-      rate,
-      durationS: config.stepS,
-      newShare: config.newShare,
+  const stepWith = async (label, name, otel) => {
+    const queuePrefix = testkit.uniquePrefix(`bench-${name}`);
+    const pair = await testkit.startGatewayStack({
+      ...gw.stackOptions,
+      queuePrefix,
+      auditFilePath: join(gw.dir, `audit-${queuePrefix}.jsonl`),
+      env: {
+        ingress: { ...gw.stackOptions.env.ingress, ...otel },
+        worker: { ...(gw.stackOptions.env.worker ?? {}), ...otel },
+      },
     });
+    Object.assign(gw, { stack: pair, stacks: [pair], queuePrefix });
+    try {
+      return await runStep(testkit, gw, {
+        label: `${label} ${rate}/s`,
+        rate,
+        durationS: config.stepS,
+        newShare: config.newShare,
+      });
+    } finally {
+      Object.assign(gw, primary);
+      await pair.stop();
+      await testkit.deleteKeysWithPrefix(gw.redis, queuePrefix);
+    }
+  };
+  try {
+    const off = await stepWith('tracing off', 'untraced', {});
+    const on = await stepWith(
+      `tracing on (${TARGETS.tracingSampleRatio * 100} % sampled)`,
+      'traced',
+      tracingEnv(sink.url),
+    );
     const cost = off.cpuPerSignalMs > 0 ? round(on.cpuPerSignalMs / off.cpuPerSignalMs - 1, 3) : null;
     return {
       rate,
@@ -921,9 +941,6 @@ async function runTracingCost(testkit, gw) {
       pass: cost !== null && cost <= TARGETS.tracingCost && on.clean,
     };
   } finally {
-    Object.assign(gw, primary);
-    await traced.stop();
-    await testkit.deleteKeysWithPrefix(gw.redis, queuePrefix);
     await sink.close();
   }
 }
@@ -1174,7 +1191,13 @@ async function profile(testkit, children, dir) {
   const profileDir = config.cpuProf
     ? join(root, 'reports', 'profiles', new Date().toISOString().replace(/[:.]/g, '-'))
     : undefined;
-  const gw = await startGateway(testkit, children, dir, profileDir);
+  let extraEnv = {};
+  if (config.profileTracing) {
+    const sink = await startOtlpSink();
+    children.push(() => sink.close());
+    extraEnv = tracingEnv(sink.url);
+  }
+  const gw = await startGateway(testkit, children, dir, profileDir, extraEnv);
   const scrapeIngress = () => testkit.scrapeMetrics(`${gw.stack.ingressUrl}/metrics`);
   const ingressBefore = await scrapeIngress();
   const step = await runStep(testkit, gw, {

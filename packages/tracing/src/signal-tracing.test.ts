@@ -75,6 +75,13 @@ describe('signal-tracing', () => {
     expect(tracing.logFields()).toBeUndefined();
   });
 
+  it('says whether the active span records', async () => {
+    expect(tracing.recording()).toBe(false);
+    expect(await tracing.span('queue.add', async () => tracing.recording())).toBe(true);
+    const unsampled = { traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-00` };
+    expect(await tracing.span('queue.add', async () => tracing.recording(), { parent: unsampled })).toBe(false);
+  });
+
   it('tells unsampled and empty carriers apart from sampled ones', () => {
     const unsampled = { traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-00` };
     expect(tracing.sampled(unsampled)).toBe(false);

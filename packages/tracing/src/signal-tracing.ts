@@ -38,6 +38,8 @@ export interface SignalTracing {
   logFields(): { trace_id: string; span_id: string } | undefined;
   /** Whether the context in a carrier is sampled: only then is the work it names worth spans of its own. */
   sampled(carrier: TraceCarrier): boolean;
+  /** Whether the active span records (was sampled): work under one that does not need no spans of its own. */
+  recording(): boolean;
 }
 
 /** What work may add to its span. */
@@ -54,6 +56,7 @@ export const NO_TRACING: SignalTracing = {
   carrier: () => EMPTY_CARRIER,
   logFields: () => undefined,
   sampled: () => false,
+  recording: () => false,
 };
 
 function parentContext(carrier: TraceCarrier | undefined): Context {
@@ -80,6 +83,15 @@ export function createSignalTracing(tracerName: string): SignalTracing {
         },
         parentOf,
       );
+      // An unsampled span records nothing: its work runs in the context it was given, without the cost of a new
+      // one, and whatever it starts (under `recording()` false) skips its own spans.
+      if (!span.isRecording()) {
+        try {
+          return await work(span);
+        } finally {
+          span.end();
+        }
+      }
       const parent = trace.setSpan(parentOf, span);
       try {
         return await context.with(parent, () => work(span));
@@ -99,6 +111,9 @@ export function createSignalTracing(tracerName: string): SignalTracing {
     logFields() {
       const active = trace.getSpanContext(context.active());
       return active ? { trace_id: active.traceId, span_id: active.spanId } : undefined;
+    },
+    recording() {
+      return trace.getSpan(context.active())?.isRecording() ?? false;
     },
     sampled(carrier) {
       if (carrier.traceparent === undefined) return false;

@@ -343,7 +343,8 @@ async function admitRate(
 }
 
 async function enqueue(deps: SignalRouteDeps, c: Context<IngressEnv>, signals: NormalizedSignal[]): Promise<void> {
-  if (!deps.tracing.enabled) return enqueueJobs(deps, c, signals, NO_TRACE);
+  // A request that was not sampled leaves its signals without a context: the worker traces only sampled ones.
+  if (!deps.tracing.recording()) return enqueueJobs(deps, c, signals, NO_TRACE);
   await deps.tracing.span(
     'queue.add',
     // Every signal carries this span's context, so its processing in the worker continues this request's trace.
