@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { findK8sObject, k8sDataEntry, renderK8sKustomization, repoRoot } from '@gateway/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ObservedApps, startObservedApps } from '../support/observed-apps.js';
+import { describe, expect, it } from 'vitest';
+import { observedAppsOfSuite } from '../support/observed-apps.js';
 import { promSelectors } from '../support/promql.js';
 import { type App, renderDeployed, scrapeJobs, selectorProblems } from '../support/scrape.js';
 
@@ -167,18 +167,10 @@ describe('dashboard', () => {
   });
 
   describe('against the running apps', { timeout: 120_000 }, () => {
-    let apps: ObservedApps;
-
-    beforeAll(async () => {
-      apps = await startObservedApps();
-    }, 120_000);
-
-    afterAll(async () => {
-      await apps?.close();
-    });
+    const apps = observedAppsOfSuite();
 
     it('reads only metrics and labels the app named by each selector exports', () => {
-      const exported = apps.exported();
+      const exported = apps().exported();
       const problems: string[] = [];
       for (const { panel, expr } of [
         ...promTargets,

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { repoRoot } from '@gateway/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ObservedApps, startObservedApps } from '../support/observed-apps.js';
+import { describe, expect, it } from 'vitest';
+import { observedAppsOfSuite } from '../support/observed-apps.js';
 import { APPS, type App, type AppExports } from '../support/scrape.js';
 
 // docs/metrics-compatibility.md says which of Kubernaut's gateway metrics this gateway exports under the same
@@ -69,18 +69,10 @@ describe('metrics compatibility', () => {
   });
 
   describe('against the running apps', { timeout: 120_000 }, () => {
-    let apps: ObservedApps;
-
-    beforeAll(async () => {
-      apps = await startObservedApps();
-    }, 120_000);
-
-    afterAll(async () => {
-      await apps?.close();
-    });
+    const apps = observedAppsOfSuite();
 
     it('exports each shared metric with the type and exactly the labels the table gives, and no absent one', () => {
-      const exported = apps.exported();
+      const exported = apps().exported();
       const problems: string[] = [];
       for (const row of rows) {
         if (row.status === 'absent' || !row.ours) {

@@ -1,4 +1,5 @@
 import { type DataStorageStub, parsePrometheusText, startDataStorageStub, waitFor } from '@gateway/testkit';
+import { afterAll, beforeAll } from 'vitest';
 import { FAST_WORKER_ENV } from '../chaos/support/chaos.js';
 import { alertmanagerWebhook, type PodAlert, podRrName, postWebhook } from './alerts.js';
 import { type GatewayFixture, startGatewayFixture } from './gateway-fixture.js';
@@ -134,5 +135,20 @@ export async function startObservedApps(): Promise<ObservedApps> {
       await fx.close();
       await stub.close();
     },
+  };
+}
+
+/** Starts the observed apps before the enclosing suite's tests and stops them after it; call the getter in its tests. */
+export function observedAppsOfSuite(): () => ObservedApps {
+  let apps: ObservedApps | undefined;
+  beforeAll(async () => {
+    apps = await startObservedApps();
+  }, 120_000);
+  afterAll(async () => {
+    await apps?.close();
+  });
+  return () => {
+    if (!apps) throw new Error('the observed apps did not start');
+    return apps;
   };
 }
