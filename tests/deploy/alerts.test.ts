@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type K8sObject, parsePrometheusText, repoRoot, waitFor } from '@gateway/testkit';
+import { SIGNAL_QUEUE_NAME } from '@gateway/contracts';
+import { createTestRedis, type K8sObject, parsePrometheusText, repoRoot, waitFor } from '@gateway/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertmanagerWebhook, type PodAlert, podRrName, postWebhook } from '../support/alerts.js';
 import { type GatewayFixture, startGatewayFixture } from '../support/gateway-fixture.js';
@@ -232,6 +233,7 @@ describe('alerts', () => {
         'GatewayWorkerNotConsuming',
         'GatewayBackpressureActive',
         'GatewayQueueBacklogHigh',
+        'GatewayQueueOldestSignalOld',
         'GatewayCircuitBreakerOpen',
         'GatewayAuthDisabled',
         'GatewayAuditDelayed',
@@ -244,7 +246,7 @@ describe('alerts', () => {
       expect(firing('GatewayFailedJobsGrowing', now)).toEqual([{ labels: {}, value: 1 }]);
     });
 
-    it('fires the worker and backpressure alerts once the worker stops and the queue reaches its mark', async () => {
+    it('fires the worker, backpressure and queue age alerts once the worker stops and the queue reaches its mark', async () => {
       await fx.stack.kill('worker');
       const burst = Array.from({ length: HIGH_WATER_MARK }, (_, index) => alert(`queued-${index}`));
       expect((await post(burst)).status).toBe(202);
@@ -257,9 +259,30 @@ describe('alerts', () => {
         { timeoutMs: 10_000, description: 'the gate to close' },
       );
       expect((await post([alert('refused-by-gate')])).status).toBe(503);
+      // The job at the head stands for one that has waited past the age threshold: its add time is moved back
+      // rather than the test waiting minutes, and the ingress reads it at its next sample.
+      const age = thresholdOf(rule('GatewayQueueOldestSignalOld').expr);
+      const redis = createTestRedis();
+      try {
+        const queueKey = `${fx.stack.queuePrefix}:${SIGNAL_QUEUE_NAME}:`;
+        const head = await redis.lindex(`${queueKey}wait`, -1);
+        expect(head).not.toBeNull();
+        const addedAt = Date.now() - ((age?.threshold ?? 0) + 60) * 1000;
+        await redis.hset(`${queueKey}${head}`, 'timestamp', String(addedAt));
+      } finally {
+        redis.disconnect();
+      }
+      await waitFor(
+        async () =>
+          parsePrometheusText(await scrape('ingress')).some(
+            (s) => s.name === 'gateway_queue_oldest_waiting_age_seconds' && s.value > (age?.threshold ?? 0),
+          ),
+        { timeoutMs: 10_000, description: 'the ingress to sample the waiting age' },
+      );
       const now = await view();
       const fired = [
         'GatewayBackpressureActive',
+        'GatewayQueueOldestSignalOld',
         'GatewayWorkerDown',
         'GatewayWorkerInstanceDown',
         'GatewayWorkerNotConsuming',
@@ -268,6 +291,7 @@ describe('alerts', () => {
       ].filter((name) => firing(name, now).length > 0);
       expect(fired).toEqual([
         'GatewayBackpressureActive',
+        'GatewayQueueOldestSignalOld',
         'GatewayWorkerDown',
         'GatewayWorkerInstanceDown',
         'GatewayWorkerNotConsuming',

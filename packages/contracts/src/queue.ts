@@ -52,6 +52,8 @@ export type QueueCounts = Record<QueueDepthState, number>;
 export interface QueueDepthSample {
   jobs: QueueCounts;
   signals: QueueCounts;
+  /** When the job next in line in the waiting list was added (ms since the epoch); undefined when none waits. */
+  oldestWaitingAddedAt: number | undefined;
 }
 
 /** The BullMQ keys behind each state, in the order the script below reads them. */
@@ -68,6 +70,11 @@ const STATE_KEYS: readonly [QueueDepthState, string][] = [
  * For each key, its job count and the signals those jobs hold, read from the job ids alone (the count before `x`,
  * see signalBatchJobId; any other id is one signal). One script, so the states are read at one instant; its cost
  * grows with the jobs listed, which the backpressure gate bounds for the backlog.
+ *
+ * Last comes the `timestamp` of the job at the right end of the wait list (KEYS[1]), 0 when there is none: BullMQ
+ * pushes new jobs on the left and workers take from the right, so that job is the oldest added and the next one
+ * taken. Only a retried or stalled job re-enters out of order, and it is not older for long. The prioritized set is
+ * not read: the gateway never gives a job a priority.
  */
 const COUNT_SIGNALS_SCRIPT = `
 local result = {}
@@ -81,25 +88,35 @@ for i, key in ipairs(KEYS) do
   result[2 * i - 1] = #ids
   result[2 * i] = signals
 end
+local oldest = 0
+local head = redis.call('LINDEX', KEYS[1], -1)
+if head then oldest = tonumber(redis.call('HGET', ARGV[1] .. head, 'timestamp')) or 0 end
+result[2 * #KEYS + 1] = oldest
 return result
 `;
 
 /** The one Redis call the depth sample needs; an ioredis client has it. */
 export interface ScriptRunner {
-  eval(script: string, numKeys: number, ...keys: string[]): Promise<unknown>;
+  eval(script: string, numKeys: number, ...keysAndArgs: string[]): Promise<unknown>;
 }
 
 const emptyCounts = (): QueueCounts => ({ waiting: 0, prioritized: 0, delayed: 0, active: 0, failed: 0 });
 
-/** Jobs and signals of the signal queue by state, in one round trip (docs/queue-and-backpressure.md#backpressure). */
+/**
+ * Jobs and signals of the signal queue by state and when the oldest waiting job was added, in one round trip
+ * (docs/queue-and-backpressure.md#backpressure).
+ */
 export async function sampleQueueDepth(redis: ScriptRunner, prefix: string): Promise<QueueDepthSample> {
-  const keys = STATE_KEYS.map(([, key]) => `${prefix}:${SIGNAL_QUEUE_NAME}:${key}`);
-  const reply = await redis.eval(COUNT_SIGNALS_SCRIPT, keys.length, ...keys);
+  const queueKey = `${prefix}:${SIGNAL_QUEUE_NAME}:`;
+  const keys = STATE_KEYS.map(([, key]) => `${queueKey}${key}`);
+  const reply = await redis.eval(COUNT_SIGNALS_SCRIPT, keys.length, ...keys, queueKey);
   const numbers = Array.isArray(reply) ? reply.map(Number) : [];
-  const sample = { jobs: emptyCounts(), signals: emptyCounts() };
+  const jobs = emptyCounts();
+  const signals = emptyCounts();
   STATE_KEYS.forEach(([state], i) => {
-    sample.jobs[state] += numbers[2 * i] ?? 0;
-    sample.signals[state] += numbers[2 * i + 1] ?? 0;
+    jobs[state] += numbers[2 * i] ?? 0;
+    signals[state] += numbers[2 * i + 1] ?? 0;
   });
-  return sample;
+  const oldest = numbers[2 * STATE_KEYS.length] ?? 0;
+  return { jobs, signals, oldestWaitingAddedAt: oldest > 0 ? oldest : undefined };
 }

@@ -17,7 +17,8 @@ import { createIngressMetrics } from './ingress-metrics.js';
 // from GET /metrics. A metric without a scenario fails the first test: declare a metric with its feature and
 // add its row here in the same change.
 const SCENARIO = {
-  accepted: 'counts accepted signals, their enqueue, the request duration and the queue depth in signals and jobs',
+  accepted:
+    'counts accepted signals, their enqueue, the request duration, the queue depth in signals and jobs and the age of the oldest waiting job',
   refused: 'counts each refused request by its reason',
   rateLimited: 'counts rate-limited requests',
   backpressure: 'raises backpressure and counts queue-full refusals at the high-water mark',
@@ -34,6 +35,7 @@ const METRIC_SCENARIOS: Readonly<Record<string, keyof typeof SCENARIO>> = {
   gateway_http_request_duration_seconds: 'accepted',
   gateway_queue_depth: 'accepted',
   gateway_queue_jobs: 'accepted',
+  gateway_queue_oldest_waiting_age_seconds: 'accepted',
   gateway_requests_rejected_total: 'refused',
   gateway_backpressure_active: 'backpressure',
   gateway_signals_ignored_total: 'items',
@@ -130,6 +132,14 @@ describe('ingress metrics', () => {
     expect(readMetric(after, 'gateway_queue_depth', { state: 'waiting' }) - depthBefore).toBe(2);
     // Both alerts of the delivery are in one job.
     expect(readMetric(after, 'gateway_queue_jobs', { state: 'waiting' }) - jobsBefore).toBe(1);
+    // No worker takes the job, so its age grows with every sample.
+    await waitFor(
+      async () => {
+        await ingress.sampler.sampleOnce();
+        return readMetric(await scrape(ingress), 'gateway_queue_oldest_waiting_age_seconds') > 0;
+      },
+      { timeoutMs: 5_000, description: 'the waiting job to age' },
+    );
   });
 
   it(SCENARIO.refused, async () => {

@@ -15,6 +15,7 @@ export interface IngressMetrics {
   httpRequestsInFlight: Gauge;
   queueDepth: Gauge<'state'>;
   queueJobs: Gauge<'state'>;
+  queueOldestWaitingAge: Gauge;
   backpressureActive: Gauge;
   enqueueDuration: Histogram;
   alertmanagerTruncatedAlerts: Counter;
@@ -86,6 +87,11 @@ export function createIngressMetrics(registry: Registry): IngressMetrics {
       name: 'gateway_queue_jobs',
       help: 'Signal queue jobs by state (one job holds the signals of coalesced requests), sampled every 250 ms',
       labelNames: ['state'],
+      registers,
+    }),
+    queueOldestWaitingAge: new Gauge({
+      name: 'gateway_queue_oldest_waiting_age_seconds',
+      help: 'Seconds since the oldest waiting signal job was added (0 when none waits), sampled every 250 ms',
       registers,
     }),
     backpressureActive: new Gauge({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backlogDepth, nextBackpressure } from './queue-depth.js';
+import { backlogDepth, nextBackpressure, oldestWaitingAgeSeconds } from './queue-depth.js';
 
 const marks = { highWaterMark: 100, lowWaterMark: 80 };
 
@@ -17,5 +17,11 @@ describe('queue-depth', () => {
     expect(nextBackpressure(true, 81, marks)).toBe(true);
     expect(nextBackpressure(false, 81, marks)).toBe(false);
     expect(nextBackpressure(true, 80, marks)).toBe(false);
+  });
+
+  it('reads the oldest waiting age as 0 when nothing waits or the job comes from a clock ahead of this one', () => {
+    expect(oldestWaitingAgeSeconds(undefined, 10_000)).toBe(0);
+    expect(oldestWaitingAgeSeconds(12_000, 10_000)).toBe(0);
+    expect(oldestWaitingAgeSeconds(7_500, 10_000)).toBe(2.5);
   });
 });

@@ -34,6 +34,14 @@ export function backlogDepth(counts: QueueCounts): number {
   return counts.waiting + counts.prioritized + counts.delayed;
 }
 
+/**
+ * Age of the oldest waiting job. Its timestamp comes from the clock of the ingress replica that added it, so a
+ * replica whose clock runs behind could see a negative age: that reads as 0, nothing has waited yet.
+ */
+export function oldestWaitingAgeSeconds(addedAt: number | undefined, now: number): number {
+  return addedAt === undefined ? 0 : Math.max(0, now - addedAt) / 1000;
+}
+
 /** Hysteresis: on at ≥ high, off only at ≤ low, so the gate does not flap around one mark. */
 export function nextBackpressure(active: boolean, depth: number, marks: WaterMarks): boolean {
   if (depth >= marks.highWaterMark) return true;
@@ -61,7 +69,7 @@ export interface QueueDepthSamplerDeps {
   auditBacklog(): Promise<AuditBacklogSize>;
   /** Read on every sample, so hot-reloaded limits apply at the next tick. */
   limits(): { queue: WaterMarks; audit: AuditLimits };
-  metrics: Pick<IngressMetrics, 'queueDepth' | 'queueJobs' | 'backpressureActive'>;
+  metrics: Pick<IngressMetrics, 'queueDepth' | 'queueJobs' | 'queueOldestWaitingAge' | 'backpressureActive'>;
   logger: Logger;
   intervalMs?: number;
 }
@@ -108,6 +116,7 @@ export function createQueueDepthSampler(deps: QueueDepthSamplerDeps): QueueDepth
         deps.metrics.queueDepth.set({ state }, sample.signals[state]);
         deps.metrics.queueJobs.set({ state }, sample.jobs[state]);
       }
+      deps.metrics.queueOldestWaitingAge.set(oldestWaitingAgeSeconds(sample.oldestWaitingAddedAt, Date.now()));
       const depth = backlogDepth(sample.signals);
       const next = nextBackpressure(queueActive, depth, deps.limits().queue);
       if (next !== queueActive) {
