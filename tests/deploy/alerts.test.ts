@@ -199,7 +199,20 @@ describe('alerts', () => {
       expect((await post([alert('decided-0')])).status).toBe(202);
       await rrExists('decided-0');
       await decided(1);
-      await view();
+      // The earlier view must hold the ingress's failed-jobs gauge (at 0) for the growth alert's `offset` side: on a
+      // loaded machine its first queue sample can still be on its way.
+      await waitFor(
+        async () =>
+          parsePrometheusText(await scrape('ingress')).some(
+            (s) => s.name === 'gateway_queue_depth' && s.labels.state === 'failed',
+          ),
+        { timeoutMs: 10_000, description: "the ingress's first failed-jobs sample" },
+      );
+      // A scrape that times out under load reads as a target down; this view must be one where both answered.
+      await waitFor(
+        async () => (await view()).series.filter((s) => s.labels.__name__ === 'up' && s.value === 1).length === 2,
+        { timeoutMs: 10_000, description: 'a view in which both apps answered' },
+      );
       expect((await post([alert('decided-1')])).status).toBe(202);
       await rrExists('decided-1');
       await decided(2);
