@@ -313,7 +313,8 @@ describe('signal processor', () => {
       void worker.run();
       const first = await addBatch(queue, [open('open-1')]);
       await waitFor(async () => (await first.getState()) === 'completed', { description: 'the first RR' });
-      const job = await addBatch(queue, [open('open-2'), fresh('fresh-1'), open('open-3'), fresh('fresh-2')]);
+      const resolved = sampleSignal(502, { signalId: 'fresh-3', requestId: 'request-fresh-3', status: 'resolved' });
+      const job = await addBatch(queue, [open('open-2'), fresh('fresh-1'), open('open-3'), fresh('fresh-2'), resolved]);
       await waitFor(async () => (await job.getState()) === 'completed', { description: 'the mixed batch' });
       // The open window's duplicates are counted in the batched step; the new fingerprint's claim runs first and
       // its duplicate after it, as the job has them.
@@ -323,6 +324,7 @@ describe('signal processor', () => {
         'open-3 deduplicated 3',
         'fresh-1 created 1',
         'fresh-2 deduplicated 2',
+        'fresh-3 resolved -',
       ]);
       expect(sandbox.objects(NS)).toHaveLength(objectsBefore + 2);
     } finally {

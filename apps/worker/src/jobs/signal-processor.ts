@@ -142,6 +142,9 @@ async function admitInSlices(
       singly.has(fingerprint) ||
       traced(entry.entry)
     ) {
+      // An earlier signal of this fingerprint still in the slice may be left undecided (a claim): it must reach
+      // `rest` before this one does.
+      if (slice.some((pending) => pending.firing.fingerprint === fingerprint)) await admitSlice();
       if (fingerprint !== undefined) singly.add(fingerprint);
       rest.push(entry);
       continue;
