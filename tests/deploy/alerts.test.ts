@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { SIGNAL_QUEUE_NAME } from '@gateway/contracts';
-import { createTestRedis, type K8sObject, parsePrometheusText, repoRoot, waitFor } from '@gateway/testkit';
+import { SIGNAL_QUEUE_NAME, type SignalBatchJob } from '@gateway/contracts';
+import {
+  createTestRedis,
+  type DataStorageStub,
+  type K8sObject,
+  parsePrometheusText,
+  repoRoot,
+  startDataStorageStub,
+  waitFor,
+} from '@gateway/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertmanagerWebhook, type PodAlert, podRrName, postWebhook } from '../support/alerts.js';
 import { type GatewayFixture, startGatewayFixture } from '../support/gateway-fixture.js';
@@ -17,7 +25,9 @@ import {
 
 // What `kubectl apply -k k8s/base` deploys must get both apps scraped and alert on real trouble: every alert reads
 // only series the app it names really exports, proven by scraping the running apps, and the alerts whose trouble
-// a test can cause in seconds fire, while the others stay quiet, when evaluated over those scrapes.
+// a test can cause in seconds fire, while the others stay quiet, when evaluated over those scrapes. Trouble that
+// takes minutes is caused with its stored timestamps moved back; a threshold sized for production is swapped for
+// one the test reaches, on the same real series.
 
 interface Rule {
   alert?: string;
@@ -118,6 +128,7 @@ describe('alerts', () => {
   describe('against the running apps', () => {
     const HIGH_WATER_MARK = 100;
     let fx: GatewayFixture;
+    let dataStorage: DataStorageStub;
     const scrapes: Record<App, string[]> = { ingress: [], worker: [] };
     const urls = (): Record<App, string> => ({ ingress: fx.stack.ingressUrl, worker: fx.stack.workerUrl });
 
@@ -158,9 +169,11 @@ describe('alerts', () => {
       });
 
     beforeAll(async () => {
+      dataStorage = await startDataStorageStub();
       fx = await startGatewayFixture({
         stack: {
           remediationNamespace: 'kubernaut-system',
+          dataStorageUrl: dataStorage.url,
           env: {
             ingress: {
               GATEWAY_CFG__QUEUE__HIGH_WATER_MARK: String(HIGH_WATER_MARK),
@@ -173,6 +186,7 @@ describe('alerts', () => {
 
     afterAll(async () => {
       await fx?.close();
+      await dataStorage?.close();
     });
 
     // The worker counts a decision just after the RR exists.
@@ -186,16 +200,37 @@ describe('alerts', () => {
       );
     /** The previous view and when it was taken, standing for the start of every window an alert reads. */
     let before: { series: Sample[]; at: number } | undefined;
-    const view = async (): Promise<{ series: Sample[]; earlier: EarlierView | undefined }> => {
+    /** `advance: false` leaves the earlier view in place, for a look that must not shorten the next window. */
+    const view = async (advance = true): Promise<{ series: Sample[]; earlier: EarlierView | undefined }> => {
       const series = await prometheusView();
       const earlier = before && { series: before.series, seconds: (Date.now() - before.at) / 1000 };
-      before = { series, at: Date.now() };
+      if (advance) before = { series, at: Date.now() };
       return { series, earlier };
     };
     const firing = (name: string, { series, earlier }: { series: Sample[]; earlier: EarlierView | undefined }) =>
       evaluateInstant(rule(name).expr, series, earlier);
+    // A scrape that times out under load reads as a target down; these views must be ones where both answered.
+    const viewOfBoth = async (advance = true): Promise<{ series: Sample[]; earlier: EarlierView | undefined }> => {
+      let taken: Awaited<ReturnType<typeof view>> | undefined;
+      await waitFor(
+        async () => {
+          taken = await view(advance);
+          return taken.series.filter((s) => s.labels.__name__ === 'up' && s.value === 1).length === 2;
+        },
+        { timeoutMs: 10_000, description: 'a view in which both apps answered' },
+      );
+      if (!taken) throw new Error('no view taken');
+      return taken;
+    };
+    const refuseCreates = () =>
+      fx.sandbox.faults.set({
+        errorStatus: 403,
+        match: (request) => request.method === 'POST' && request.path.endsWith('/remediationrequests'),
+      });
+    /** The last view the first worker process answered in, for windows that span its restart. */
+    let firstWorkerView: { series: Sample[]; at: number } | undefined;
 
-    it('stays quiet while both apps decide signals, and reports a signal the API refuses', async () => {
+    it('stays quiet while both apps decide signals, and reports signals the API refuses', async () => {
       expect((await post([alert('decided-0')])).status).toBe(202);
       await rrExists('decided-0');
       await decided(1);
@@ -208,18 +243,18 @@ describe('alerts', () => {
           ),
         { timeoutMs: 10_000, description: "the ingress's first failed-jobs sample" },
       );
-      // A scrape that times out under load reads as a target down; this view must be one where both answered.
-      await waitFor(
-        async () => (await view()).series.filter((s) => s.labels.__name__ === 'up' && s.value === 1).length === 2,
-        { timeoutMs: 10_000, description: 'a view in which both apps answered' },
-      );
+      await viewOfBoth();
       expect((await post([alert('decided-1')])).status).toBe(202);
       await rrExists('decided-1');
       await decided(2);
-      fx.sandbox.faults.set({
-        errorStatus: 403,
-        match: (request) => request.method === 'POST' && request.path.endsWith('/remediationrequests'),
+      await waitFor(() => dataStorage.events().length > 0, {
+        timeoutMs: 10_000,
+        description: 'audit events delivered to Data Storage',
       });
+      // The refusal's window below must still hold this decision, or no worker would seem to consume.
+      const healthy = await viewOfBoth(false);
+      expect(alerts.map(({ alert: name }) => name).filter((name) => firing(name, healthy).length > 0)).toEqual([]);
+      refuseCreates();
       try {
         expect((await post([alert('refused-0')])).status).toBe(202);
         await waitFor(
@@ -257,6 +292,26 @@ describe('alerts', () => {
       // The reason's series was born with this failure: only the alert's second arm can see it.
       expect(firing('GatewaySignalsFailed', now)).toEqual([{ labels: { reason: 'forbidden' }, value: 1 }]);
       expect(firing('GatewayFailedJobsGrowing', now)).toEqual([{ labels: {}, value: 1 }]);
+
+      // The refusal also started the create-errors series; a second one is what its rate can see.
+      refuseCreates();
+      try {
+        expect((await post([alert('refused-1')])).status).toBe(202);
+        await waitFor(
+          async () =>
+            parsePrometheusText(await scrape('worker'))
+              .filter((s) => s.name === 'gateway_crd_creation_errors_total')
+              .reduce((total, s) => total + s.value, 0) >= 2,
+          { timeoutMs: 20_000, description: 'the second refused create' },
+        );
+      } finally {
+        fx.sandbox.faults.clear();
+      }
+      const refusedAgain = await viewOfBoth();
+      firstWorkerView = before;
+      expect(firing('GatewayCreateErrors', refusedAgain).map((sample) => sample.labels)).toEqual([
+        { error_type: 'forbidden' },
+      ]);
     });
 
     it('fires the worker, backpressure and queue age alerts once the worker stops and the queue reaches its mark', async () => {
@@ -315,6 +370,67 @@ describe('alerts', () => {
       // The first 503 created its series; a rate needs it in two scrapes, as it does in Prometheus.
       expect((await post([alert('refused-by-gate')])).status).toBe(503);
       expect(firing('GatewayRequestsUnavailable', await view())).toEqual([{ labels: {}, value: 1 }]);
+    });
+
+    it('fires the signal wait and audit alerts when the worker comes back to late signals and Data Storage refuses audit', async () => {
+      const wait = thresholdOf(rule('GatewaySignalWaitHigh').expr)?.threshold ?? 0;
+      const delay = thresholdOf(rule('GatewayAuditDelayed').expr)?.threshold ?? 0;
+      dataStorage.failWith(503);
+      const redis = createTestRedis();
+      try {
+        // The queued signals stand for ones received long enough ago to breach the wait percentile: their receipt
+        // time is moved back rather than the test waiting, since the worker measures the wait from it.
+        const queueKey = `${fx.stack.queuePrefix}:${SIGNAL_QUEUE_NAME}:`;
+        const receivedTime = new Date(Date.now() - (wait + 15) * 1000).toISOString();
+        for (const id of await redis.lrange(`${queueKey}wait`, 0, -1)) {
+          const job = JSON.parse((await redis.hget(`${queueKey}${id}`, 'data')) ?? '{}') as SignalBatchJob;
+          for (const queued of job.signals) queued.signal.receivedTime = receivedTime;
+          await redis.hset(`${queueKey}${id}`, 'data', JSON.stringify(job));
+        }
+        // Likewise an audit event appended minutes ago heads the stream: Redis dates an entry by its id, which
+        // only grows, so the stream (empty but for what no worker has shipped) is rebuilt behind it while no
+        // worker reads it. The shipper recreates its consumer group from the stream's start.
+        const stream = `${fx.stack.queuePrefix}:audit`;
+        const shipped = dataStorage.events()[0];
+        expect(shipped).toBeDefined();
+        const unshipped = await redis.xrange(stream, '-', '+');
+        const rebuild = redis
+          .multi()
+          .del(stream)
+          .xadd(stream, `${Date.now() - (delay + 60) * 1000}-0`, 'event', JSON.stringify(shipped));
+        for (const [, fields] of unshipped) rebuild.xadd(stream, '*', ...fields);
+        await rebuild.exec();
+      } finally {
+        redis.disconnect();
+      }
+      try {
+        await fx.stack.restart('worker');
+        await decided(HIGH_WATER_MARK);
+        // The shipper samples its backlog every 5 s; each decided signal left at least one audit event behind.
+        await waitFor(
+          async () =>
+            parsePrometheusText(await scrape('worker')).some(
+              (s) => s.name === 'gateway_audit_backlog' && s.value > HIGH_WATER_MARK,
+            ),
+          { timeoutMs: 15_000, description: 'the audit backlog sample' },
+        );
+        const now = await viewOfBoth();
+        expect(firing('GatewayAuditDelayed', now).map((sample) => sample.value > delay)).toEqual([true]);
+        // Its threshold is for production sizes: the same expression with the reachable mark fires.
+        const backlog = thresholdOf(rule('GatewayAuditBacklogHigh').expr);
+        expect(firing('GatewayAuditBacklogHigh', now)).toEqual([]);
+        expect(evaluateInstant(`${backlog?.lhs} ${backlog?.op} ${HIGH_WATER_MARK}`, now.series)).toHaveLength(1);
+        // The worker ran before the queue filled; as in Prometheus, the window spans its restart and the
+        // histogram's reset is read per bucket.
+        const earlier = firstWorkerView && {
+          series: firstWorkerView.series,
+          seconds: (Date.now() - firstWorkerView.at) / 1000,
+        };
+        const quantile = firing('GatewaySignalWaitHigh', { series: now.series, earlier });
+        expect(quantile.map((sample) => sample.value > wait)).toEqual([true]);
+      } finally {
+        dataStorage.reset();
+      }
     });
 
     it('reads only metrics and labels the app named by each selector exports', () => {

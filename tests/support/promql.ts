@@ -125,11 +125,45 @@ export interface EarlierView {
 }
 
 /**
+ * Prometheus's `histogram_quantile` over cumulative `le` buckets, per label set without `le`: linear
+ * interpolation inside the bucket the rank falls in, the highest finite bound when it falls in `+Inf`, and NaN
+ * (which no comparison keeps) for a histogram without `+Inf` or without observations.
+ */
+function histogramQuantile(q: number, buckets: readonly Sample[]): Sample[] {
+  const histograms = new Map<string, { labels: Record<string, string>; buckets: { le: number; count: number }[] }>();
+  for (const {
+    labels: { le, ...labels },
+    value,
+  } of buckets) {
+    if (le === undefined) continue;
+    const key = signature(labels);
+    const histogram = histograms.get(key) ?? { labels, buckets: [] };
+    histogram.buckets.push({ le: le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le), count: value });
+    histograms.set(key, histogram);
+  }
+  return [...histograms.values()].map(({ labels, buckets: sorted }) => {
+    sorted.sort((a, b) => a.le - b.le);
+    const total = sorted.at(-1);
+    if (total?.le !== Number.POSITIVE_INFINITY || total.count === 0) return { labels, value: Number.NaN };
+    const rank = q * total.count;
+    const index = sorted.findIndex((bucket) => bucket.count >= rank);
+    const bucket = sorted[index] ?? total;
+    if (bucket.le === Number.POSITIVE_INFINITY) return { labels, value: sorted.at(-2)?.le ?? Number.NaN };
+    const below = sorted[index - 1];
+    const start = below?.le ?? 0;
+    const startCount = below?.count ?? 0;
+    const value = start + ((bucket.le - start) * (rank - startCount)) / (bucket.count - startCount);
+    return { labels, value };
+  });
+}
+
+/**
  * Evaluates `expr` at one instant over `series` (each with its metric name in `__name__`): selectors,
- * sum/max/min/count with `by`, comparisons, arithmetic, `and`/`or`/`unless` on whole label sets, and `absent`.
+ * sum/max/min/count with `by`, comparisons, arithmetic, `and`/`or`/`unless` on whole label sets, `absent` and
+ * `histogram_quantile`.
  * Given an `earlier` view, `rate`/`increase` of a range and `offset` read it as the start of every window, like
  * Prometheus with exactly two samples per series and no extrapolation: a series missing from it has no rate.
- * Anything else (quantiles, subqueries, matching modifiers) throws, so a test only claims what it evaluated.
+ * Anything else (subqueries, matching modifiers) throws, so a test only claims what it evaluated.
  */
 export function evaluateInstant(expr: string, series: readonly Sample[], earlier?: EarlierView): Sample[] {
   const unsupported = (node: SyntaxNode): never => {
@@ -191,6 +225,10 @@ export function evaluateInstant(expr: string, series: readonly Sample[], earlier
             const increase = value >= first ? value - first : value;
             return [{ labels, value: name === 'Rate' ? increase / seconds : increase }];
           });
+        }
+        if (name === 'HistogramQuantile' && argument?.name === 'NumberDurationLiteral' && argument.nextSibling) {
+          const buckets = argument.nextSibling;
+          return histogramQuantile(Number(text(expr, argument)), vector(evaluate(buckets), buckets));
         }
         if (name !== 'Absent' || argument?.name !== 'VectorSelector') return unsupported(node);
         if (vector(evaluate(argument), argument).length > 0) return [];
