@@ -8,6 +8,7 @@ import {
   parsePrometheusText,
   repoRoot,
   startDataStorageStub,
+  startGatewayStack,
   waitFor,
 } from '@gateway/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -133,19 +134,19 @@ describe('alerts', () => {
     const urls = (): Record<App, string> => ({ ingress: fx.stack.ingressUrl, worker: fx.stack.workerUrl });
 
     /** Scrapes `app` the way its ServiceMonitor does; keeps the text for the export checks. */
-    const scrape = async (app: App): Promise<string> => {
-      const response = await fetch(`${urls()[app]}${jobs[app].path}`);
+    const scrape = async (app: App, url = urls()[app]): Promise<string> => {
+      const response = await fetch(`${url}${jobs[app].path}`);
       expect(response.status).toBe(200);
       const text = await response.text();
       scrapes[app].push(text);
       return text;
     };
     /** What Prometheus would hold after one scrape of both apps: target labels added, `up` per target. */
-    const prometheusView = async (): Promise<Sample[]> => {
+    const prometheusView = async (targets = urls()): Promise<Sample[]> => {
       const series: Sample[] = [];
       for (const app of ['ingress', 'worker'] as const) {
-        const target = { job: jobs[app].job, instance: new URL(urls()[app]).host };
-        const text = await scrape(app).catch(() => undefined);
+        const target = { job: jobs[app].job, instance: new URL(targets[app]).host };
+        const text = await scrape(app, targets[app]).catch(() => undefined);
         series.push({ labels: { __name__: 'up', ...target }, value: text === undefined ? 0 : 1 });
         for (const sample of parsePrometheusText(text ?? '')) {
           series.push({ labels: { ...sample.labels, __name__: sample.name, ...target }, value: sample.value });
@@ -367,6 +368,10 @@ describe('alerts', () => {
       // The backlog alert's left side measures the signals the gate counts; its threshold is for production sizes.
       const backlog = thresholdOf(rule('GatewayQueueBacklogHigh').expr);
       expect(evaluateInstant(backlog?.lhs ?? '', now.series).map((sample) => sample.value)).toEqual([HIGH_WATER_MARK]);
+      // The gate closes long before a production-sized backlog: the same expression with a mark below the one
+      // the test reaches fires.
+      expect(firing('GatewayQueueBacklogHigh', now)).toEqual([]);
+      expect(evaluateInstant(`${backlog?.lhs} ${backlog?.op} ${HIGH_WATER_MARK - 1}`, now.series)).toHaveLength(1);
       // The first 503 created its series; a rate needs it in two scrapes, as it does in Prometheus.
       expect((await post([alert('refused-by-gate')])).status).toBe(503);
       expect(firing('GatewayRequestsUnavailable', await view())).toEqual([{ labels: {}, value: 1 }]);
@@ -430,6 +435,60 @@ describe('alerts', () => {
         expect(quantile.map((sample) => sample.value > wait)).toEqual([true]);
       } finally {
         dataStorage.reset();
+      }
+    });
+
+    it('fires the dead letter, circuit breaker, ingress and auth alerts when Data Storage refuses an event, the API fails and the ingress stops', async () => {
+      dataStorage.rejectWhen((event) => JSON.stringify(event).includes('dead-letter-0'));
+      try {
+        expect((await post([alert('dead-letter-0')])).status).toBe(202);
+        // The shipper splits the refused batch until the event is alone, then dead-letters it.
+        await waitFor(
+          async () =>
+            parsePrometheusText(await scrape('worker')).some(
+              (s) => s.name === 'gateway_audit_events_dead_total' && s.value > 0,
+            ),
+          { timeoutMs: 15_000, description: 'the refused audit event to be dead-lettered' },
+        );
+      } finally {
+        dataStorage.rejectWhen(undefined);
+      }
+      const dead = await viewOfBoth();
+      expect(firing('GatewayAuditDeadLetters', dead).map((sample) => sample.value > 0)).toEqual([true]);
+
+      // Every API call fails until the breaker has seen enough of them in its window; no later phase needs it
+      // closed.
+      fx.sandbox.faults.set({ errorStatus: 503 });
+      try {
+        const burst = Array.from({ length: 12 }, (_, index) => alert(`breaker-${index}`));
+        expect((await post(burst)).status).toBe(202);
+        await waitFor(
+          async () =>
+            parsePrometheusText(await scrape('worker')).some(
+              (s) => s.name === 'gateway_circuit_breaker_state' && s.value === 2,
+            ),
+          { timeoutMs: 15_000, description: 'the breaker to open' },
+        );
+        expect(firing('GatewayCircuitBreakerOpen', await viewOfBoth()).map((sample) => sample.labels)).toEqual([
+          { name: 'k8s-api' },
+        ]);
+      } finally {
+        fx.sandbox.faults.clear();
+      }
+
+      await fx.stack.kill('ingress');
+      const stopped = await view();
+      const instance = new URL(fx.stack.ingressUrl).host;
+      expect(firing('GatewayIngressDown', stopped)).toEqual([{ labels: {}, value: 0 }]);
+      expect(firing('GatewayIngressInstanceDown', stopped).map((sample) => sample.labels.instance)).toEqual([instance]);
+
+      // Auth is chosen at start-up: an ingress started without credentials stands in for the stopped one.
+      const open = await startGatewayStack({ apps: ['ingress'], authMode: 'none' });
+      try {
+        const series = await prometheusView({ ingress: open.ingressUrl, worker: fx.stack.workerUrl });
+        expect(firing('GatewayAuthDisabled', { series, earlier: undefined })).toEqual([{ labels: {}, value: 1 }]);
+      } finally {
+        await open.stop();
       }
     });
 
