@@ -60,7 +60,7 @@ const processSettings = ingressProcessSettingsFromConfig(config);
 const tracing = startTracing({
   serviceName: INGRESS_SERVICE_NAME,
   endpoint: processSettings.otlpEndpoint,
-  endpointFromEnv: (process.env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() ?? '') !== '',
+  envEndpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT,
 });
 
 const loggerOptions: LoggerOptions = {

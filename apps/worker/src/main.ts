@@ -56,7 +56,7 @@ const settings = workerSettingsFromConfig(loaded.config);
 const tracing = startTracing({
   serviceName: WORKER_SERVICE_NAME,
   endpoint: settings.otlpEndpoint,
-  endpointFromEnv: (process.env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() ?? '') !== '',
+  envEndpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT,
 });
 const configHash = loaded.configHash;
 const prefix = settings.redis.prefix;

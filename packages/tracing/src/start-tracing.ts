@@ -9,11 +9,11 @@ export interface TracingOptions {
   /** `telemetry.otlpEndpoint` (`OTEL_EXPORTER_OTLP_ENDPOINT`); tracing is off when it is empty. */
   endpoint: string | undefined;
   /**
-   * True when the endpoint came from `OTEL_EXPORTER_OTLP_ENDPOINT`: the SDK then reads every `OTEL_*` variable
-   * itself (protocol, headers, sampler, resource attributes). From the config file, spans go to `<endpoint>/v1/traces`
-   * over OTLP/HTTP.
+   * `OTEL_EXPORTER_OTLP_ENDPOINT` as the process has it. When set, the SDK reads every `OTEL_*` variable itself
+   * (protocol, headers, sampler, resource attributes); an endpoint from the config file alone gets OTLP/HTTP at
+   * `<endpoint>/v1/traces`.
    */
-  endpointFromEnv: boolean;
+  envEndpoint: string | undefined;
 }
 
 export interface Tracing {
@@ -38,7 +38,7 @@ export function startTracing(options: TracingOptions): Tracing {
     instrumentations: [new UndiciInstrumentation({ requireParentforSpans: true })],
     metricReaders: [],
     logRecordProcessors: [],
-    ...(options.endpointFromEnv
+    ...((options.envEndpoint?.trim() ?? '') !== ''
       ? {}
       : { traceExporter: new OTLPTraceExporter({ url: `${endpoint.replace(/\/+$/, '')}/v1/traces` }) }),
   });

@@ -3,6 +3,7 @@ import type {
   Admission,
   AdmitRequest,
   AdoptRequest,
+  CountedAdmission,
   FlushOutcome,
   FlushTask,
   ResolvedAdmission,
@@ -96,7 +97,7 @@ export function createRedisWindowStore(redis: Redis, options: RedisWindowStoreOp
       );
     },
 
-    async admitMany(requests: readonly AdmitRequest[]): Promise<(Admission | null)[]> {
+    async admitMany(requests: readonly AdmitRequest[]): Promise<(CountedAdmission | null)[]> {
       const scriptKeys: string[] = [];
       const args: (string | number)[] = [requests.length];
       for (const request of requests) {

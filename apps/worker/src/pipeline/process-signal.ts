@@ -12,7 +12,7 @@ import type { BuildRemediationRequestInput } from '../remediation/index.js';
 import type { AuditTemplates } from './audit-templates.js';
 import { type FingerprintSettings, fingerprintSignal, type SignalFingerprint } from './fingerprint-signal.js';
 import type { KnownRemediation, RemediationClient, RemediationIndex } from './ports.js';
-import type { Admission, AdmitRequest, WindowSnapshot, WindowStore } from './window-store.js';
+import type { AdmitRequest, CountedAdmission, WindowSnapshot, WindowStore } from './window-store.js';
 
 export interface PipelineSettings {
   namespace: string;
@@ -186,13 +186,13 @@ export async function admitFiringSignals(
   const admissions = await deps.store.admitMany(requests);
   const seconds = (performance.now() - started) / 1000;
   return admissions.map((admission, i) => {
-    if (!admission || admission.decision === 'claimed') return null;
+    if (!admission) return null;
     deps.observeAdmission?.(seconds);
     return countedOutcome(admission, requests[i]?.fingerprint ?? '');
   });
 }
 
-function countedOutcome(admission: Exclude<Admission, { decision: 'claimed' }>, fingerprint: string): ProcessResult {
+function countedOutcome(admission: CountedAdmission, fingerprint: string): ProcessResult {
   return admission.decision === 'redelivery'
     ? { outcome: Outcome.redelivered, fingerprint }
     : { outcome: Outcome.deduplicated, fingerprint, rr: admission.rr, count: admission.count };

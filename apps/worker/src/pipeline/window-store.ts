@@ -25,6 +25,9 @@ export type Admission =
   /** This signal owns a new window and must create (or adopt) its RR. */
   | { decision: 'claimed'; rr: string; namespace: string; seq: number; count: number };
 
+/** A decision that counts or skips the signal without claiming a window: what a batched admission decides. */
+export type CountedAdmission = Exclude<Admission, { decision: 'claimed' }>;
+
 export interface AdmitRequest {
   fingerprint: string;
   signalId: string;
@@ -107,7 +110,7 @@ export interface WindowStore {
    * claim a window: those (and every later signal of the same fingerprint) are answered null untouched, for the
    * caller to `admit` one by one in their order. A replayed claim is answered null as well.
    */
-  admitMany(requests: readonly AdmitRequest[]): Promise<(Admission | null)[]>;
+  admitMany(requests: readonly AdmitRequest[]): Promise<(CountedAdmission | null)[]>;
   /**
    * Adoption: point a pending window owned by `signalId` at an existing RR, state open, counts merged,
    * `seq:<fp>` raised to at least `seq`, a flush scheduled. Null when the window is not pending-and-ours
