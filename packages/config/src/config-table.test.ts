@@ -18,7 +18,7 @@ describe('config-table', () => {
     const loaded = loadConfig({ env: {} });
     if (!loaded.ok) throw new Error('defaults must validate');
     const table = renderConfigTable(loaded.config);
-    expect(table).toContain('| `dedup.flushInterval` | 1s |');
-    expect(table).toContain('| `kubernetes.remediationNamespace` | `kubernaut-system` |');
+    expect(table).toContain('| `dedup.flushInterval` | 1s | hot |');
+    expect(table).toContain('| `kubernetes.remediationNamespace` | `kubernaut-system` | restart |');
   });
 });

@@ -1,4 +1,5 @@
 import { formatDurationMs } from './duration.js';
+import { reloadClassOf } from './reload-classes.js';
 import type { GatewayConfig } from './schema/gateway-config.js';
 
 /** Keys whose millisecond values read better as durations in documentation. */
@@ -12,10 +13,11 @@ function renderValue(path: string, value: unknown): string {
 
 /**
  * The configuration reference table of the README, generated from the validated defaults so the
- * documentation cannot drift from the schema (a test compares them). Sources are listed by instance.
+ * documentation cannot drift from the schema (a test compares them). Sources are listed by instance; the last column
+ * says whether a key applies on reload or at the next restart.
  */
 export function renderConfigTable(defaults: GatewayConfig): string {
-  const rows: string[] = ['| key | default |', '|---|---|'];
+  const rows: string[] = ['| key | default | reload |', '|---|---|---|'];
   const walk = (value: unknown, path: string): void => {
     const isObject = value !== null && typeof value === 'object' && !Array.isArray(value);
     const isMap = /^sources\.[^.]+\.(severityMap|resourceLabels)$/.test(path);
@@ -26,7 +28,7 @@ export function renderConfigTable(defaults: GatewayConfig): string {
         walk(child, path ? `${path}.${key}` : key);
       return;
     }
-    rows.push(`| \`${path}\` | ${renderValue(path, value).replaceAll('|', '\\|')} |`);
+    rows.push(`| \`${path}\` | ${renderValue(path, value).replaceAll('|', '\\|')} | ${reloadClassOf(path)} |`);
   };
   walk(defaults, '');
   return rows.join('\n');

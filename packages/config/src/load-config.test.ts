@@ -53,7 +53,13 @@ describe('loadConfig', () => {
     expect(config.rateLimits.perToken).toEqual({ ratePerSecond: 2000, burst: 5000 });
     expect(config.kubernetes.remediationNamespace).toBe('kubernaut-system');
     expect(config.fingerprint).toEqual({ strategy: 'default', rules: [] });
-    expect([config.telemetry, config.reload, config.auth.tokenReview]).toEqual([{}, undefined, undefined]);
+    expect([config.telemetry, config.auth.tokenReview]).toEqual([{}, undefined]);
+    expect(config.reload).toEqual({
+      watch: true,
+      pollInterval: 30_000,
+      debounce: 250,
+      autoRollback: { enabled: false, window: 300_000, minRequests: 50, minErrors: 10, factor: 2, minIncrease: 0.05 },
+    });
     expect(config.audit.dataStorageUrl).toBeUndefined();
     expect(config.audit.maxBacklogBytes).toBe(1_073_741_824);
     expect(config.logging).toEqual({ level: 'info', format: 'json', logPayloads: false });

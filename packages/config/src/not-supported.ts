@@ -7,7 +7,6 @@ import { reject } from './rules.js';
  * accepted and ignored: an operator who sets it would otherwise believe the gateway does something it does not.
  */
 export const UPCOMING_WORK = {
-  reload: 'the configuration reload work',
   fingerprinting: 'the fingerprinting work (owner and similarity strategies)',
   multiCluster: 'the multi-cluster work (per-cluster routing)',
   redisDurability: 'the Redis durability work (WAIT for replicas)',

@@ -132,7 +132,6 @@ fingerprint:
   rules: [{match: {source: prometheus}, strategy: similarity}]
   similarity: {numHashes: 128}
 multiCluster: {enabled: true, routing: per-cluster, clusters: [{id: east, context: c}], unknownCluster: hub}
-reload: {}
 `);
     expect(problems.map((p) => [p.path, p.message])).toEqual([
       ['server.tls.certFile', 'server.tls.certFile: is not supported in this version'],
@@ -164,7 +163,6 @@ reload: {}
         'multiCluster.unknownCluster',
         `multiCluster.unknownCluster: ${NOT_SUPPORTED_RULE}; ${UPCOMING_WORK.multiCluster} brings it`,
       ],
-      ['reload', `reload: ${NOT_SUPPORTED_RULE}; ${UPCOMING_WORK.reload} brings it`],
     ]);
     expect(problems[0]?.suggestion).toBe('terminate TLS in front of the ingress and remove server.tls');
   });

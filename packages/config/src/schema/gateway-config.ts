@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { closestMatch } from '../edit-distance.js';
-import { notSupported } from '../not-supported.js';
 import { reject, section } from '../rules.js';
 import { AuditConfigSchema } from './audit.js';
 import { AuthConfigSchema } from './auth.js';
@@ -12,6 +11,7 @@ import { LoggingConfigSchema, PluginEntrySchema, ShutdownConfigSchema, Telemetry
 import { QueueConfigSchema } from './queue.js';
 import { RateLimitsConfigSchema } from './rate-limit.js';
 import { RedisConfigSchema } from './redis.js';
+import { ReloadConfigSchema } from './reload.js';
 import { ServerConfigSchema, WorkerConfigSchema } from './server.js';
 import { SourcesConfigSchema } from './sources.js';
 
@@ -34,7 +34,7 @@ export const GatewayConfigSchema = section({
   audit: AuditConfigSchema.prefault({}),
   logging: LoggingConfigSchema.prefault({}),
   telemetry: TelemetryConfigSchema.prefault({}),
-  reload: notSupported('reload'),
+  reload: ReloadConfigSchema.prefault({}),
   shutdown: ShutdownConfigSchema.prefault({}),
 }).check((ctx) => {
   // Checked here because token bindings and sources live in different sections.

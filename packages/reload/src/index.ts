@@ -1,0 +1,5 @@
+export * from './config-fanout.js';
+export * from './config-file-watch.js';
+export * from './fleet-registry.js';
+export * from './reload-controller.js';
+export * from './reload-metrics.js';
