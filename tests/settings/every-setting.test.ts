@@ -240,7 +240,15 @@ const GLOBAL_SAMPLES: Record<string, Sample> = {
   'logging.format': [['logging', 'format'], 'pretty'],
   'logging.logPayloads': [['logging', 'logPayloads'], true],
   'telemetry.otlpEndpoint': [['telemetry', 'otlpEndpoint'], 'http://otel:4318'],
-  reload: [['reload'], { watch: false }],
+  'reload.watch': [['reload', 'watch'], false],
+  'reload.pollInterval': [['reload', 'pollInterval'], '1m'],
+  'reload.debounce': [['reload', 'debounce'], '1s'],
+  'reload.autoRollback.enabled': [['reload', 'autoRollback', 'enabled'], true],
+  'reload.autoRollback.window': [['reload', 'autoRollback', 'window'], '10m'],
+  'reload.autoRollback.minRequests': [['reload', 'autoRollback', 'minRequests'], 500],
+  'reload.autoRollback.minErrors': [['reload', 'autoRollback', 'minErrors'], 100],
+  'reload.autoRollback.factor': [['reload', 'autoRollback', 'factor'], 3],
+  'reload.autoRollback.minIncrease': [['reload', 'autoRollback', 'minIncrease'], 0.1],
   'shutdown.drainDelay': [['shutdown', 'drainDelay'], '1s'],
   'shutdown.timeout': [['shutdown', 'timeout'], '10s'],
 };
@@ -258,7 +266,8 @@ const DEFINITIONS = { ...builtinSources, echo: plugin('echo'), 'echo-two': plugi
 
 /**
  * Everything the apps derive from the configuration, as comparable data: the ingress's per-request snapshot (minus
- * the configuration it echoes on `/admin/config` and its hash), the ingress process settings and the worker's.
+ * the configuration it echoes on `/admin/config` and its hash), the ingress process settings, the worker's and the
+ * reload controller's.
  */
 function derived(config: GatewayConfig): string {
   const ingress = ingressSettingsFromConfig(config, [], 'abcdef012345', {
@@ -270,6 +279,8 @@ function derived(config: GatewayConfig): string {
     ingress,
     ingressProcess: ingressProcessSettingsFromConfig(config),
     worker: workerSettingsFromConfig(config),
+    // Both apps' reload controllers read this section from the running snapshot itself.
+    reload: config.reload,
   };
   return JSON.stringify(all, (key, value: unknown) => {
     if (['redactedConfig', 'configHash', 'definition', 'capabilities'].includes(key)) return undefined;

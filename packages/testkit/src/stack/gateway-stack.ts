@@ -84,6 +84,8 @@ export interface GatewayStack {
   isRunning(name: GatewayAppName): boolean;
   /** Sends `signal` (default SIGTERM) and waits for the exit (SIGKILL after `timeoutMs`, default 30 s). */
   kill(name: GatewayAppName, signal?: NodeJS.Signals, timeoutMs?: number): Promise<ExitInfo>;
+  /** Sends a signal without waiting for anything (`SIGHUP` asks for a configuration reload). */
+  signal(name: GatewayAppName, signal: NodeJS.Signals): void;
   /** Stops the app if it runs, then starts it again with the same port and environment and waits for readiness. */
   restart(name: GatewayAppName): Promise<void>;
   /** The captured output of one app (last lines, stderr marked `!`). */
@@ -207,6 +209,11 @@ export async function startGatewayStack(options: GatewayStackOptions = {}): Prom
       const info = await proc.stop(signal, timeoutMs);
       running.delete(name);
       return info;
+    },
+    signal(name, signal) {
+      const proc = running.get(name);
+      if (!proc) throw new Error(`${name} is not running`);
+      proc.signal(signal);
     },
     async restart(name) {
       await running.get(name)?.stop('SIGTERM');
