@@ -102,6 +102,9 @@ describe('redis acl and tls', () => {
       await expect(client.set(`${DEFAULT_QUEUE_PREFIX}:acl-probe`, '1', 'PX', 60_000)).resolves.toBe('OK');
       await expect(client.set('elsewhere:acl-probe', '1')).rejects.toThrow(/NOPERM/);
       await expect(client.flushall()).rejects.toThrow(/NOPERM/);
+      // The configuration fan-out's one channel, and no other.
+      await expect(client.publish(`${DEFAULT_QUEUE_PREFIX}:config`, '{}')).resolves.toBeGreaterThanOrEqual(0);
+      await expect(client.publish('elsewhere:config', '{}')).rejects.toThrow(/NOPERM/);
       await expect(anonymous.get(`${DEFAULT_QUEUE_PREFIX}:acl-probe`)).rejects.toThrow(/NOAUTH/);
     } finally {
       client.disconnect();

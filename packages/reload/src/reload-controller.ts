@@ -267,7 +267,10 @@ export function createReloadController<T>(
       metrics.lastReloadSuccessTimestamp.set(deps.nowMs() / 1000);
       showRunning();
       fleet.start();
-      await fanout.start();
+      // Without the channel (a Redis ACL that does not grant it) this process still reloads from its own triggers.
+      await fanout.start().catch((error: unknown) =>
+        logger.error({ err: error }, 'cannot subscribe to the configuration channel: reloads reach only this process'),
+      );
       const { reload } = config();
       if (reload.watch && deps.configPath) {
         watch = watchConfigFile({
