@@ -1,9 +1,20 @@
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
 
-/** What one process tells the others through `<prefix>:config` (docs/configuration.md#reloading-a-fleet). */
-export type FanoutMessage =
-  | { kind: 'reload'; origin: string; force: boolean }
-  | { kind: 'rollback'; origin: string; fromHash: string; toHash: string };
+/**
+ * What one process tells the others through `<prefix>:config` (docs/configuration.md#reloading-a-fleet).
+ * Unknown fields are dropped rather than refused, so replicas of the next release can add some during a rollout.
+ */
+export const FanoutMessageSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('reload'), origin: z.string().min(1), force: z.boolean() }),
+  z.object({
+    kind: z.literal('rollback'),
+    origin: z.string().min(1),
+    fromHash: z.string().min(1),
+    toHash: z.string().min(1),
+  }),
+]);
+export type FanoutMessage = z.infer<typeof FanoutMessageSchema>;
 
 export function configChannel(prefix: string): string {
   return `${prefix}:config`;
@@ -27,6 +38,61 @@ export interface ConfigFanout {
   close(): Promise<void>;
 }
 
-export function createConfigFanout(_options: ConfigFanoutOptions): ConfigFanout {
-  throw new Error('not built yet');
+function parseFanoutMessage(text: string): FanoutMessage | Error {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return new Error('ignored a configuration fan-out message that is not JSON');
+  }
+  const parsed = FanoutMessageSchema.safeParse(json);
+  if (!parsed.success) {
+    return new Error(`ignored an invalid configuration fan-out message: ${z.prettifyError(parsed.error)}`);
+  }
+  return parsed.data;
+}
+
+/**
+ * Publishes and receives reload and rollback notices on `<prefix>:config`.
+ *
+ * Delivery is at most once: a process that is disconnected while a message is published never sees it. That is
+ * enough because every process also watches the file and polls it; the fan-out only makes the fleet converge sooner.
+ * ioredis subscribes again by itself after a reconnect (`autoResubscribe`).
+ */
+export function createConfigFanout(options: ConfigFanoutOptions): ConfigFanout {
+  const { publisher, subscriber, processId, onMessage, onError } = options;
+  const channel = configChannel(options.prefix);
+
+  function onRedisMessage(messageChannel: string, text: string): void {
+    if (messageChannel !== channel) return;
+    const message = parseFanoutMessage(text);
+    if (message instanceof Error) {
+      onError(message);
+      return;
+    }
+    if (message.origin === processId) return;
+    try {
+      onMessage(message);
+    } catch (error) {
+      onError(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  return {
+    async start(): Promise<void> {
+      subscriber.on('message', onRedisMessage);
+      await subscriber.subscribe(channel);
+    },
+
+    async publish(message: FanoutMessage): Promise<void> {
+      await publisher.publish(channel, JSON.stringify(message));
+    },
+
+    async close(): Promise<void> {
+      subscriber.off('message', onRedisMessage);
+      // With Redis unreachable the UNSUBSCRIBE would wait for a reconnect and hold up shutdown. Skipping it is safe:
+      // without the listener nothing is delivered, even if a reconnect subscribes the connection again.
+      if (subscriber.status === 'ready') await subscriber.unsubscribe(channel);
+    },
+  };
 }
