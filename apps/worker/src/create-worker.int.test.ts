@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import {
   type ConfigRuntime,
@@ -37,6 +40,7 @@ interface Settings {
   sendEventId?: boolean;
   level?: string;
   failedRetention?: string;
+  tokenFile?: string;
 }
 
 interface RunningWorker {
@@ -62,7 +66,8 @@ describe('createWorker', () => {
       `kubernetes: {remediationNamespace: ${settings.namespace ?? STARTED_NAMESPACE}}`,
       `worker: {concurrency: ${settings.concurrency ?? 2}}`,
       `queue: {failedRetention: ${settings.failedRetention ?? '7d'}}`,
-      `audit: {dataStorageUrl: '${stub.url}', flushInterval: 100ms, sendEventId: ${settings.sendEventId ?? true}}`,
+      `audit: {dataStorageUrl: '${stub.url}', flushInterval: 100ms, sendEventId: ${settings.sendEventId ?? true}, ` +
+        `tokenFile: ${settings.tokenFile ?? '/nonexistent/token'}}`,
       `logging: {level: ${settings.level ?? 'info'}}`,
     ].join('\n');
 
@@ -232,5 +237,24 @@ describe('createWorker', () => {
     expect(await client?.zscore(failedSet, 'failed-earlier')).toBeNull();
     expect(await client?.zscore(failedSet, first.id ?? '')).not.toBeNull();
     expect(outcomes).toEqual([true, true]);
+  });
+
+  it('sends the next audit batch with the Data Storage token file of the running snapshot', async () => {
+    prefix = uniquePrefix('create-worker');
+    const { runtime, queue } = await startWorker();
+    const first = sampleSignal(9301);
+    await addSignal(queue, first);
+    const firstRr = await waitFor(() => rrOf(STARTED_NAMESPACE, first), { description: 'the first RR' });
+    await waitFor(() => createdEventOf(firstRr), { description: 'the first created event' });
+    expect(stub.requests().at(-1)?.authorization).toBeUndefined();
+
+    const tokenFile = join(mkdtempSync(join(tmpdir(), 'create-worker-')), 'token');
+    writeFileSync(tokenFile, 'reloaded-token\n');
+    expect(runtime.propose(load({ tokenFile })).result).toBe('reloaded');
+    const next = sampleSignal(9302);
+    await addSignal(queue, next);
+    const nextRr = await waitFor(() => rrOf(STARTED_NAMESPACE, next), { description: 'the next RR' });
+    await waitFor(() => createdEventOf(nextRr), { description: 'the next created event' });
+    expect(stub.requests().at(-1)?.authorization).toBe('Bearer reloaded-token');
   });
 });
