@@ -2,7 +2,8 @@
  * Worker process: the only module that reads the environment, creates clients and handles signals; the worker
  * itself is built by `createWorker`. Startup order matters: health first, then the informers' initial list, and
  * only then jobs, the flusher and the audit shipper, so no admission runs without knowing which RRs are terminal
- * (docs/operations.md#startup-and-shutdown). Reloads start once the worker runs, so the first one never races it.
+ * (docs/operations.md#startup-and-shutdown). The reload controller (file watch, fleet fan-out and heartbeat) starts
+ * once the worker consumes jobs, so the fleet view never lists a worker that is not running yet.
  */
 import { hostname } from 'node:os';
 import {
