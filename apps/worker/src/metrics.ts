@@ -164,12 +164,6 @@ export function createWorkerMetrics() {
       buckets: LATENCY_BUCKETS,
       registers: [registry],
     }),
-    configInfo: new Gauge({
-      name: 'gateway_config_info',
-      help: 'Running configuration',
-      labelNames: ['hash'],
-      registers: [registry],
-    }),
   };
   return m;
 }

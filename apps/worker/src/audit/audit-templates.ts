@@ -17,17 +17,20 @@ export interface AuditTemplateSettings {
 /** The count is only known inside the atomic store step; the sentinel is swapped for its placeholder. */
 const COUNT_SENTINEL = AUDIT_SENTINEL.count as unknown as number;
 
-/** Binds the pipeline's audit port to the OpenAPI-typed builders of `@gateway/audit`. */
-export function createAuditTemplates(settings: () => AuditTemplateSettings, now: () => Date): AuditTemplates {
+/**
+ * Binds the pipeline's audit port to the OpenAPI-typed builders of `@gateway/audit`, for one configuration snapshot:
+ * a job's events all follow the settings it started with.
+ */
+export function createAuditTemplates(settings: AuditTemplateSettings, now: () => Date): AuditTemplates {
   const serialise = (event: { event_id?: string }): string => {
-    if (!settings().sendEventId) delete event.event_id;
+    if (!settings.sendEventId) delete event.event_id;
     return toAuditTemplate(event);
   };
   const common = (signal: NormalizedSignal, fingerprint: string) => ({
     signal,
     fingerprint,
     now: now(),
-    maxOriginalPayloadBytes: settings().maxOriginalPayloadBytes,
+    maxOriginalPayloadBytes: settings.maxOriginalPayloadBytes,
   });
   return {
     deduplicated: (signal, fingerprint) =>
@@ -37,7 +40,7 @@ export function createAuditTemplates(settings: () => AuditTemplateSettings, now:
           rrName: AUDIT_SENTINEL.rrName,
           rrNamespace: AUDIT_SENTINEL.rrNamespace,
           occurrenceCount: COUNT_SENTINEL,
-          includePayload: settings().includePayloadInDuplicates,
+          includePayload: settings.includePayloadInDuplicates,
         }),
       ),
     adopted: (signal, fingerprint, rrName, namespace) =>
@@ -47,7 +50,7 @@ export function createAuditTemplates(settings: () => AuditTemplateSettings, now:
           rrName,
           rrNamespace: namespace,
           occurrenceCount: COUNT_SENTINEL,
-          includePayload: settings().includePayloadInDuplicates,
+          includePayload: settings.includePayloadInDuplicates,
         }),
       ),
     created: (signal, fingerprint, rrName, namespace, createdAt) => [

@@ -28,7 +28,7 @@ afterAll(async () => {
 
 function setUp(label: string): void {
   prefix = uniquePrefix(`dedup-${label}`);
-  store = createRedisWindowStore(redis, { prefix, flushLeaseMs: LEASE_MS });
+  store = createRedisWindowStore(redis, { prefix, flushLeaseMs: () => LEASE_MS });
   fp = sha256Hex(`${label}:${Math.random()}`);
   rr = remediationRequestName(fp, 1);
 }

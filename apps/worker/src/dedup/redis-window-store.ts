@@ -32,9 +32,10 @@ export interface RedisWindowStoreOptions {
   prefix: string;
   /**
    * How long a taken flush stays leased before another flusher may take it again. Longer than a status
-   * write with all its retries (docs/kubernetes-access.md), so a live flusher is never doubled.
+   * write with all its retries (docs/kubernetes-access.md), so a live flusher is never doubled. Read at every take,
+   * since the retry settings it must outlast change on reload.
    */
-  flushLeaseMs?: number;
+  flushLeaseMs?: () => number;
 }
 
 const DEFAULT_FLUSH_LEASE_MS = 60_000;
@@ -56,7 +57,7 @@ function parseJsonOrNull<T>(reply: unknown): T | null {
  */
 export function createRedisWindowStore(redis: Redis, options: RedisWindowStoreOptions): WindowStore {
   const { prefix } = options;
-  const flushLeaseMs = options.flushLeaseMs ?? DEFAULT_FLUSH_LEASE_MS;
+  const flushLeaseMs = options.flushLeaseMs ?? (() => DEFAULT_FLUSH_LEASE_MS);
   const keys = dedupKeys(prefix);
 
   /** A delivery key only dedups while the TTL is positive (`dedup.deliveryDedupTtl` 0 disables it). */
@@ -207,14 +208,10 @@ export function createRedisWindowStore(redis: Redis, options: RedisWindowStoreOp
     async takeDueFlushes(nowMs: number, limit: number): Promise<FlushTask[]> {
       // In slices: one call over 500 members held Redis for 10-20 ms, and every ingress request waited behind it.
       const tasks: FlushTask[] = [];
+      const leaseMs = flushLeaseMs();
       while (tasks.length < limit) {
         const slice = Math.min(TAKE_DUE_FLUSHES_SLICE, limit - tasks.length);
-        const reply = await runLuaScript(
-          redis,
-          TAKE_DUE_FLUSHES_SCRIPT,
-          [keys.dirty],
-          [prefix, nowMs, slice, flushLeaseMs],
-        );
+        const reply = await runLuaScript(redis, TAKE_DUE_FLUSHES_SCRIPT, [keys.dirty], [prefix, nowMs, slice, leaseMs]);
         const taken = JSON.parse(String(reply)) as FlushTask[];
         tasks.push(...taken);
         // A short slice means the due members ran out (or some were dropped or deferred): the next round goes on.

@@ -37,7 +37,7 @@ export function createStatusFlusher(deps: StatusFlusherDeps) {
   let running: Promise<void> | undefined;
   let stopped = true;
 
-  async function writeOne(task: FlushTask): Promise<void> {
+  async function writeOne(task: FlushTask, settings: StatusFlusherSettings): Promise<void> {
     let outcome: FlushOutcome;
     try {
       const result = await deps.client.patchDeduplication(task.namespace, task.rr, {
@@ -48,11 +48,11 @@ export function createStatusFlusher(deps: StatusFlusherDeps) {
       outcome = result === 'gone' ? { result: 'gone' } : { result: 'ok' };
     } catch (err) {
       if (err instanceof GatewayError && !err.retryable) deps.onError?.(err);
-      outcome = { result: 'retry', delayMs: deps.settings().retryDelayMs };
+      outcome = { result: 'retry', delayMs: settings.retryDelayMs };
     }
     deps.metrics?.statusWrite(outcome.result === 'ok' ? 'success' : outcome.result);
     if (outcome.result === 'ok') deps.metrics?.flushLag(Math.max(0, deps.now() - task.lastMs) / 1000);
-    await deps.store.completeFlush(task, outcome, deps.now(), deps.settings().flushIntervalMs);
+    await deps.store.completeFlush(task, outcome, deps.now(), settings.flushIntervalMs);
   }
 
   /** A round every quarter interval, so a window is written within about one interval of its due time. */
@@ -62,7 +62,7 @@ export function createStatusFlusher(deps: StatusFlusherDeps) {
    * One round: pop due windows and write them with bounded parallelism. A round takes no more than the write budget
    * allows for its share of a second: in a storm that touches thousands of RRs, one status write per RR per interval
    * would be thousands of writes per second to the API server. What is left stays due, oldest first, and is taken by
-   * the next rounds; counts in Redis stay exact meanwhile.
+   * the next rounds; counts in Redis stay exact meanwhile. The round keeps the settings it started with.
    */
   async function flushOnce(): Promise<number> {
     const settings = deps.settings();
@@ -72,7 +72,7 @@ export function createStatusFlusher(deps: StatusFlusherDeps) {
     const lanes = Array.from({ length: Math.min(settings.flushConcurrency, tasks.length) }, async () => {
       while (next < tasks.length) {
         const task = tasks[next++]!;
-        await writeOne(task);
+        await writeOne(task, settings);
       }
     });
     await Promise.all(lanes);

@@ -1,8 +1,9 @@
+import type { ReadinessConfigDetail } from '@gateway/config';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createWorkerApp } from './app.js';
 
-function app(configDetail?: () => { restartRequired: string[]; configProblems?: string[]; warnings?: string[] }) {
+function app(configDetail: () => ReadinessConfigDetail) {
   return createWorkerApp({
     readiness: {
       shuttingDown: () => false,
@@ -13,13 +14,13 @@ function app(configDetail?: () => { restartRequired: string[]; configProblems?: 
     registry: new Registry(),
     configHash: () => 'abcdef012345',
     now: () => new Date(0),
-    ...(configDetail ? { configDetail } : {}),
+    configDetail,
   });
 }
 
 describe('worker app', () => {
-  it('reports nothing pending when it has no view of the configuration on disk', async () => {
-    const response = await app().request('/readyz');
+  it('reports nothing pending when the running configuration is the one it started with', async () => {
+    const response = await app(() => ({ restartRequired: [] })).request('/readyz');
     expect(await response.json()).toEqual({
       status: 'ready',
       configHash: 'abcdef012345',
@@ -28,13 +29,13 @@ describe('worker app', () => {
     });
   });
 
-  it('includes the pending sections and file problems in /readyz', async () => {
+  it('lists the held restart-only keys and the problems of a rejected reload in /readyz', async () => {
     const detail = {
-      restartRequired: ['dedup'],
-      configProblems: ['reload.watch: is not supported in this version'],
+      restartRequired: ['kubernetes.remediationNamespace'],
+      configProblems: ['dedup.flushInterval: got "soon"; rule: must be a duration'],
     };
     const response = await app(() => detail).request('/readyz');
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ status: 'ready', ...detail });
+    expect(await response.json()).toMatchObject({ status: 'ready', configHash: 'abcdef012345', ...detail });
   });
 });

@@ -13,9 +13,10 @@ export interface WorkerReadiness {
 export interface WorkerAppDeps {
   readiness: WorkerReadiness;
   registry: Registry;
+  /** The hash of the snapshot new jobs run on. */
   configHash(): string;
-  /** What `/readyz` says about the configuration on disk; without it nothing is pending. */
-  configDetail?(): ReadinessConfigDetail;
+  /** Restart-only keys changed since startup and the problems of the last rejected reload. */
+  configDetail(): ReadinessConfigDetail;
   now(): Date;
 }
 
@@ -33,8 +34,7 @@ export function createWorkerApp(deps: WorkerAppDeps): Hono {
     };
     const shuttingDown = deps.readiness.shuttingDown();
     if (redis && informers && !shuttingDown) {
-      const config = deps.configDetail?.() ?? { restartRequired: [] };
-      return c.json({ status: 'ready', configHash: deps.configHash(), ...config, checks });
+      return c.json({ status: 'ready', configHash: deps.configHash(), ...deps.configDetail(), checks });
     }
     const detail = shuttingDown
       ? 'Worker is shutting down'

@@ -62,16 +62,16 @@ describe('signal processor', () => {
     client,
     index: { byFingerprint: () => [], synced: () => true },
     audit: createAuditTemplates(
-      () => ({ includePayloadInDuplicates: false, maxOriginalPayloadBytes: 65_536, sendEventId: true }),
+      { includePayloadInDuplicates: false, maxOriginalPayloadBytes: 65_536, sendEventId: true },
       () => new Date(),
     ),
     buildRemediationRequest: build,
-    settings: () => ({
+    settings: {
       namespace: NS,
       deliveryDedupTtlMs: 0,
       flushIntervalMs: 1000,
       fingerprint: { strategy: 'default', rules: [], clusterScoped: false },
-    }),
+    },
     now: () => new Date(),
   });
 
@@ -114,8 +114,10 @@ describe('signal processor', () => {
     const pipeline = pipelineDeps(client);
     let parked = 0;
     const processor = createSignalProcessor({
-      pipeline,
-      retry: () => ({ initialDelayMs: 1000, maxDelayMs: 60_000, parkDelayMs: 100 }),
+      jobDeps: () => ({
+        pipeline,
+        retry: { initialDelayMs: 1000, maxDelayMs: 60_000, parkDelayMs: 100 },
+      }),
       logger: pino({ level: 'silent' }),
       metrics: { decided: () => undefined, failed: () => undefined, parked: () => parked++ },
     });
@@ -171,9 +173,12 @@ describe('signal processor', () => {
     };
     const failures: string[] = [];
     const decided: string[] = [];
+    const pipeline = pipelineDeps(client, build);
     const processor = createSignalProcessor({
-      pipeline: pipelineDeps(client, build),
-      retry: () => ({ initialDelayMs: 1000, maxDelayMs: 60_000, parkDelayMs: 100 }),
+      jobDeps: () => ({
+        pipeline,
+        retry: { initialDelayMs: 1000, maxDelayMs: 60_000, parkDelayMs: 100 },
+      }),
       logger: pino({ level: 'silent' }),
       metrics: {
         decided: (_result, job) => decided.push(job.signal.signalId),
@@ -233,9 +238,11 @@ describe('signal processor', () => {
     const base = pipelineDeps(client);
     const decided: string[] = [];
     const processor = createSignalProcessor({
-      pipeline: { ...base, settings: () => ({ ...base.settings(), fingerprint }) },
       // Far beyond the test: the retry runs when the test promotes it.
-      retry: () => ({ initialDelayMs: 600_000, maxDelayMs: 600_000, parkDelayMs: 100 }),
+      jobDeps: () => ({
+        pipeline: { ...base, settings: { ...base.settings, fingerprint } },
+        retry: { initialDelayMs: 600_000, maxDelayMs: 600_000, parkDelayMs: 100 },
+      }),
       logger: pino({ level: 'silent' }),
       metrics: {
         decided: (_result, job) => decided.push(job.signal.signalId),
@@ -279,7 +286,7 @@ describe('signal processor', () => {
     const deps = pipelineDeps(client);
     const first = sampleSignal(401);
     const twin = sampleSignal(401, { signalId: 'signal-401-twin', requestId: 'request-401-twin' });
-    const expected = fingerprintSignal(first, deps.settings().fingerprint);
+    const expected = fingerprintSignal(first, deps.settings.fingerprint);
 
     const created = await processSignal(first, { attempt: 1, jobId: first.signalId }, deps);
     expect(created).toMatchObject({ outcome: Outcome.created, fingerprint: expected.fingerprint });
@@ -295,9 +302,12 @@ describe('signal processor', () => {
     const { client } = singleAttemptClient();
     const objectsBefore = sandbox.objects(NS).length;
     const outcomes: string[] = [];
+    const pipeline = pipelineDeps(client);
     const processor = createSignalProcessor({
-      pipeline: pipelineDeps(client),
-      retry: () => ({ initialDelayMs: 1000, maxDelayMs: 60_000, parkDelayMs: 100 }),
+      jobDeps: () => ({
+        pipeline,
+        retry: { initialDelayMs: 1000, maxDelayMs: 60_000, parkDelayMs: 100 },
+      }),
       logger: pino({ level: 'silent' }),
       metrics: {
         decided: (result, job) => outcomes.push(`${job.signal.signalId} ${result.outcome} ${result.count ?? '-'}`),

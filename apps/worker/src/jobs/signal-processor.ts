@@ -7,6 +7,7 @@ import {
   admitFiringSignals,
   type FiringSignal,
   type PipelineDeps,
+  type PipelineSettings,
   type ProcessResult,
   processSignal,
   type SignalRun,
@@ -20,14 +21,25 @@ export interface JobRetrySettings {
 }
 
 export interface SignalProcessorMetrics {
-  decided(result: ProcessResult, job: SignalJob, durationMs: number): void;
+  /** `settings` are the ones the job ran on. */
+  decided(result: ProcessResult, job: SignalJob, durationMs: number, settings: PipelineSettings): void;
+  /** A signal (or a job that holds none) failed for good. */
   failed(reason: string): void;
   parked(): void;
 }
 
-export interface SignalProcessorDeps {
+/** Everything a job runs on, from one configuration snapshot. */
+export interface JobDeps {
   pipeline: PipelineDeps;
-  retry(): JobRetrySettings;
+  retry: JobRetrySettings;
+}
+
+export interface SignalProcessorDeps {
+  /**
+   * Called once as each job starts: the job uses what it returns to its end, so a reload applies to the jobs that
+   * start after it while jobs in flight finish on the snapshot they started with.
+   */
+  jobDeps(): JobDeps;
   logger: Logger;
   metrics?: SignalProcessorMetrics;
   random?(): number;
@@ -84,7 +96,7 @@ interface Fingerprinted {
 
 function fingerprinted(entry: SignalJob, pipeline: PipelineDeps): Fingerprinted {
   try {
-    return { entry, fingerprint: fingerprintSignal(entry.signal, pipeline.settings().fingerprint) };
+    return { entry, fingerprint: fingerprintSignal(entry.signal, pipeline.settings.fingerprint) };
   } catch {
     // processSignal, given no fingerprint, meets the same fault and settles this signal alone.
     return { entry };
@@ -229,17 +241,18 @@ export function createSignalProcessor(deps: SignalProcessorDeps) {
         `job ${job.id} does not hold a valid signal: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
       );
     }
+    const { pipeline, retry } = deps.jobDeps();
     const entries = signalsOfJob(parsed.data);
     const done = idsOf(job, DONE);
     const heldBack = idsOf(job, HELD_BACK);
     const jobId = job.id ?? '';
-    const tracing = deps.pipeline.tracing ?? NO_TRACING;
+    const tracing = pipeline.tracing ?? NO_TRACING;
     /** A sampled signal is processed on its own, inside its own span, with a span per step. */
     const traced = (entry: SignalJob): boolean => tracing.enabled && tracing.sampled(entry.trace);
     const run = { attempt: Math.max(1, job.attemptsStarted - parkedRunsOf(job)), jobId };
 
     const decided = (entry: SignalJob, result: ProcessResult, durationMs: number): void => {
-      deps.metrics?.decided(result, entry, durationMs);
+      deps.metrics?.decided(result, entry, durationMs, pipeline.settings);
       // One line per signal: its object is built only when info lines are written.
       if (deps.logger.isLevelEnabled('info')) {
         deps.logger.info(
@@ -260,7 +273,7 @@ export function createSignalProcessor(deps: SignalProcessorDeps) {
       const started = performance.now();
       try {
         if (!traced(entry)) {
-          const result = await processSignal(entry.signal, run, deps.pipeline, fingerprint);
+          const result = await processSignal(entry.signal, run, pipeline, fingerprint);
           decided(entry, result, performance.now() - started);
           return { entry, result };
         }
@@ -269,7 +282,7 @@ export function createSignalProcessor(deps: SignalProcessorDeps) {
           // Fingerprinted again inside the span, so the trace shows that step too; decided inside it, so the
           // signal's log line carries its trace.
           async (span) => {
-            const result = await processSignal(entry.signal, run, deps.pipeline);
+            const result = await processSignal(entry.signal, run, pipeline);
             span.setAttribute('gateway.decision', result.outcome);
             span.setAttribute('gateway.fingerprint', result.fingerprint);
             if (result.rr) span.setAttribute('gateway.rr.name', result.rr);
@@ -285,9 +298,9 @@ export function createSignalProcessor(deps: SignalProcessorDeps) {
 
     const pending = entries
       .filter(({ signal }) => !done.has(signal.signalId) && !heldBack.has(signal.signalId))
-      .map((entry) => fingerprinted(entry, deps.pipeline));
+      .map((entry) => fingerprinted(entry, pipeline));
     const settled: Settled[] = [];
-    const rest = await admitInSlices(pending, run, deps.pipeline, traced, ({ entry }, result, durationMs) => {
+    const rest = await admitInSlices(pending, run, pipeline, traced, ({ entry }, result, durationMs) => {
       decided(entry, result, durationMs);
       settled.push({ entry, result });
     });
@@ -334,12 +347,12 @@ export function createSignalProcessor(deps: SignalProcessorDeps) {
       ...(parked ? { [PARKED_RUNS]: parkedRunsOf(job) + 1 } : {}),
     });
     if (parked) {
-      await job.moveToDelayed(Date.now() + deps.retry().parkDelayMs, token);
+      await job.moveToDelayed(Date.now() + retry.parkDelayMs, token);
       deps.metrics?.parked();
       deps.logger.info({ jobId, attempt: run.attempt }, 'signals parked while the Kubernetes API is unreachable');
       throw new DelayedError();
     }
-    const delayMs = jobRetryDelayMs(run.attempt, deps.retry(), deps.random);
+    const delayMs = jobRetryDelayMs(run.attempt, retry, deps.random);
     deps.logger.warn({ jobId, attempt: run.attempt, delayMs, signals: retryable.length }, 'job will be retried');
     await job.moveToDelayed(Date.now() + delayMs, token);
     throw new DelayedError();

@@ -25,9 +25,11 @@ export interface PipelineDeps {
   store: WindowStore;
   client: RemediationClient;
   index: RemediationIndex;
+  /** Built from the same snapshot as `settings`. */
   audit: AuditTemplates;
   buildRemediationRequest(input: BuildRemediationRequestInput): RemediationRequestObject;
-  settings(): PipelineSettings;
+  /** The settings of the snapshot the job started on; a reload swaps them between jobs, never inside one. */
+  settings: PipelineSettings;
   now(): Date;
   /** `gateway_dedup_decision_duration_seconds`: the atomic admission step alone (docs/fingerprints-and-windows.md). */
   observeAdmission?(seconds: number): void;
@@ -93,7 +95,7 @@ function asGatewayError(err: unknown, operation: string): GatewayError {
  * One signal through admission, RR creation and resolved-signal auditing (docs/fingerprints-and-windows.md). Every step
  * is idempotent for the signal's id, so a job re-run after a crash at any point neither creates a second RR nor counts
  * or audits twice. `precomputed` is the signal's fingerprint when the caller already needed it (the job groups its
- * signals by it), so the SHA-256 is not taken twice; without it, it is computed from the current settings.
+ * signals by it), so the SHA-256 is not taken twice; without it, it is computed from `deps.settings`.
  */
 export async function processSignal(
   signal: NormalizedSignal,
@@ -101,7 +103,7 @@ export async function processSignal(
   deps: PipelineDeps,
   precomputed?: SignalFingerprint,
 ): Promise<ProcessResult> {
-  const settings = deps.settings();
+  const { settings } = deps;
   const { fingerprint, strategy } =
     precomputed ??
     (await tracingOf(deps).span('fingerprint', async () => fingerprintSignal(signal, settings.fingerprint)));
@@ -178,7 +180,7 @@ export async function admitFiringSignals(
   run: SignalRun,
   deps: PipelineDeps,
 ): Promise<(ProcessResult | null)[]> {
-  const settings = deps.settings();
+  const { settings } = deps;
   const requests = signals.map(({ signal, fingerprint }) =>
     admitRequestOf(signal, fingerprint, deps.index.byFingerprint(fingerprint), run, deps, settings),
   );

@@ -38,10 +38,9 @@ export interface WorkerSettings {
   auditTemplates: AuditTemplateSettings;
   pipeline: PipelineSettings;
   jobRetry: JobRetrySettings;
-  queueWorker: Pick<
-    WorkerOptions,
-    'concurrency' | 'lockDuration' | 'maxStalledCount' | 'stalledInterval' | 'removeOnComplete' | 'removeOnFail'
-  >;
+  /** `concurrency` and `removeOnFail` are applied to the running BullMQ worker on reload. */
+  queueWorker: Pick<WorkerOptions, 'lockDuration' | 'maxStalledCount' | 'stalledInterval' | 'removeOnComplete'> &
+    Required<Pick<WorkerOptions, 'concurrency' | 'removeOnFail'>>;
   flusher: StatusFlusherSettings;
   auditSink: AuditSinkSettings;
   auditShipper: {

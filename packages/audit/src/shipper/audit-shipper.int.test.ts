@@ -65,9 +65,7 @@ describe('audit shipper', () => {
       prefix,
       consumerName: `shipper-${shippers.length}`,
       sink: createDataStorageSink({ baseUrl: stub.url, requestTimeoutMs: 2_000 }),
-      batchSize: 100,
-      flushIntervalMs: 100,
-      retry: { initialBackoffMs: 50, maxBackoffMs: 500 },
+      settings: () => ({ batchSize: 100, flushIntervalMs: 100, retry: { initialBackoffMs: 50, maxBackoffMs: 500 } }),
       backlogSampleIntervalMs: 100,
       metrics: {
         backlogObserved: (backlog) => backlogs.push(backlog),
@@ -219,5 +217,26 @@ describe('audit shipper', () => {
     await waitFor(() => stub.events().length === 8, { description: 'delivery after throttling' });
     expect(batchResults.filter((result) => result === 'retry')).toHaveLength(3);
     expect(deadReasons).toEqual([]);
+  });
+
+  it('reads its batch size again for every batch, so a reload applies from the next batch', async () => {
+    let settings = { batchSize: 4, flushIntervalMs: 100, retry: { initialBackoffMs: 50, maxBackoffMs: 500 } };
+    let reads = 0;
+    await appendAuditEvents(redis, prefix, reloadEvents(10));
+    await startShipper({
+      settings: () => {
+        reads += 1;
+        return settings;
+      },
+    });
+    await waitFor(() => stub.events().length === 10, { description: 'the first ten events' });
+
+    settings = { ...settings, batchSize: 10 };
+    // A read already waiting for new entries holds the old size: append once a batch has started on the new one.
+    const readsBefore = reads;
+    await waitFor(() => reads > readsBefore, { description: 'a batch started after the change' });
+    await appendAuditEvents(redis, prefix, reloadEvents(10, 'auth'));
+    await waitFor(() => stub.events().length === 20, { description: 'the next ten events' });
+    expect(stub.requests().map((request) => request.eventCount)).toEqual([4, 4, 2, 10]);
   });
 });

@@ -10,13 +10,25 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy, retryBackoffMs, sleepUnlessAbor
 import { entriesOfReadReply, type StreamEntry, toStreamEntries } from './stream-entries.js';
 import { AUDIT_CONSUMER_GROUP, AUDIT_EVENT_FIELD, auditDeadStreamKey, auditStreamKey } from './stream-keys.js';
 
-export const DEFAULT_BATCH_SIZE = 100;
-export const DEFAULT_FLUSH_INTERVAL_MS = 1_000;
 export const DEFAULT_CLAIM_IDLE_MS = 30_000;
 /** A partial batch is topped up this many times per flush interval, at most every MIN_POLL_MS. */
 const POLLS_PER_FLUSH_INTERVAL = 10;
 const MIN_POLL_MS = 10;
 export const DEFAULT_BACKLOG_SAMPLE_INTERVAL_MS = 5_000;
+
+/** What a configuration reload may change while the shipper runs; each batch keeps the settings it was read with. */
+export interface AuditShipperSettings {
+  batchSize: number;
+  /** Longest wait to fill a batch. */
+  flushIntervalMs: number;
+  retry: RetryPolicy;
+}
+
+export const DEFAULT_AUDIT_SHIPPER_SETTINGS: AuditShipperSettings = {
+  batchSize: 100,
+  flushIntervalMs: 1_000,
+  retry: DEFAULT_RETRY_POLICY,
+};
 
 export interface AuditShipperOptions {
   /** A connection of the shipper's own: it blocks on it for up to `flushIntervalMs` at a time. */
@@ -25,10 +37,8 @@ export interface AuditShipperOptions {
   /** Stable per process (pod name), so a restarted process picks up its own pending entries first. */
   consumerName: string;
   sink: AuditSink;
-  batchSize?: number;
-  /** Longest wait to fill a batch. */
-  flushIntervalMs?: number;
-  retry?: Partial<RetryPolicy>;
+  /** Read once per batch (reading, delivery and its retries), so a reload applies from the next batch on. */
+  settings?: () => AuditShipperSettings;
   /** Entries pending this long with another consumer are taken over: that consumer is presumed dead. */
   claimIdleMs?: number;
   backlogSampleIntervalMs?: number;
@@ -84,12 +94,9 @@ function describeResult(result: AuditSinkResult): string {
  */
 export function createAuditShipper(options: AuditShipperOptions): AuditShipper {
   const { redis, prefix, consumerName, sink } = options;
-  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
-  const flushIntervalMs = options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS;
-  const pollMs = Math.max(MIN_POLL_MS, Math.floor(flushIntervalMs / POLLS_PER_FLUSH_INTERVAL));
+  const settingsNow = options.settings ?? (() => DEFAULT_AUDIT_SHIPPER_SETTINGS);
   const claimIdleMs = options.claimIdleMs ?? DEFAULT_CLAIM_IDLE_MS;
   const backlogSampleIntervalMs = options.backlogSampleIntervalMs ?? DEFAULT_BACKLOG_SAMPLE_INTERVAL_MS;
-  const retryPolicy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const logger = options.logger ?? silentLogger;
   const metrics = options.metrics ?? {};
   const now = options.now ?? Date.now;
@@ -114,7 +121,7 @@ export function createAuditShipper(options: AuditShipperOptions): AuditShipper {
     }
   }
 
-  async function readOwnPending(): Promise<StreamEntry[]> {
+  async function readOwnPending(batchSize: number): Promise<StreamEntry[]> {
     const reply = await redis.xreadgroup(
       'GROUP',
       AUDIT_CONSUMER_GROUP,
@@ -130,7 +137,7 @@ export function createAuditShipper(options: AuditShipperOptions): AuditShipper {
     return entries;
   }
 
-  async function claimAbandoned(): Promise<StreamEntry[]> {
+  async function claimAbandoned(batchSize: number): Promise<StreamEntry[]> {
     const reply = (await redis.xautoclaim(
       streamKey,
       AUDIT_CONSUMER_GROUP,
@@ -151,7 +158,8 @@ export function createAuditShipper(options: AuditShipperOptions): AuditShipper {
    * batch by reading every `pollMs` until it is full or `flushIntervalMs` has passed: a blocking read per entry would
    * wake this process and Redis once per event under a steady trickle.
    */
-  async function readNew(): Promise<StreamEntry[]> {
+  async function readNew({ batchSize, flushIntervalMs }: AuditShipperSettings): Promise<StreamEntry[]> {
+    const pollMs = Math.max(MIN_POLL_MS, Math.floor(flushIntervalMs / POLLS_PER_FLUSH_INTERVAL));
     const deadline = now() + flushIntervalMs;
     const entries: StreamEntry[] = [];
     while (entries.length < batchSize && !stopping.signal.aborted) {
@@ -181,19 +189,19 @@ export function createAuditShipper(options: AuditShipperOptions): AuditShipper {
     return entries;
   }
 
-  async function nextEntries(): Promise<StreamEntry[]> {
+  async function nextEntries(settings: AuditShipperSettings): Promise<StreamEntry[]> {
     if (ownPendingCursor !== undefined) {
-      const own = await readOwnPending();
+      const own = await readOwnPending(settings.batchSize);
       if (own.length > 0) return own;
     }
     if (now() >= nextClaimAtMs) {
-      const claimed = await claimAbandoned();
+      const claimed = await claimAbandoned(settings.batchSize);
       if (claimed.length > 0) {
         logger.warn({ count: claimed.length, consumer: consumerName }, 'audit entries of a stalled shipper taken over');
         return claimed;
       }
     }
-    return readNew();
+    return readNew(settings);
   }
 
   async function removeFromStream(ids: readonly string[], deadLetters: readonly (readonly string[])[] = []) {
@@ -244,7 +252,7 @@ export function createAuditShipper(options: AuditShipperOptions): AuditShipper {
     return () => clearInterval(timer);
   }
 
-  async function deliver(batch: readonly ShippableEvent[]): Promise<void> {
+  async function deliver(batch: readonly ShippableEvent[], retryPolicy: RetryPolicy): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {
       const startedAtMs = now();
       const result = await sink.send(
@@ -268,8 +276,8 @@ export function createAuditShipper(options: AuditShipperOptions): AuditShipper {
         // Halving isolates the offending events in log2(n) requests while the others still get through.
         metrics.batchFinished?.(AuditBatchResult.split, batch.length, durationSeconds);
         const middle = Math.ceil(batch.length / 2);
-        await deliver(batch.slice(0, middle));
-        await deliver(batch.slice(middle));
+        await deliver(batch.slice(0, middle), retryPolicy);
+        await deliver(batch.slice(middle), retryPolicy);
         return;
       }
       metrics.batchFinished?.(AuditBatchResult.retry, batch.length, durationSeconds);
@@ -284,7 +292,7 @@ export function createAuditShipper(options: AuditShipperOptions): AuditShipper {
     }
   }
 
-  async function ship(entries: readonly StreamEntry[]): Promise<void> {
+  async function ship(entries: readonly StreamEntry[], retryPolicy: RetryPolicy): Promise<void> {
     const gone = entries.filter((entry) => entry.event === undefined).map((entry) => entry.id);
     if (gone.length > 0) await redis.xack(streamKey, AUDIT_CONSUMER_GROUP, ...gone);
     const valid: ShippableEvent[] = [];
@@ -306,8 +314,8 @@ export function createAuditShipper(options: AuditShipperOptions): AuditShipper {
     if (valid.length === 0) return;
     const releaseClaim = keepClaimed(valid.map((entry) => entry.id));
     try {
-      if (options.traceShipment) await options.traceShipment(valid.length, () => deliver(valid));
-      else await deliver(valid);
+      if (options.traceShipment) await options.traceShipment(valid.length, () => deliver(valid, retryPolicy));
+      else await deliver(valid, retryPolicy);
     } finally {
       releaseClaim();
     }
@@ -334,16 +342,17 @@ export function createAuditShipper(options: AuditShipperOptions): AuditShipper {
   async function run(): Promise<void> {
     let redisFailures = 0;
     while (!stopping.signal.aborted) {
+      const settings = settingsNow();
       try {
-        const entries = await nextEntries();
-        if (entries.length > 0) await ship(entries);
+        const entries = await nextEntries(settings);
+        if (entries.length > 0) await ship(entries, settings.retry);
         redisFailures = 0;
       } catch (error) {
         if (stopping.signal.aborted) break;
         redisFailures += 1;
         // Mostly Redis being unreachable. The entries stay pending and are read again (or claimed by a peer).
         ownPendingCursor = '0';
-        const delayMs = retryBackoffMs(redisFailures, retryPolicy);
+        const delayMs = retryBackoffMs(redisFailures, settings.retry);
         logger.error(
           { err: deliveryError(error), attempt: redisFailures, delayMs },
           'audit shipper step failed; pending entries will be read again',
@@ -358,6 +367,7 @@ export function createAuditShipper(options: AuditShipperOptions): AuditShipper {
     async start() {
       if (running) return;
       await ensureGroup();
+      const { batchSize, flushIntervalMs } = settingsNow();
       logger.info({ sink: sink.name, consumer: consumerName, batchSize, flushIntervalMs }, 'audit shipper started');
       if (metrics.backlogObserved) stopSampling = sampleBacklogPeriodically(metrics.backlogObserved);
       running = run();
