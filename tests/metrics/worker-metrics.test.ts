@@ -25,7 +25,7 @@ const SCENARIO = {
   refused: 'fails the job and counts the create error when the API refuses the RR',
   auditOutage: 'keeps audit in the backlog while Data Storage fails and ships it once it is back',
   deadLetter: 'dead-letters an event Data Storage refuses on its own',
-  settings: 'reports the configuration hash',
+  settings: 'reports the configuration hash and counts a reload',
 } as const;
 
 const METRIC_SCENARIOS: Readonly<Record<string, keyof typeof SCENARIO>> = {
@@ -57,6 +57,11 @@ const METRIC_SCENARIOS: Readonly<Record<string, keyof typeof SCENARIO>> = {
   gateway_audit_oldest_pending_age_seconds: 'auditOutage',
   gateway_audit_events_dead_total: 'deadLetter',
   gateway_config_info: 'settings',
+  gateway_config_reloads_total: 'settings',
+  gateway_config_last_reload_successful: 'settings',
+  gateway_config_last_reload_success_timestamp_seconds: 'settings',
+  // 1 while restart-only keys wait: tests/reload/reload-triggers.test.ts changes one; here it stays 0.
+  gateway_config_restart_required: 'settings',
 };
 
 const BASE = '2026-12-01T08:00:00.000Z';
@@ -350,5 +355,15 @@ describe('worker metrics', { timeout: 120_000 }, () => {
     const ready = (await (await fetch(`${fx.stack.workerUrl}/readyz`)).json()) as { configHash: string };
     expect(await value('gateway_config_info', { hash: ready.configHash })).toBe(1);
     expect(readMetric(text, 'gateway_config_info')).toBe(1);
+    expect(await value('gateway_config_last_reload_successful')).toBe(1);
+    expect(await value('gateway_config_last_reload_success_timestamp_seconds')).toBeGreaterThan(
+      Date.now() / 1000 - 3600,
+    );
+    expect(await value('gateway_config_restart_required')).toBe(0);
+
+    // SIGHUP reads the same configuration again: nothing to apply, and the attempt is counted.
+    fx.stack.signal('worker', 'SIGHUP');
+    await until('gateway_config_reloads_total', { result: 'unchanged', trigger: 'signal' }, (v) => v === 1, 'a reload');
+    expect(await value('gateway_config_info', { hash: ready.configHash })).toBe(1);
   });
 });

@@ -143,14 +143,12 @@ describe('reload triggers', () => {
       { timeoutMs: 5000, description: 'the restart-only keys in /readyz' },
     );
     expect(report.restartRequired).toEqual(['server.keepAliveTimeout', 'worker.lockDuration']);
-    await waitFor(
-      async () =>
-        readMetric(await (await fetch(`${stack.ingressUrl}/metrics`)).text(), 'gateway_config_restart_required') === 1,
-      {
-        timeoutMs: 5000,
-        description: 'gateway_config_restart_required 1 on the ingress',
-      },
-    );
+    for (const url of [stack.ingressUrl, stack.workerUrl]) {
+      await waitFor(
+        async () => readMetric(await (await fetch(`${url}/metrics`)).text(), 'gateway_config_restart_required') === 1,
+        { timeoutMs: 5000, description: `gateway_config_restart_required 1 on ${url}` },
+      );
+    }
   });
 
   it('reloads on SIGHUP when the file is not watched', async () => {
