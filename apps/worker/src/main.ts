@@ -156,9 +156,11 @@ process.on('SIGHUP', () => {
     .catch((err: unknown) => logger.error({ err }, 'configuration reload failed'));
 });
 
+// The controller first: the configuration metrics, the fleet view and reloads work while the worker still waits
+// for its first RemediationRequest list (which lasts as long as the API is unreachable).
 async function start(): Promise<void> {
-  await worker.start();
   await controller.start();
+  await worker.start();
 }
 
 start().catch((err: unknown) => {
