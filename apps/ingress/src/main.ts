@@ -33,7 +33,6 @@ import { producerRedisOptions } from './redis/producer-redis-options.js';
 import { authDisabled } from './routes/metrics-route.js';
 import { systemClock } from './runtime/clock.js';
 import { uuidV7Ids } from './runtime/ids.js';
-import { formatSettingsProblems } from './settings/format-settings-problems.js';
 import { ingressProcessSettingsFromConfig } from './settings/ingress-process-settings.js';
 import { IngressSettingsError } from './settings/ingress-settings-error.js';
 import type { BuiltIngressSettings } from './settings/ingress-settings-from-config.js';
@@ -136,10 +135,7 @@ try {
   });
 } catch (error) {
   if (error instanceof IngressSettingsError) {
-    failConfig(
-      error.message,
-      error.problems.length > 0 ? formatSettingsProblems(error.problems, configPath) : undefined,
-    );
+    failConfig(error.message, formatProblems(error.problems, configPath));
   }
   throw error;
 }

@@ -1,8 +1,9 @@
 import { GatewayConfigSchema } from '@gateway/config';
-import { builtinSources, defineSource } from '@gateway/sources';
+import { builtinSources, defineSource, type SourceDefinition } from '@gateway/sources';
 import { describe, expect, it } from 'vitest';
 import type { IngressSettingsInput } from './build-ingress-settings.js';
 import { buildIngressSettings } from './build-ingress-settings.js';
+import { IngressSettingsError } from './ingress-settings-error.js';
 import { ingressSettingsInputFromConfig } from './ingress-settings-from-config.js';
 
 const base: IngressSettingsInput = ingressSettingsInputFromConfig(
@@ -20,53 +21,28 @@ const plain = defineSource({
 });
 
 describe('build-ingress-settings', () => {
-  it('refuses invalid names, routes outside /api/v1/signals/, duplicates and bad marks', () => {
-    expect(() => buildIngressSettings({ ...base, sources: [{ name: 'Bad_Name', definition: plain }] })).toThrow(
-      /source name/,
-    );
-    expect(() =>
-      buildIngressSettings({ ...base, sources: [{ name: 'ok', definition: plain, route: '/hooks/ok' }] }),
-    ).toThrow(/route/);
-    expect(() =>
-      buildIngressSettings({
-        ...base,
-        sources: [...base.sources, { name: 'x', definition: plain, route: '/api/v1/signals/prometheus' }],
-      }),
-    ).toThrow(/route/);
-    expect(() =>
-      buildIngressSettings({ ...base, queue: { highWaterMark: 10, lowWaterMark: 10, retryAfterSeconds: 5 } }),
-    ).toThrow(/lowWaterMark/);
-    expect(() => buildIngressSettings({ ...base, configHash: 'xyz' })).toThrow(/configHash/);
-  });
-
-  it('lets a disabled source keep a route an enabled one uses, since it answers 404 anyway', () => {
-    const settings = buildIngressSettings({
-      ...base,
-      sources: [
-        ...base.sources,
-        { name: 'old', definition: plain, route: '/api/v1/signals/prometheus', enabled: false },
-      ],
-    });
-    expect(settings.sources.map((source) => source.name)).toContain('old');
-  });
-
-  it('refuses duplicate token ids across env and configuration tokens', () => {
-    const token = { id: 'env-1', digest: Buffer.alloc(32, 0xaa), scopes: ['signals'] as const, sources: '*' as const };
-    expect(() =>
-      buildIngressSettings({
-        ...base,
-        tokens: [
-          { ...token, allowClusterHeader: false },
-          { ...token, allowClusterHeader: false },
-        ],
-      }),
-    ).toThrow(/env-1 is used twice/);
-  });
-
-  it('refuses a signature auth mode on a source that cannot verify signatures', () => {
+  it('refuses a signature auth mode on a source that cannot verify signatures, naming the key', () => {
     expect(() =>
       buildIngressSettings({ ...base, sources: [{ name: 'x', definition: plain, authMode: 'signature' }] }),
-    ).toThrow(/verifies signatures/);
+    ).toThrow(/^sources\.x\.auth\.mode: needs a source type that verifies signatures/);
+  });
+
+  it('refuses options the adapter does not accept as a problem of the source', () => {
+    let refused: unknown;
+    try {
+      buildIngressSettings({
+        ...base,
+        sources: [
+          { name: 'dd', definition: builtinSources.datadog as SourceDefinition<unknown>, options: { noData: 7 } },
+        ],
+      });
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(IngressSettingsError);
+    expect((refused as IngressSettingsError).problems).toEqual([
+      expect.objectContaining({ path: 'sources.dd', value: { noData: 7 }, rule: expect.stringContaining('datadog') }),
+    ]);
   });
 
   it('takes allowQueryToken, signalSource and contentTypes from the definition unless the instance sets them', () => {

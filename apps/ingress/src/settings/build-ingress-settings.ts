@@ -1,4 +1,5 @@
 import type { RateLimit } from '@gateway/config';
+import { configProblem, ROUTE_PREFIX } from '@gateway/config';
 import type { SourceType } from '@gateway/contracts';
 import { SOURCE_TYPES } from '@gateway/contracts';
 import type { AuthMode, CommonSourceSettings, SourceDefinition } from '@gateway/sources';
@@ -7,9 +8,6 @@ import { compileTrustedProxies } from '../http/client-ip.js';
 import { DEFAULT_CONTENT_TYPES } from '../http/media-type.js';
 import type { IngressSettings, SourceCapabilities, SourceInstance, TokenCredential } from './ingress-settings.js';
 import { IngressSettingsError } from './ingress-settings-error.js';
-
-export const SIGNAL_ROUTE_PREFIX = '/api/v1/signals/';
-const SOURCE_NAME = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
 
 export interface SourceInstanceInput {
   name: string;
@@ -60,30 +58,35 @@ function sourceTypeOf(definition: SourceDefinition<unknown>): SourceType {
 }
 
 function buildSourceInstance(input: SourceInstanceInput, clusterLabel: string): SourceInstance {
-  if (!SOURCE_NAME.test(input.name)) {
-    throw new IngressSettingsError(`source name ${JSON.stringify(input.name)} must match ${SOURCE_NAME.source}`);
-  }
-  const route = input.route ?? `${SIGNAL_ROUTE_PREFIX}${input.name}`;
-  if (!route.startsWith(SIGNAL_ROUTE_PREFIX) || route.length === SIGNAL_ROUTE_PREFIX.length) {
-    throw new IngressSettingsError(`source ${input.name}: route must start with ${SIGNAL_ROUTE_PREFIX}`);
-  }
   const definition = input.definition;
   let options: unknown;
   try {
     options = parseOptions(definition, input.options);
   } catch (error) {
-    throw new IngressSettingsError(`source ${input.name}: invalid options: ${(error as Error).message}`);
+    throw new IngressSettingsError([
+      configProblem(
+        ['sources', input.name],
+        input.options,
+        `options refused by the ${definition.type} adapter: ${(error as Error).message}`,
+        'fix the keys the adapter names',
+      ),
+    ]);
   }
   const authMode = input.authMode ?? definition.defaultAuthMode ?? 'token';
   if ((authMode === 'signature' || authMode === 'token-and-signature') && definition.verify === undefined) {
     // Accepting such requests unverified would silently turn authentication off.
-    throw new IngressSettingsError(
-      `source ${input.name}: auth mode ${authMode} needs a source type that verifies signatures`,
-    );
+    throw new IngressSettingsError([
+      configProblem(
+        ['sources', input.name, 'auth', 'mode'],
+        authMode,
+        `needs a source type that verifies signatures; ${definition.type} does not`,
+        'use auth mode token',
+      ),
+    ]);
   }
   return {
     name: input.name,
-    route,
+    route: input.route ?? `${ROUTE_PREFIX}${input.name}`,
     enabled: input.enabled ?? true,
     definition,
     sourceType: sourceTypeOf(definition),
@@ -107,31 +110,12 @@ function buildSourceInstance(input: SourceInstanceInput, clusterLabel: string): 
 }
 
 /**
- * Builds the settings snapshot, so main.ts and tests construct it the same way. Throws IngressSettingsError for
- * values that must stop startup.
+ * Builds the settings snapshot, so main.ts and tests construct it the same way. Names, routes, marks and token ids
+ * were validated by the configuration schema; what is checked here is what only the adapters can judge. Throws
+ * IngressSettingsError.
  */
 export function buildIngressSettings(input: IngressSettingsInput): IngressSettings {
-  if (!/^[0-9a-f]{12}$/.test(input.configHash)) throw new IngressSettingsError('configHash must be 12 hex characters');
-  const queue = input.queue;
-  if (queue.lowWaterMark < 0 || queue.lowWaterMark >= queue.highWaterMark) {
-    throw new IngressSettingsError('queue.lowWaterMark must be at least 0 and below queue.highWaterMark');
-  }
-  const ids = new Set<string>();
-  for (const token of input.tokens) {
-    if (ids.has(token.id)) throw new IngressSettingsError(`token id ${token.id} is used twice`);
-    ids.add(token.id);
-  }
   const sources = input.sources.map((source) => buildSourceInstance(source, input.multiCluster.clusterLabel));
-  const names = new Set<string>();
-  const routes = new Set<string>();
-  for (const source of sources) {
-    if (names.has(source.name)) throw new IngressSettingsError(`source ${source.name} is defined twice`);
-    names.add(source.name);
-    // A disabled source answers 404 whatever its route, so only enabled ones can clash.
-    if (!source.enabled) continue;
-    if (routes.has(source.route)) throw new IngressSettingsError(`route ${source.route} is used by two sources`);
-    routes.add(source.route);
-  }
   return {
     auth: { mode: input.authMode, tokens: input.tokens },
     server: {
@@ -141,7 +125,7 @@ export function buildIngressSettings(input: IngressSettingsInput): IngressSettin
       requestTimeoutMs: input.server.requestTimeoutMs,
       trustedProxies: compileTrustedProxies(input.server.trustedProxies),
     },
-    queue,
+    queue: input.queue,
     rateLimits: input.rateLimits,
     audit: input.audit,
     multiCluster: input.multiCluster,

@@ -1,19 +1,13 @@
-/**
- * One refused configuration key in the shape config loading reports (path, value, rule); `message` starts with `path`.
- */
-export interface SettingsProblem {
-  path: string;
-  message: string;
-}
+import type { ConfigProblem } from '@gateway/config';
 
-/** A configuration that validated but cannot run in this build or on this host; startup exits 78 with it. */
+/**
+ * A configuration that validated but cannot run in this build or on this host (an unreadable file, an expression
+ * that does not compile). Its problems have the shape config loading reports, so startup prints them the same way
+ * and a reload rejects the candidate with them.
+ */
 export class IngressSettingsError extends Error {
   override readonly name = 'IngressSettingsError';
-  constructor(
-    message: string,
-    /** Set when several keys are at fault (a custom source's mapping), so each gets its own line. */
-    readonly problems: readonly SettingsProblem[] = [],
-  ) {
-    super(message);
+  constructor(readonly problems: readonly ConfigProblem[]) {
+    super(problems.map((problem) => problem.message).join('; '));
   }
 }

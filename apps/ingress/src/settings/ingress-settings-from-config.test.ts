@@ -83,7 +83,7 @@ describe('ingress-settings-from-config', () => {
   it('refuses to start with an enabled source that has no adapter, naming the source', () => {
     const config = load('sources: {acme: {type: plugin, plugin: acme-alerts, enabled: true}}').config;
     expect(() => fromConfig(config)).toThrow(IngressSettingsError);
-    expect(() => fromConfig(config)).toThrow(/sources\.acme is enabled .*"acme-alerts"/);
+    expect(() => fromConfig(config)).toThrow(/^sources\.acme\.plugin: names no adapter .*sources\.acme is enabled/);
   });
 
   it('passes each source its own settings and type-specific options', () => {
@@ -190,12 +190,31 @@ describe('ingress-settings-from-config', () => {
 
   it('refuses unreadable and too short token files without printing their content', () => {
     const missing = load('auth: {tokens: [{id: gone, tokenFile: /run/secrets/missing}]}').config;
-    expect(() => fromConfig(missing)).toThrow(
-      /auth\.tokens gone: cannot read tokenFile \/run\/secrets\/missing \(ENOENT\)/,
-    );
+    expect(() => fromConfig(missing)).toThrow(/^auth\.tokens\[0\]\.tokenFile: cannot be read \(ENOENT\)$/);
     const short = load('auth: {tokens: [{id: tiny, tokenFile: /run/secrets/short}]}').config;
     expect(() => fromConfig(short)).toThrow(IngressSettingsError);
     expect(() => fromConfig(short)).not.toThrow(/short-token/);
+  });
+
+  it('refuses a file token that takes the id of a GATEWAY_AUTH_TOKENS token', () => {
+    const loaded = load(`auth: {tokens: [{id: env-1, token: ${SECRET}}]}`, { GATEWAY_AUTH_TOKENS: ENV_SECRET });
+    let refused: unknown;
+    try {
+      ingressSettingsFromConfig(loaded.config, loaded.envTokens, HASH, {
+        definitions: builtinSources,
+        readFile,
+        now: () => new Date(),
+      });
+    } catch (error) {
+      refused = error;
+    }
+    expect((refused as IngressSettingsError).problems).toEqual([
+      expect.objectContaining({
+        path: 'auth.tokens[0].id',
+        value: 'env-1',
+        rule: 'is the id of a GATEWAY_AUTH_TOKENS token',
+      }),
+    ]);
   });
 
   it('keeps the effective configuration for /admin/config with every secret redacted', () => {
@@ -230,7 +249,7 @@ describe('ingress-settings-from-config', () => {
       });
       expect(JSON.stringify(grafana?.options)).not.toContain('/run/secrets');
       const missing = load('sources: {grafana: {hmac: {secretFile: /run/secrets/none}}}').config;
-      expect(() => fromConfig(missing)).toThrow(/sources\.grafana\.hmac: cannot read secretFile \/run\/secrets\/none/);
+      expect(() => fromConfig(missing)).toThrow(/^sources\.grafana\.hmac\.secretFile: cannot be read \(ENOENT\)$/);
     });
 
     it('passes Datadog and Azure their defaults: noData ignore, query tokens allowed on Azure only', () => {
@@ -266,7 +285,7 @@ describe('ingress-settings-from-config', () => {
         const missing = load(
           `sources: {cloudwatch: {enabled: true, topicArns: [${ARN}], caFile: ${join(dir, 'gone.pem')}}}`,
         ).config;
-        expect(() => fromConfig(missing)).toThrow(/sources\.cloudwatch\.caFile: cannot read .*gone\.pem \(ENOENT\)/);
+        expect(() => fromConfig(missing)).toThrow(/^sources\.cloudwatch\.caFile: cannot be read \(ENOENT\)$/);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -317,7 +336,13 @@ describe('ingress-settings-from-config', () => {
       expect(refused).toBeInstanceOf(IngressSettingsError);
       const problems = (refused as IngressSettingsError).problems;
       expect(problems.map((problem) => problem.path)).toContain('sources.broken.mapping.signalName');
-      for (const problem of problems) expect(problem.message.startsWith(`${problem.path}: `)).toBe(true);
+      expect(problems).toContainEqual(
+        expect.objectContaining({ path: 'sources.broken.mapping.signalName', value: 'payload.(' }),
+      );
+      for (const problem of problems) {
+        expect(problem.message).toBe(`${problem.path}: ${problem.rule}`);
+        expect(problem.suggestion).not.toBe('');
+      }
     });
 
     it('guards plugin parses with the hooks of the instance, under its configured signalSource', async () => {

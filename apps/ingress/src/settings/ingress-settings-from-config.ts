@@ -5,13 +5,13 @@ import type {
   GatewayConfig,
   SourceConfig,
 } from '@gateway/config';
-import { redactConfig } from '@gateway/config';
+import { configProblem, redactConfig } from '@gateway/config';
 import type { PluginParseHooks, SourceDefinition } from '@gateway/sources';
 import { compileCustomSource, createCloudwatchCapabilities, guardPluginParse } from '@gateway/sources';
 import type { IngressSettingsInput, SourceInstanceInput } from './build-ingress-settings.js';
 import { buildIngressSettings } from './build-ingress-settings.js';
 import { hmacWithSecret } from './hmac-secret.js';
-import type { IngressSettings, SourceCapabilities } from './ingress-settings.js';
+import type { IngressSettings, SourceCapabilities, TokenCredential } from './ingress-settings.js';
 import { IngressSettingsError } from './ingress-settings-error.js';
 import type { ReadTextFile } from './token-credential.js';
 import { tokenCredential } from './token-credential.js';
@@ -58,16 +58,36 @@ function adapterOptions(name: string, source: SourceConfig, readFile: ReadTextFi
   if (source.type === 'plugin') return source.options;
   const options = Object.fromEntries(Object.entries(source).filter(([key]) => !COMMON_SOURCE_KEYS.has(key)));
   if (source.type === 'grafana' && source.hmac !== undefined) {
-    options.hmac = hmacWithSecret(`sources.${name}.hmac`, source.hmac, readFile);
+    options.hmac = hmacWithSecret(['sources', name, 'hmac'], source.hmac, readFile);
   }
   return options;
 }
 
+/** The configured value at a dotted path below `sources.<name>`, for a problem to show what was written. */
+function valueBelow(source: unknown, segments: readonly string[]): unknown {
+  let current = source;
+  for (const segment of segments) {
+    if (typeof current !== 'object' || current === null || !Object.hasOwn(current, segment)) return undefined;
+    current = (current as Record<string, unknown>)[segment];
+  }
+  return current;
+}
+
 function customDefinition(name: string, source: CustomSourceConfig, readFile: ReadTextFile): SourceDefinition {
-  const hmac = source.hmac === undefined ? undefined : hmacWithSecret(`sources.${name}.hmac`, source.hmac, readFile);
+  const hmac = source.hmac === undefined ? undefined : hmacWithSecret(['sources', name, 'hmac'], source.hmac, readFile);
   const compiled = compileCustomSource(name, { ...source, hmac });
   if ('problems' in compiled) {
-    throw new IngressSettingsError(compiled.problems.map((problem) => problem.message).join('; '), compiled.problems);
+    throw new IngressSettingsError(
+      compiled.problems.map(({ path, message }) => {
+        const segments = path.split('.');
+        return configProblem(
+          segments,
+          valueBelow(source, segments.slice(2)),
+          message.slice(`${path}: `.length),
+          'fix it as docs/signals-and-sources.md#custom-sources-jsonata describes',
+        );
+      }),
+    );
   }
   return compiled.definition;
 }
@@ -81,7 +101,14 @@ function cloudwatchCapabilities(name: string, source: CloudWatchSourceConfig, no
     return createCloudwatchCapabilities(source, now);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new IngressSettingsError(`sources.${name}.caFile: cannot read ${source.caFile} (${code})`);
+    throw new IngressSettingsError([
+      configProblem(
+        ['sources', name, 'caFile'],
+        source.caFile,
+        `cannot be read (${code})`,
+        'mount the CA bundle at that path or remove caFile',
+      ),
+    ]);
   }
 }
 
@@ -108,11 +135,15 @@ export function sourceInputsFromConfig(
     const definition = definitionFor(name, source, env);
     if (definition === undefined) {
       if (!source.enabled) continue;
-      const adapterType = source.type === 'plugin' ? source.plugin : source.type;
-      throw new IngressSettingsError(
-        `sources.${name} is enabled but this build has no adapter for source type "${adapterType}"; ` +
+      const [key, adapterType] = source.type === 'plugin' ? ['plugin', source.plugin] : ['type', source.type];
+      throw new IngressSettingsError([
+        configProblem(
+          ['sources', name, key],
+          adapterType,
+          `names no adapter of this build, and sources.${name} is enabled`,
           `set sources.${name}.enabled: false or use a supported type`,
-      );
+        ),
+      ]);
     }
     const configured = source.type === 'custom' || source.type === 'plugin' ? source : undefined;
     inputs.push({
@@ -142,6 +173,36 @@ export function sourceInputsFromConfig(
   return inputs;
 }
 
+/**
+ * Environment tokens are named `env-1`, `env-2`, … outside the file, so the schema, which checks that the file's ids
+ * are unique, cannot see a file token that takes one of those names.
+ */
+function tokenCredentials(
+  envTokens: readonly AuthToken[],
+  fileTokens: readonly AuthToken[],
+  readFile: ReadTextFile,
+  warnings: string[],
+): TokenCredential[] {
+  const envIds = new Set(envTokens.map((token) => token.id));
+  const clashes = fileTokens.flatMap((token, index) =>
+    envIds.has(token.id)
+      ? [
+          configProblem(
+            ['auth', 'tokens', index, 'id'],
+            token.id,
+            'is the id of a GATEWAY_AUTH_TOKENS token',
+            `rename it, e.g. ${token.id}-file`,
+          ),
+        ]
+      : [],
+  );
+  if (clashes.length > 0) throw new IngressSettingsError(clashes);
+  return [
+    ...envTokens.map((token, index) => tokenCredential(token, ['GATEWAY_AUTH_TOKENS', index], readFile, warnings)),
+    ...fileTokens.map((token, index) => tokenCredential(token, ['auth', 'tokens', index], readFile, warnings)),
+  ];
+}
+
 /** The validated configuration as ingress inputs; tests add their own sources before building. */
 export function ingressSettingsInputFromConfig(
   config: GatewayConfig,
@@ -153,7 +214,7 @@ export function ingressSettingsInputFromConfig(
   const { multiCluster } = config;
   return {
     authMode: config.auth.mode,
-    tokens: [...envTokens, ...config.auth.tokens].map((token) => tokenCredential(token, env.readFile, warnings)),
+    tokens: tokenCredentials(envTokens, config.auth.tokens, env.readFile, warnings),
     configHash,
     sources: sourceInputsFromConfig(config.sources, env),
     server: {
@@ -183,7 +244,8 @@ export function ingressSettingsInputFromConfig(
 /**
  * The ingress snapshot of a configuration `loadConfig` validated, with `configHash` from `loadConfig` so ingress
  * and worker replicas report the same hash. Throws IngressSettingsError when it cannot run (unreadable token or
- * secret file, enabled source without adapter, options its adapter refuses, a custom mapping that does not compile).
+ * secret file, enabled source without adapter, options its adapter refuses, a custom mapping that does not compile);
+ * main.ts exits 78 with its problems at startup, and the configuration runtime rejects a reload candidate with them.
  */
 export function ingressSettingsFromConfig(
   config: GatewayConfig,
