@@ -13,10 +13,17 @@ import type { IngressMetrics } from './metrics/ingress-metrics.js';
 import { DASHBOARD_PATH, requestContext } from './middleware/request-context.js';
 import type { QueueDepth } from './queue/queue-depth.js';
 import type { SignalQueue } from './queue/signal-queue.js';
+import {
+  ADMIN_CONFIG_FLEET_PATH,
+  ADMIN_CONFIG_RELOAD_PATH,
+  adminConfigReloadRoute,
+  type ConfigAdmin,
+} from './routes/admin-config-reload-route.js';
 import { adminConfigRoute } from './routes/admin-config-route.js';
 import { adminQueuesRoute, requireAdmin } from './routes/admin-queues-route.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { metricsRoute } from './routes/metrics-route.js';
+import { recordSignalOutcome } from './routes/signal-outcome.js';
 import { createSignalHandler } from './routes/signal-route.js';
 import type { Clock } from './runtime/clock.js';
 import type { IdGenerators } from './runtime/ids.js';
@@ -41,8 +48,12 @@ export interface IngressDeps {
   eventLoopDelay: Pick<EventLoopDelay, 'sustainedMs'>;
   /** The BullMQ queue Bull Board shows; without it `/admin/queues` is behind auth but answers 404. */
   dashboardQueue?: Queue;
-  /** What `/readyz` says about the configuration on disk; without it nothing is pending. */
+  /** The configuration part of `/readyz` and `/admin/config`; without it no restart is pending. */
   configDetail?(): ReadinessConfigDetail;
+  /** Reload and fleet view behind `/admin/config/reload` and `/admin/config/fleet`; without it they answer 404. */
+  configAdmin?: ConfigAdmin;
+  /** Each answered signal request, error or not (see `signalOutcome`), for automatic rollback's error ratio. */
+  onSignalOutcome?(isError: boolean): void;
   /** Spans of signal requests (docs/observability.md#tracing); none without it. */
   tracing?: SignalTracing;
 }
@@ -53,6 +64,7 @@ export function createApp(deps: IngressDeps): Hono<IngressEnv> {
 
   app.use(requestContext({ ...deps, newRequestId: deps.ids.requestId }));
   if (tracing.enabled) app.use(SIGNAL_PATHS, requestSpan(tracing, SIGNAL_PATHS));
+  if (deps.onSignalOutcome !== undefined) app.use(SIGNAL_PATHS, recordSignalOutcome(deps.onSignalOutcome));
 
   app.route('/', healthRoutes(deps));
   app.route('/', metricsRoute(deps));
@@ -62,6 +74,12 @@ export function createApp(deps: IngressDeps): Hono<IngressEnv> {
     app.route(DASHBOARD_PATH, adminQueuesRoute({ settings: deps.settings, queue: deps.dashboardQueue }));
   }
   app.route('/', adminConfigRoute(deps));
+  if (deps.configAdmin === undefined) {
+    for (const path of [ADMIN_CONFIG_RELOAD_PATH, ADMIN_CONFIG_FLEET_PATH])
+      app.use(path, requireAdmin(deps.settings, path));
+  } else {
+    app.route('/', adminConfigReloadRoute({ ...deps, configAdmin: deps.configAdmin }));
+  }
   app.all(SIGNAL_PATHS, createSignalHandler({ ...deps, tracing }));
 
   // Answered here rather than thrown: an error thrown from notFound would skip requestContext's headers.

@@ -17,6 +17,8 @@ export interface IngressVariables {
   endpoint: string;
   source: SourceInstance | undefined;
   accepted: number | undefined;
+  /** Items of an accepted delivery the source could not use (listed in the 202's `rejected`). */
+  rejectedItems: number | undefined;
   /** Header fields and body of this request (docs/benchmarks.md: read from Node's request when there is one). */
   view: RequestView;
   /** Security headers and X-Request-ID for this response; a handler that puts them on its response says so below. */

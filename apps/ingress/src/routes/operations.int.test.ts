@@ -1,7 +1,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatProblems, loadConfig, RESTART_REQUIRED_MIN_INTERVAL_MS, readinessConfigReporter } from '@gateway/config';
+import {
+  type ConfigProblem,
+  createConfigRuntime,
+  formatProblems,
+  loadConfig,
+  readinessConfigDetail,
+} from '@gateway/config';
 import { problemType } from '@gateway/contracts';
 import { readFixtureText } from '@gateway/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,32 +44,37 @@ describe('health and readiness', () => {
     });
   });
 
-  it('reports the sections a changed file would alter and a broken file, and no configuration warning', async () => {
+  it('reports the restart-only keys a reload changed and why a candidate was rejected, and no configuration warning', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'readyz-config-'));
     const file = join(dir, 'gateway.yaml');
     writeFileSync(file, 'queue: {highWaterMark: 60000}\n');
     const env = { GATEWAY_CONFIG: file, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel:4318' };
-    const loaded = loadConfig({ env });
-    if (!loaded.ok) throw new Error(formatProblems(loaded.problems));
-    let nowMs = 0;
-    const watching = createTestIngress({ configDetail: readinessConfigReporter(loaded.config, env, () => nowMs) });
+    const initial = loadConfig({ env });
+    if (!initial.ok) throw new Error(formatProblems(initial.problems));
+    const runtime = createConfigRuntime({ initial, build: () => undefined });
+    let rejected: ConfigProblem[] = [];
+    const propose = (yaml: string) => {
+      writeFileSync(file, yaml);
+      const outcome = runtime.propose(loadConfig({ env }));
+      rejected = outcome.result === 'rejected' ? outcome.problems : [];
+    };
+    const watching = createTestIngress({
+      configDetail: () => readinessConfigDetail(runtime.current().snapshot, rejected),
+    });
     const readyz = async () => (await (await watching.app.request('/readyz')).json()) as Record<string, unknown>;
     try {
       const first = await readyz();
       expect(first).toMatchObject({ status: 'ready', restartRequired: [] });
       expect(first).not.toHaveProperty('warnings');
+      expect(first).not.toHaveProperty('configProblems');
 
-      writeFileSync(file, 'queue: {highWaterMark: 70000}\nlogging: {level: debug}\n');
-      nowMs += RESTART_REQUIRED_MIN_INTERVAL_MS;
-      expect(await readyz()).toMatchObject({ restartRequired: ['queue', 'logging'] });
+      propose('queue: {highWaterMark: 70000}\nserver: {port: 9000}\nredis: {prefix: other}\n');
+      expect(await readyz()).toMatchObject({ restartRequired: ['server.port', 'redis.prefix'] });
 
-      writeFileSync(file, 'reload: {watch: false}\n');
-      nowMs += RESTART_REQUIRED_MIN_INTERVAL_MS;
+      propose('queue: {lowWaterMark: 80000}\n');
       const broken = await readyz();
-      expect(broken).toMatchObject({ status: 'ready', restartRequired: [] });
-      expect(broken.configProblems).toEqual([
-        expect.stringMatching(/^reload\.watch: is not supported in this version/),
-      ]);
+      expect(broken).toMatchObject({ status: 'ready', restartRequired: ['server.port', 'redis.prefix'] });
+      expect(broken.configProblems).toEqual([expect.stringMatching(/^queue\.lowWaterMark: must be below/)]);
     } finally {
       await watching.close();
       rmSync(dir, { recursive: true, force: true });
@@ -78,7 +89,6 @@ describe('metrics', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/plain');
     const text = await response.text();
-    expect(text).toContain('gateway_config_info{hash="abcdef012345"} 1');
     expect(text).toContain('gateway_auth_disabled 0');
     expect(text).toMatch(
       /gateway_http_request_duration_seconds_count\{endpoint="\/healthz",method="GET",status="200"\} [1-9]/,
@@ -127,8 +137,13 @@ describe('admin config', () => {
   it('shows the effective configuration with secrets redacted and its hash to an admin token', async () => {
     const response = await ingress.app.request('/admin/config', { headers: bearer(TEST_TOKENS.admin) });
     expect(response.status).toBe(200);
-    const body = (await response.json()) as { configHash: string; config: { auth: { tokens: { token: string }[] } } };
+    const body = (await response.json()) as {
+      configHash: string;
+      restartRequired: string[];
+      config: { auth: { tokens: { token: string }[] } };
+    };
     expect(body.configHash).toBe('abcdef012345');
+    expect(body.restartRequired).toEqual([]);
     expect(body.config.auth.tokens.map((token) => token.token)).toEqual(['<redacted>', '<redacted>']);
     expect(JSON.stringify(body)).not.toContain(TEST_TOKENS.admin);
     expect(body.config).toHaveProperty('sources.prometheus.route', '/api/v1/signals/prometheus');

@@ -295,6 +295,7 @@ async function processDelivery(
   }
 
   c.set('accepted', signals.length);
+  c.set('rejectedItems', rejected.length);
   const response: AcceptedBody = {
     status: 'accepted',
     accepted: signals.length,

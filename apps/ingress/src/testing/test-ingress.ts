@@ -169,8 +169,15 @@ export interface TestIngressOptions {
   signalQueue?: Partial<BullMqSignalQueueOptions>;
   /** Wraps the BullMQ-backed queue, to make enqueue fail in ways a healthy Redis never does. */
   wrapQueue?: (queue: SignalQueue) => SignalQueue;
+  /**
+   * The settings each request reads, e.g. those of a real configuration runtime a test proposes candidates to;
+   * replaces the fixed snapshot built from `loaded` or `config`.
+   */
+  liveSettings?: () => IngressSettings;
   withDashboard?: boolean;
   configDetail?: IngressDeps['configDetail'];
+  configAdmin?: IngressDeps['configAdmin'];
+  onSignalOutcome?: IngressDeps['onSignalOutcome'];
   /**
    * The event-loop delay the signal route sees. Default: a loop never late, because a loaded test machine's pauses
    * must not refuse the requests of tests about something else; the overload test passes the real monitor.
@@ -183,6 +190,7 @@ export interface TestIngress {
   prefix: string;
   /** Reads jobs back with a separate, healthy connection. */
   reader: Queue;
+  /** The snapshot the ingress started with. */
   settings: IngressSettings;
   metrics: ReturnType<typeof createIngressMetrics>;
   lifecycle: ReturnType<typeof createLifecycle>;
@@ -200,6 +208,15 @@ function settingsFromTestConfig(options: TestIngressOptions, env: SourceEnvironm
     sources: [...input.sources, ...testSources, ...(options.extraSources ?? [])],
     ...options.settings,
   });
+}
+
+/** One snapshot for the test ingress's whole life, from `loaded` as main.ts builds it or from TEST_CONFIG. */
+function fixedSettings(options: TestIngressOptions, env: SourceEnvironment): () => IngressSettings {
+  const settings = options.loaded
+    ? ingressSettingsFromConfig(options.loaded.config, options.loaded.envTokens, options.loaded.configHash, env)
+        .settings
+    : settingsFromTestConfig(options, env);
+  return () => settings;
 }
 
 /** A signal of a waiting job, beside the job that holds it. */
@@ -234,21 +251,22 @@ export function createTestIngress(options: TestIngressOptions = {}): TestIngress
     now: () => systemClock.now(),
     pluginHooks: pluginParseHooks(metrics, logger),
   };
-  const settings = options.loaded
-    ? ingressSettingsFromConfig(options.loaded.config, options.loaded.envTokens, options.loaded.configHash, env)
-        .settings
-    : settingsFromTestConfig(options, env);
+  const currentSettings = options.liveSettings ?? fixedSettings(options, env);
+  const settings = currentSettings();
   const lifecycle = createLifecycle();
   const sampler = createQueueDepthSampler({
     counts: () => sampleQueueDepth(producer, prefix),
     auditBacklog: redisAuditBacklog(producer, prefix),
-    limits: () => ({ queue: settings.queue, audit: settings.audit }),
+    limits: () => {
+      const { queue, audit } = currentSettings();
+      return { queue, audit };
+    },
     metrics,
     logger,
   });
   const signalQueue = createBullMqSignalQueue(queue, { ...DEFAULT_SIGNAL_QUEUE_OPTIONS, ...options.signalQueue });
   const app = createApp({
-    settings: () => settings,
+    settings: currentSettings,
     queue: options.wrapQueue?.(signalQueue) ?? signalQueue,
     queueDepth: sampler,
     // The PING bound is redis-health's own test; here a loaded machine's slow first PING must not read as an outage.
@@ -267,6 +285,8 @@ export function createTestIngress(options: TestIngressOptions = {}): TestIngress
     metrics,
     ...(options.withDashboard ? { dashboardQueue: queue } : {}),
     ...(options.configDetail ? { configDetail: options.configDetail } : {}),
+    ...(options.configAdmin ? { configAdmin: options.configAdmin } : {}),
+    ...(options.onSignalOutcome ? { onSignalOutcome: options.onSignalOutcome } : {}),
   });
   return {
     app,
