@@ -3,13 +3,15 @@ import { maxHeaderSize } from 'node:http';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import {
+  type ConfigRuntime,
+  createConfigRuntime,
   formatProblems,
   loadConfig,
-  readinessConfigReporter,
   redactForLog,
   redisCredentialsProblem,
 } from '@gateway/config';
 import { SIGNAL_QUEUE_NAME, sampleQueueDepth } from '@gateway/contracts';
+import { createReloadController, createReloadMetrics, readFleet } from '@gateway/reload';
 import type { LoadedSourcePlugin } from '@gateway/sources';
 import { builtinSources, loadSourcePlugins, SourcePluginLoadError } from '@gateway/sources';
 import { startTracing } from '@gateway/tracing';
@@ -30,12 +32,14 @@ import { createQueueDepthSampler } from './queue/queue-depth.js';
 import { redisAuditBacklog } from './queue/redis-audit-backlog.js';
 import { createBullMqSignalQueue } from './queue/signal-queue.js';
 import { producerRedisOptions } from './redis/producer-redis-options.js';
+import { subscriberRedisOptions } from './redis/subscriber-redis-options.js';
 import { authDisabled } from './routes/metrics-route.js';
 import { systemClock } from './runtime/clock.js';
 import { uuidV7Ids } from './runtime/ids.js';
-import { ingressProcessSettingsFromConfig } from './settings/ingress-process-settings.js';
+import { ingressProcessSettingsFromConfig, MAX_REQUEST_TIMEOUT_MS } from './settings/ingress-process-settings.js';
+import type { IngressSettings } from './settings/ingress-settings.js';
 import { IngressSettingsError } from './settings/ingress-settings-error.js';
-import type { BuiltIngressSettings } from './settings/ingress-settings-from-config.js';
+import type { BuiltIngressSettings, SourceEnvironment } from './settings/ingress-settings-from-config.js';
 import { ingressSettingsFromConfig } from './settings/ingress-settings-from-config.js';
 import { createRedisRateLimiter } from './signals/redis-rate-limiter.js';
 
@@ -125,33 +129,51 @@ const registry = new Registry();
 collectDefaultMetrics({ register: registry });
 const metrics = createIngressMetrics(registry);
 
-let built: BuiltIngressSettings;
+const sourceEnvironment: SourceEnvironment = {
+  definitions,
+  readFile: (path) => readFileSync(path, 'utf8'),
+  now: () => systemClock.now(),
+  pluginHooks: pluginParseHooks(metrics, logger),
+};
+// Every reload builds its settings off to the side the same way; requests read whichever snapshot is current
+// when they start and keep it to the end.
+let runtime: ConfigRuntime<BuiltIngressSettings>;
 try {
-  built = ingressSettingsFromConfig(config, loaded.envTokens, loaded.configHash, {
-    definitions,
-    readFile: (path) => readFileSync(path, 'utf8'),
-    now: () => systemClock.now(),
-    pluginHooks: pluginParseHooks(metrics, logger),
+  runtime = createConfigRuntime({
+    initial: loaded,
+    build: (snapshot) =>
+      ingressSettingsFromConfig(snapshot.config, snapshot.envTokens, snapshot.configHash, sourceEnvironment),
   });
 } catch (error) {
-  if (error instanceof IngressSettingsError) {
-    failConfig(error.message, formatProblems(error.problems, configPath));
-  }
+  if (error instanceof IngressSettingsError) failConfig(error.message, formatProblems(error.problems, configPath));
   throw error;
 }
-const settings = built.settings;
-for (const warning of built.warnings) logger.warn(warning);
-if (settings.auth.mode === 'token' && !settings.auth.tokens.some((token) => token.scopes.includes('signals'))) {
-  logger.error(
-    'auth.mode is token but no token has scope signals (GATEWAY_AUTH_TOKENS, auth.tokens): every signal request will be answered 401',
-  );
-}
-if (authDisabled(settings)) {
-  const warnAuthDisabled = () =>
+const settings = (): IngressSettings => runtime.current().built.settings;
+
+function warnIfAuthDisabled(current: IngressSettings): void {
+  if (authDisabled(current))
     logger.warn('authentication is disabled: signal endpoints accept unauthenticated requests');
-  warnAuthDisabled();
-  setInterval(warnAuthDisabled, AUTH_DISABLED_REMINDER_MS).unref();
 }
+
+/** What an operator must hear about settings, at startup and after every swap. */
+function announceSettings(built: BuiltIngressSettings): void {
+  for (const warning of built.warnings) logger.warn(warning);
+  const { auth } = built.settings;
+  if (auth.mode === 'token' && !auth.tokens.some((token) => token.scopes.includes('signals'))) {
+    logger.error(
+      'auth.mode is token but no token has scope signals (GATEWAY_AUTH_TOKENS, auth.tokens): every signal request will be answered 401',
+    );
+  }
+  warnIfAuthDisabled(built.settings);
+}
+
+announceSettings(runtime.current().built);
+setInterval(() => warnIfAuthDisabled(settings()), AUTH_DISABLED_REMINDER_MS).unref();
+runtime.subscribe((change) => {
+  // pino checks the level on every call, so lines written from now on follow the new one.
+  logger.level = change.current.snapshot.config.logging.level;
+  announceSettings(change.current.built);
+});
 
 const prefix = processSettings.redis.prefix;
 const drainDelayMs = processSettings.shutdown.drainDelayMs;
@@ -174,7 +196,10 @@ const lifecycle = createLifecycle();
 const queueDepth = createQueueDepthSampler({
   counts: () => sampleQueueDepth(redis, prefix),
   auditBacklog: redisAuditBacklog(redis, prefix),
-  limits: () => ({ queue: settings.queue, audit: settings.audit }),
+  limits: () => {
+    const { queue, audit } = settings();
+    return { queue, audit };
+  },
   metrics,
   logger,
 });
@@ -183,8 +208,27 @@ queueDepth.start();
 // Sampled every 10 ms: fine enough to see a saturated loop within a few requests, cheap enough to cost nothing.
 const eventLoopDelay = startEventLoopDelay({ intervalMs: 10, nowMs: () => performance.now() });
 
+// Pub/sub takes a connection of its own: a subscribed ioredis connection accepts no other commands.
+const subscriber = new Redis(processSettings.redis.url, subscriberRedisOptions());
+subscriber.on('error', (error) => logger.debug({ err: error }, 'configuration fan-out connection error'));
+const reloadMetrics = createReloadMetrics(registry);
+const controller = createReloadController({
+  runtime,
+  load: () => loadConfig({ env: process.env }),
+  role: 'ingress',
+  processId: `${hostname()}:${process.pid}`,
+  pod: hostname(),
+  redis,
+  subscriber,
+  prefix,
+  configPath,
+  logger,
+  metrics: reloadMetrics,
+  nowMs: () => Date.now(),
+});
+
 const app = createApp({
-  settings: () => settings,
+  settings,
   queue: createBullMqSignalQueue(queue),
   queueDepth,
   redisHealth: createRedisHealth({ ping: () => redis.ping(), nowMs: () => Date.now() }),
@@ -196,26 +240,36 @@ const app = createApp({
   logger,
   metrics,
   dashboardQueue: queue,
-  configDetail: readinessConfigReporter(loaded.config, process.env, () => Date.now()),
+  configDetail: () => controller.readiness(),
+  configAdmin: {
+    reload: (request) => controller.reload(request),
+    fleet: () => readFleet(redis, prefix, Date.now()),
+  },
+  onSignalOutcome: (isError) => controller.recordOutcome(isError),
   tracing: tracing.tracing,
 });
 
-const nodeRequestTimeoutMs = settings.server.requestTimeoutMs + NODE_REQUEST_TIMEOUT_MARGIN_MS;
+const nodeRequestTimeoutMs = MAX_REQUEST_TIMEOUT_MS + NODE_REQUEST_TIMEOUT_MARGIN_MS;
+let listening: () => void = () => undefined;
+const listeningNow = new Promise<void>((resolve) => {
+  listening = resolve;
+});
 const server = serve(
   {
     fetch: app.fetch,
     port: processSettings.port,
     hostname: '0.0.0.0',
-    // The app answers 503 at server.requestTimeout; Node's own limit is a backstop for bodies that never end.
+    // The app answers 503 at server.requestTimeout; Node's own limit is a backstop for bodies that never end, above
+    // any value a reload can set. Node refuses a headersTimeout above it, which the schema's bounds rule out.
     serverOptions: {
       requestTimeout: nodeRequestTimeoutMs,
-      // Node refuses to start with headersTimeout above requestTimeout; a slower header phase cannot finish anyway.
-      headersTimeout: Math.min(processSettings.headersTimeoutMs, nodeRequestTimeoutMs),
+      headersTimeout: processSettings.headersTimeoutMs,
       keepAliveTimeout: processSettings.keepAliveTimeoutMs,
     },
   },
   (info) => {
-    logger.info({ port: info.port, configHash: settings.configHash, prefix }, 'ingress listening');
+    logger.info({ port: info.port, configHash: settings().configHash, prefix }, 'ingress listening');
+    listening();
   },
 );
 
@@ -243,6 +297,9 @@ async function shutdown(signal: string): Promise<void> {
   if ('closeIdleConnections' in server) server.closeIdleConnections();
   await closed;
   await queueDepth.stop();
+  // Before Redis closes: stopping removes this process from the fleet view.
+  await controller.stop();
+  subscriber.disconnect();
   await queue.close();
   await redis.quit().catch(() => redis.disconnect());
   await tracing.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'could not send the last spans'));
@@ -267,3 +324,11 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     );
   });
 }
+
+process.on('SIGHUP', () => {
+  // A signal is an operator's explicit request, so it applies a candidate an automatic rollback quarantined.
+  void controller.reload({ trigger: 'signal', force: true });
+});
+
+await listeningNow;
+await controller.start();

@@ -26,7 +26,7 @@ const SCENARIO = {
   inFlight: 'holds a request in flight until its body has arrived',
   sourceFaults: 'counts adapters that throw and plugins over their parse budget',
   clusters: 'counts payloads naming another cluster than the token binding',
-  settings: 'reports the configuration hash and whether signal endpoints need credentials',
+  settings: 'reports whether signal endpoints need credentials',
 } as const;
 
 const METRIC_SCENARIOS: Readonly<Record<string, keyof typeof SCENARIO>> = {
@@ -46,7 +46,6 @@ const METRIC_SCENARIOS: Readonly<Record<string, keyof typeof SCENARIO>> = {
   gateway_source_errors_total: 'sourceFaults',
   gateway_source_parse_slow_total: 'sourceFaults',
   gateway_cluster_id_conflicts_total: 'clusters',
-  gateway_config_info: 'settings',
   gateway_auth_disabled: 'settings',
 };
 
@@ -271,7 +270,6 @@ describe('ingress metrics', () => {
 
   it(SCENARIO.settings, async () => {
     const text = await scrape(ingress);
-    expect(readMetric(text, 'gateway_config_info', { hash: 'abcdef012345' })).toBe(1);
     expect(readMetric(text, 'gateway_auth_disabled')).toBe(0);
     const open = start({ config: { auth: { ...TEST_CONFIG.auth, mode: 'none' } } });
     expect(readMetric(await scrape(open), 'gateway_auth_disabled')).toBe(1);

@@ -20,7 +20,6 @@ export interface IngressMetrics {
   enqueueDuration: Histogram;
   alertmanagerTruncatedAlerts: Counter;
   authDisabled: Gauge;
-  configInfo: Gauge<'hash'>;
   sourceErrors: Counter<'source_type'>;
   sourceParseSlow: Counter<'source_type'>;
   clusterIdConflicts: Counter<'source_type'>;
@@ -113,12 +112,6 @@ export function createIngressMetrics(registry: Registry): IngressMetrics {
     authDisabled: new Gauge({
       name: 'gateway_auth_disabled',
       help: '1 when signal endpoints accept requests without credentials',
-      registers,
-    }),
-    configInfo: new Gauge({
-      name: 'gateway_config_info',
-      help: 'Hash of the configuration in use',
-      labelNames: ['hash'],
       registers,
     }),
     sourceErrors: new Counter({

@@ -20,11 +20,8 @@ export function metricsRoute(deps: MetricsRouteDeps): Hono<IngressEnv> {
   const routes = new Hono<IngressEnv>();
   routes.get('/metrics', async (c) => {
     c.set('endpoint', '/metrics');
-    // Settings-derived gauges are refreshed at scrape time so a swapped snapshot shows without extra wiring.
-    const settings = deps.settings();
-    deps.metrics.authDisabled.set(authDisabled(settings) ? 1 : 0);
-    deps.metrics.configInfo.reset();
-    deps.metrics.configInfo.set({ hash: settings.configHash }, 1);
+    // Refreshed at scrape time, so a swapped snapshot shows without extra wiring.
+    deps.metrics.authDisabled.set(authDisabled(deps.settings()) ? 1 : 0);
     const body = await deps.metrics.registry.metrics();
     return c.body(body, 200, { 'Content-Type': deps.metrics.registry.contentType });
   });

@@ -1,6 +1,12 @@
 import type { GatewayConfig, LoggingConfig, PluginEntry } from '@gateway/config';
 
 /**
+ * The largest `server.requestTimeout` the schema accepts. Node's own request timeout is set once at startup, so it is
+ * based on this bound rather than on the running value, which a reload may raise up to it.
+ */
+export const MAX_REQUEST_TIMEOUT_MS = 60_000;
+
+/**
  * What the ingress process itself is built from once at startup (listener, Redis, logging, plugins, shutdown), as
  * opposed to the per-request snapshot of `IngressSettings`. Changing any of it needs a restart.
  */
