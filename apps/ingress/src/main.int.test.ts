@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -158,6 +158,69 @@ describe.skipIf(!hasDist)('ingress main (built dist/main.js; run `pnpm exec tsc 
       expect(tokenless.output().join('\n')).toContain('every signal request will be answered 401');
     } finally {
       expect(await tokenless.stop('SIGTERM', 5_000)).toEqual({ code: 0, signal: null });
+    }
+  });
+
+  it('reloads its file on SIGHUP and through the admin endpoint, and lists itself in the fleet view', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ingress-main-reload-'));
+    const configFile = join(dir, 'gateway.yaml');
+    const admin = 'process-admin-token-0123456789abcdef01234';
+    const yaml = (signalTokens: string[], rest = '') =>
+      [
+        'reload: {watch: false}',
+        'auth:',
+        '  tokens:',
+        `    - {id: admin, token: ${admin}, scopes: [admin]}`,
+        ...signalTokens.map((token, index) => `    - {id: signals-${index}, token: ${token}}`),
+        rest,
+      ].join('\n');
+    // Renamed into place, as a reload must never read a half-written file.
+    const write = (text: string) => {
+      writeFileSync(`${configFile}.next`, text);
+      renameSync(`${configFile}.next`, configFile);
+    };
+    const other = 'process-other-token-0123456789abcdef01234';
+    write(yaml([TOKEN, other]));
+    const { started, base } = await startIngress('ingress-reload', { GATEWAY_CONFIG: configFile });
+    const post = async (token: string) =>
+      (
+        await fetch(`${base}/api/v1/signals/prometheus`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+          body: readFixtureText('alertmanager_v4_firing_multi.json'),
+        })
+      ).status;
+    try {
+      await started.waitReady();
+      expect(await post(TOKEN)).toBe(202);
+
+      write(yaml([other]));
+      started.signal('SIGHUP');
+      await waitFor(async () => (await post(TOKEN)) === 401, {
+        timeoutMs: 5_000,
+        description: 'the removed token to be refused after SIGHUP',
+      });
+      expect(await post(other)).toBe(202);
+
+      write(yaml([other], 'queue: {retryAfterSeconds: 9}'));
+      const reloaded = await fetch(`${base}/admin/config/reload`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${admin}` },
+      });
+      expect(reloaded.status).toBe(200);
+      const result = (await reloaded.json()) as { result: string; configHash: string; changed: string[] };
+      expect(result).toMatchObject({ result: 'reloaded', changed: ['queue'] });
+      expect(await (await fetch(`${base}/readyz`)).json()).toMatchObject({ configHash: result.configHash });
+
+      const fleet = await fetch(`${base}/admin/config/fleet`, { headers: { Authorization: `Bearer ${admin}` } });
+      expect(fleet.status).toBe(200);
+      expect(await fleet.json()).toMatchObject({
+        members: [{ role: 'ingress', configHash: result.configHash }],
+        converged: true,
+      });
+    } finally {
+      expect(await started.stop('SIGTERM', 5_000)).toEqual({ code: 0, signal: null });
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

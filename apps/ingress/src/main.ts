@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { maxHeaderSize } from 'node:http';
 import { hostname } from 'node:os';
@@ -250,10 +251,6 @@ const app = createApp({
 });
 
 const nodeRequestTimeoutMs = MAX_REQUEST_TIMEOUT_MS + NODE_REQUEST_TIMEOUT_MARGIN_MS;
-let listening: () => void = () => undefined;
-const listeningNow = new Promise<void>((resolve) => {
-  listening = resolve;
-});
 const server = serve(
   {
     fetch: app.fetch,
@@ -269,9 +266,9 @@ const server = serve(
   },
   (info) => {
     logger.info({ port: info.port, configHash: settings().configHash, prefix }, 'ingress listening');
-    listening();
   },
 );
+const listening = once(server, 'listening');
 
 server.on(
   'clientError',
@@ -330,5 +327,9 @@ process.on('SIGHUP', () => {
   void controller.reload({ trigger: 'signal', force: true });
 });
 
-await listeningNow;
+await listening;
+// The controller reports to the fleet view at once, over the producer connection, which refuses commands until
+// Redis answers rather than queueing them. Connection errors meanwhile are the error handler's (events.once would
+// reject on the first one).
+if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
 await controller.start();
