@@ -22,7 +22,7 @@ describe('fleet reload', () => {
     const before = await fleetHashes(fleet);
     expect(new Set(before).size, 'the fleet starts converged').toBe(1);
     await fleet.file.write(
-      `${base(tokensYaml(fleet.adminToken, { sender: fleet.signalToken }))}logging: {level: debug}\n`,
+      `${base(tokensYaml(fleet.adminToken, { sender: fleet.signalToken }))}queue: {retryAfterSeconds: 7}\n`,
     );
 
     const startedMs = Date.now();
@@ -30,7 +30,7 @@ describe('fleet reload', () => {
     const response = await adminReload(first ?? '', fleet.adminToken);
     const body = (await response.json()) as { result: string; configHash: string; changed: string[] };
     expect(response.status, JSON.stringify(body)).toBe(200);
-    expect(body).toMatchObject({ result: 'reloaded', changed: ['logging'] });
+    expect(body).toMatchObject({ result: 'reloaded', changed: ['queue'] });
 
     await waitFor(async () => (await fleetHashes(fleet)).every((hash) => hash === body.configHash), {
       timeoutMs: 2000,

@@ -97,7 +97,7 @@ describe('reload triggers', () => {
       },
       { timeoutMs: 5000, description: 'the ingress to report the rejected file' },
     );
-    expect(report.configProblems).toEqual(['queue.highWaterMark: must be between 100 and 10000000']);
+    expect(report.configProblems).toEqual(['queue.highWaterMark: must be an integer between 100 and 10000000']);
     expect(await hashes()).toEqual([before, before]);
     const metrics = await (await fetch(`${stack.workerUrl}/metrics`)).text();
     expect(readMetric(metrics, 'gateway_config_last_reload_successful')).toBe(0);

@@ -67,6 +67,7 @@ export async function startReloadFleet(
       await rename(`${path}.next`, path);
     },
   };
+  // Both live in the file only (the stack's own GATEWAY_AUTH_TOKENS token is another), so a reload can revoke them.
   const adminToken = randomToken();
   const signalToken = randomToken();
   await file.write(configYaml({ admin: adminToken, signal: signalToken }));
@@ -85,7 +86,6 @@ export async function startReloadFleet(
         await startGatewayStack({
           kubeconfig,
           queuePrefix,
-          token: signalToken,
           auditFilePath: join(dir, 'audit.jsonl'),
           env: { ingress: shared, worker: shared },
         }),
