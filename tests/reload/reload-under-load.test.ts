@@ -98,8 +98,8 @@ describe('reload under load', () => {
     })();
     // Open loop: each request leaves at its scheduled time whether or not earlier ones were answered.
     while (Date.now() - startedMs < LOAD_MS) {
-      const due = startedMs + seq * intervalMs;
-      if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+      const waitMs = startedMs + seq * intervalMs - Date.now();
+      if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
       const sender = SENDERS[seq % SENDERS.length] ?? SENDERS[0];
       const body = webhook(seq);
       seq += 1;
@@ -132,6 +132,9 @@ describe('reload under load', () => {
       [...statuses.keys()].filter((status) => status >= 500),
       JSON.stringify([...statuses]),
     ).toEqual([]);
+    // Both kinds of refusal happened, so the versions really alternated under the senders.
+    expect(statuses.get(401) ?? 0).toBeGreaterThan(0);
+    expect(statuses.get(404) ?? 0).toBeGreaterThan(0);
     for (const request of sent) {
       if (request.status === 202) continue;
       // A refusal is only ever the one the sender's version made: its token revoked, or its source disabled.
