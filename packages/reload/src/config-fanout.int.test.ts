@@ -1,7 +1,13 @@
 import { createTestRedis, uniquePrefix, waitFor } from '@gateway/testkit';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { type ConfigFanout, configChannel, createConfigFanout, type FanoutMessage } from './config-fanout.js';
+import {
+  type ConfigFanout,
+  configChannel,
+  createConfigFanout,
+  EXTERNAL_ORIGIN,
+  type FanoutMessage,
+} from './config-fanout.js';
 
 const publisher = createTestRedis();
 const connections: Redis[] = [];
@@ -94,6 +100,20 @@ describe('config fanout', () => {
     await publishMarker(prefix, member);
 
     expect(member.received.map((message) => message.origin)).toEqual([`marker-${prefix}`]);
+  });
+
+  it('takes a bare "reload", as published by hand, as a reload asked by someone outside the fleet', async () => {
+    const prefix = uniquePrefix('fanout');
+    const member = await startMember(prefix, 'pod-a:1');
+
+    await publisher.publish(configChannel(prefix), 'reload');
+    await publishMarker(prefix, member);
+
+    expect(member.received).toEqual([
+      { kind: 'reload', origin: EXTERNAL_ORIGIN, force: false },
+      expect.objectContaining({ origin: `marker-${prefix}` }),
+    ]);
+    expect(member.errors).toEqual([]);
   });
 
   it('reports and ignores messages that are not JSON or not a fan-out message', async () => {

@@ -38,7 +38,11 @@ export interface ConfigFanout {
   close(): Promise<void>;
 }
 
+/** Who asked, for a bare `reload` published by hand or by a tool (`redis-cli publish <prefix>:config reload`). */
+export const EXTERNAL_ORIGIN = 'external';
+
 function parseFanoutMessage(text: string): FanoutMessage | Error {
+  if (text === 'reload') return { kind: 'reload', origin: EXTERNAL_ORIGIN, force: false };
   let json: unknown;
   try {
     json = JSON.parse(text);

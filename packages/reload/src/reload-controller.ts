@@ -268,9 +268,14 @@ export function createReloadController<T>(
       showRunning();
       fleet.start();
       // Without the channel (a Redis ACL that does not grant it) this process still reloads from its own triggers.
-      await fanout.start().catch((error: unknown) =>
-        logger.error({ err: error }, 'cannot subscribe to the configuration channel: reloads reach only this process'),
-      );
+      await fanout
+        .start()
+        .catch((error: unknown) =>
+          logger.error(
+            { err: error },
+            'cannot subscribe to the configuration channel: reloads reach only this process',
+          ),
+        );
       const { reload } = config();
       if (reload.watch && deps.configPath) {
         watch = watchConfigFile({
