@@ -101,12 +101,18 @@ describe('tracing', () => {
         `${err.message}; spans: ${JSON.stringify(receiver.spans.map((s) => s.name))}\n${fx.stack.logs()}`,
       );
     });
-    await waitFor(() => steps.every((step) => named(spansOf(traceId), step).length > 0), {
-      timeoutMs: 10_000,
-      description: `the steps ${steps.join(', ')} of trace ${traceId}`,
-    });
+    const requestSpans = (spans: OtlpSpan[]) =>
+      spans.filter((span) => span.service === 'signal-gateway-ingress' && span.name.startsWith('POST'));
+    // The ingress exports its spans in batches of its own, so its request span can arrive after the worker's.
+    await waitFor(
+      () => {
+        const spans = spansOf(traceId);
+        return steps.every((step) => named(spans, step).length > 0) && requestSpans(spans).length > 0;
+      },
+      { timeoutMs: 10_000, description: `the request span and the steps ${steps.join(', ')} of trace ${traceId}` },
+    );
     const spans = spansOf(traceId);
-    const [request] = spans.filter((span) => span.service === 'signal-gateway-ingress' && span.name.startsWith('POST'));
+    const [request] = requestSpans(spans);
     const [enqueue] = named(spans, 'queue.add');
     const [signal] = named(spans, 'signal.process');
     expect(request, 'the ingress request span').toBeDefined();
