@@ -1,0 +1,93 @@
+import type { NormalizedSignal } from '@gateway/contracts';
+
+/** The strategies a rule or `fingerprint.strategy` can name. */
+export const FINGERPRINT_STRATEGY = { default: 'default', owner: 'owner', similarity: 'similarity' } as const;
+export type FingerprintStrategyName = (typeof FINGERPRINT_STRATEGY)[keyof typeof FINGERPRINT_STRATEGY];
+
+/** How the owner of a target was found (`providerData.ownerResolution`, `gateway_owner_resolution_total`). */
+export const OWNER_RESOLUTION = { api: 'api', cache: 'cache', heuristic: 'heuristic', none: 'none' } as const;
+export type OwnerResolution = (typeof OWNER_RESOLUTION)[keyof typeof OWNER_RESOLUTION];
+
+/** A Kubernetes object as an owner lookup names it. */
+export interface ObjectRef {
+  /** `""` for the hub (local) cluster. */
+  clusterId: string;
+  apiVersion?: string;
+  kind: string;
+  /** `""` for cluster-scoped objects (Node). */
+  namespace: string;
+  name: string;
+}
+
+/** The controller owner reference of an object (`ownerReferences[]` with `controller: true`). */
+export interface OwnerRef {
+  apiVersion: string;
+  kind: string;
+  name: string;
+}
+
+/** Why a lookup could not answer: the strategy then falls back to name heuristics. */
+export class OwnerLookupUnavailable extends Error {
+  readonly reason: 'not-found' | 'forbidden' | 'timeout' | 'circuit-open' | 'no-client' | 'error';
+  constructor(reason: OwnerLookupUnavailable['reason'], message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'OwnerLookupUnavailable';
+    this.reason = reason;
+  }
+}
+
+/**
+ * Object metadata as the API answers it, for one cluster or many. The worker answers from the cluster's API through
+ * its breaker; the evaluation harness answers from an objects file as the API would have at `atMs`.
+ */
+export interface OwnerLookup {
+  /** The controller owner, `null` when the object has none; throws `OwnerLookupUnavailable` when it cannot say. */
+  controllerOf(ref: ObjectRef, atMs: number): Promise<OwnerRef | null>;
+}
+
+/** What the RR (annotation, `providerData`) and the audit event record about how a fingerprint was decided. */
+export interface FingerprintEvidence {
+  /** Index of the `fingerprint.rules[]` entry that chose the strategy; absent when `fingerprint.strategy` did. */
+  rule?: number;
+  /** The identity hashed (kind, name, scope), after owner resolution and target rules. */
+  identity: { kind: string; name: string; scope: string };
+  ownerResolution?: OwnerResolution;
+  /** `Pod/web-7d4b9c-x2x9z`, `ReplicaSet/web-7d4b9c`, `Deployment/web`: the walk, first to last. */
+  ownerChain?: string[];
+  /** The configured signal class whose members count as one problem, when the signal name belongs to one. */
+  signalClass?: string;
+  /** The target rule that named the object this signal measures (an exporter pod's alert about a node, …). */
+  targetRule?: string;
+}
+
+export interface FingerprintDecision {
+  /** 64 lowercase hex. */
+  fingerprint: string;
+  strategy: FingerprintStrategyName;
+  evidence: FingerprintEvidence;
+}
+
+/**
+ * Everything a fingerprint depends on besides the signal, taken from one configuration snapshot
+ * (`fingerprintSettingsFromConfig`): a job passes the settings of the snapshot it started with.
+ */
+export interface FingerprintSettings {
+  strategy: FingerprintStrategyName;
+  rules: readonly FingerprintRuleSettings[];
+  /** Prefix the input with the cluster id (multi-cluster on, dedup scope `cluster`). */
+  clusterScoped: boolean;
+}
+
+export interface FingerprintRuleSettings {
+  match: { source?: string; signalName?: string; targetType?: string };
+  strategy?: FingerprintStrategyName;
+  extraLabels?: readonly string[];
+}
+
+/**
+ * Turns a signal into its fingerprint with the strategy the first matching rule (or `fingerprint.strategy`) chooses.
+ * One per process: caches (owner lookups) outlive configuration snapshots.
+ */
+export interface Fingerprinter {
+  fingerprint(signal: NormalizedSignal, settings: FingerprintSettings): Promise<FingerprintDecision>;
+}
