@@ -13,7 +13,8 @@ export interface RequestView {
   header(name: string): string | undefined;
   /** Every field, lower-case names, repeated ones joined. */
   headers(): Record<string, string>;
-  readBody(limitBytes: number): Promise<LimitedBody>;
+  /** `signal` abandons the read (the request already got its timeout answer): the promise rejects at once. */
+  readBody(limitBytes: number, signal?: AbortSignal): Promise<LimitedBody>;
 }
 
 function joinRawHeaders(raw: readonly string[]): Record<string, string> {
@@ -27,13 +28,16 @@ function joinRawHeaders(raw: readonly string[]): Record<string, string> {
   return headers;
 }
 
-function readNodeBody(incoming: IncomingMessage, limitBytes: number): Promise<LimitedBody> {
+const ABANDONED = 'the request body was abandoned after the request timed out';
+
+function readNodeBody(incoming: IncomingMessage, limitBytes: number, signal?: AbortSignal): Promise<LimitedBody> {
   const declared = incoming.headers['content-length'];
   if (declared !== undefined && /^\d+$/.test(declared.trim()) && Number(declared) > limitBytes) {
     return Promise.resolve({ ok: false, reason: 'too-large' });
   }
   // A client that left while the request waited (auth, rate limit) has already closed it: no 'close' would come.
   if (incoming.destroyed) return Promise.reject(new Error('the request body was cut off before its end'));
+  if (signal?.aborted) return Promise.reject(new Error(ABANDONED));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let total = 0;
@@ -42,6 +46,7 @@ function readNodeBody(incoming: IncomingMessage, limitBytes: number): Promise<Li
       incoming.off('end', onEnd);
       incoming.off('error', onError);
       incoming.off('close', onClose);
+      signal?.removeEventListener('abort', onAbort);
     };
     const onData = (chunk: Buffer) => {
       total += chunk.byteLength;
@@ -69,10 +74,18 @@ function readNodeBody(incoming: IncomingMessage, limitBytes: number): Promise<Li
       cleanup();
       reject(new Error('the request body was cut off before its end'));
     };
+    // Ends the read, and with it the request's in-flight slot, however slowly the rest arrives; what still arrives
+    // is discarded (flowing with no data listener) until Node's own request timeout closes the connection.
+    const onAbort = () => {
+      cleanup();
+      incoming.resume();
+      reject(new Error(ABANDONED));
+    };
     incoming.on('data', onData);
     incoming.on('end', onEnd);
     incoming.on('error', onError);
     incoming.on('close', onClose);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 
@@ -85,7 +98,7 @@ export function nodeRequestView(incoming: IncomingMessage): RequestView {
   return {
     header: (name) => all()[name.toLowerCase()],
     headers: () => ({ ...all() }),
-    readBody: (limitBytes) => readNodeBody(incoming, limitBytes),
+    readBody: (limitBytes, signal) => readNodeBody(incoming, limitBytes, signal),
   };
 }
 
@@ -94,6 +107,6 @@ export function webRequestView(request: Request): RequestView {
     header: (name) => request.headers.get(name) ?? undefined,
     // Not Object.fromEntries: Headers iterates Set-Cookie field by field, which would keep only the last one.
     headers: () => ({ ...joinRawHeaders([...request.headers].flat()) }),
-    readBody: (limitBytes) => readLimitedBody(request, limitBytes),
+    readBody: (limitBytes, signal) => readLimitedBody(request, limitBytes, signal),
   };
 }

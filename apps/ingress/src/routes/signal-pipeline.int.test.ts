@@ -119,6 +119,26 @@ describe('signal pipeline', () => {
     expect((await post('/api/v1/signals/gated', '{}')).status).toBe(202);
   });
 
+  it('frees the in-flight slot when requestTimeout cuts off a body that never ends', async () => {
+    // A sender that opens a body and never finishes it: without abandoning the read at the timeout answer, its slot
+    // (the only one here) would stay taken until Node's own request timeout.
+    const endless = new ReadableStream<Uint8Array>({
+      start: (controller) => controller.enqueue(new TextEncoder().encode('{"alerts": [')),
+    });
+    const stalled = await ingress.app.request('/api/v1/signals/gated', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...bearer(TEST_TOKENS.signals) },
+      body: endless,
+      duplex: 'half',
+    } as RequestInit);
+    expect(stalled.status).toBe(503);
+    await waitFor(async () => (await ingress.metrics.httpRequestsInFlight.get()).values[0]?.value === 0, {
+      timeoutMs: 2_000,
+      description: 'in-flight slot released',
+    });
+    expect((await post('/api/v1/signals/gated', '{}')).status).toBe(202);
+  });
+
   it('verifies source signatures and names the signer as principal', async () => {
     const bad = await post('/api/v1/signals/signed', '{}', { 'X-Test-Signature': 'forged' });
     expect(bad.status).toBe(401);

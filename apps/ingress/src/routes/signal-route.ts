@@ -100,12 +100,14 @@ export function createSignalHandler(deps: SignalRouteDeps): Handler<IngressEnv> 
     }
     inFlight++;
     deps.metrics.httpRequestsInFlight.inc();
-    // The slot is held until the pipeline really ends, even after a timeout answer: that is what bounds memory.
-    const pipeline = processDelivery(deps, c, settings, source).finally(() => {
+    // The slot is held until the pipeline really ends, even after a timeout answer: that is what bounds memory. The
+    // timeout abandons a body still arriving, so a sender that never finishes one holds its slot no longer than that.
+    const timedOut = new AbortController();
+    const pipeline = processDelivery(deps, c, settings, source, timedOut.signal).finally(() => {
       inFlight--;
       deps.metrics.httpRequestsInFlight.dec();
     });
-    return raceRequestTimeout(pipeline, settings.server.requestTimeoutMs);
+    return raceRequestTimeout(pipeline, settings.server.requestTimeoutMs, () => timedOut.abort());
   };
 }
 
@@ -113,23 +115,22 @@ export function createSignalHandler(deps: SignalRouteDeps): Handler<IngressEnv> 
  * `server.requestTimeout`: a request that has not finished answers 503. An enqueue still running
  * may land afterwards; the sender's retry is then absorbed by delivery keys (docs/fingerprints-and-windows.md).
  */
-async function raceRequestTimeout(pipeline: Promise<Response>, timeoutMs: number): Promise<Response> {
+async function raceRequestTimeout(
+  pipeline: Promise<Response>,
+  timeoutMs: number,
+  onTimeout: () => void,
+): Promise<Response> {
   pipeline.catch(() => undefined);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new ProblemError(
-            'service-unavailable',
-            'Request did not complete in time; retry after the Retry-After delay',
-            {
-              headers: retryAfter(REDIS_UNAVAILABLE_RETRY_AFTER_SECONDS),
-            },
-          ),
-        ),
-      timeoutMs,
-    );
+    timer = setTimeout(() => {
+      onTimeout();
+      reject(
+        new ProblemError('service-unavailable', 'Request did not complete in time; retry after the Retry-After delay', {
+          headers: retryAfter(REDIS_UNAVAILABLE_RETRY_AFTER_SECONDS),
+        }),
+      );
+    }, timeoutMs);
   });
   try {
     return await Promise.race([pipeline, timeout]);
@@ -143,6 +144,7 @@ async function processDelivery(
   c: Context<IngressEnv>,
   settings: IngressSettings,
   source: SourceInstance,
+  timedOut: AbortSignal,
 ): Promise<Response> {
   const definition = source.definition;
   const contentTypes = source.contentTypes;
@@ -168,7 +170,7 @@ async function processDelivery(
   }
 
   const limitBytes = settings.server.bodyLimitBytes;
-  const body = await view.readBody(limitBytes);
+  const body = await view.readBody(limitBytes, timedOut);
   if (!body.ok) {
     throw new ProblemError(
       'payload-too-large',
