@@ -110,7 +110,7 @@ function replayInstance(config: GatewayConfig, name: string): ReplayInstance {
         unresolvedTarget: source.unresolvedTarget,
         clusterLabel: config.multiCluster.clusterLabel,
       },
-      // The adapters read the clock only for defaults of missing timestamps; replay stays at the line's time.
+      // Replaced per line: the adapters' clock is the moment the line was received.
       now: () => new Date(0),
     },
   };
