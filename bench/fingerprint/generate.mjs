@@ -284,7 +284,8 @@ function notifyGroup(world, incident, alerts) {
       const resolvedNow = at >= alert.endMs && reported.has(alert) && !resolvedSent.has(alert);
       if (!firing && !resolvedNow) continue;
       if (resolvedNow) resolvedSent.add(alert);
-      const labels = { ...alert.labels, ...(incident.clusterLabel ? { cluster: incident.clusterId } : {}) };
+      // Each cluster's Prometheus adds its `cluster` external label.
+      const labels = { ...alert.labels, cluster: incident.clusterId };
       world.lines.push({
         // Jitter of delivery within the notification: Alertmanager sends one webhook, the exporter posts it once.
         t: at + (alert.order ?? 0),
@@ -323,48 +324,78 @@ function emitAlerts(world, incident, alerts) {
   for (const group of groups.values()) notifyGroup(world, incident, group);
 }
 
+/** The Event as core/v1 serves it. */
+function coreEvent({ metadata, object, reason, message, component, firstMs, lastMs, count }) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata,
+    involvedObject: objectReference(object),
+    reason,
+    message,
+    source: { component, ...(object.nodeName ? { host: object.nodeName } : {}) },
+    firstTimestamp: iso(firstMs),
+    lastTimestamp: iso(lastMs),
+    count,
+    type: 'Warning',
+    reportingComponent: component,
+  };
+}
+
+/** The same Event as events.k8s.io/v1 serves it: `regarding`, `note`, and repetitions counted in `series`. */
+function eventsApiEvent({ metadata, object, reason, message, component, firstMs, lastMs, count }) {
+  return {
+    apiVersion: 'events.k8s.io/v1',
+    kind: 'Event',
+    metadata,
+    eventTime: `${new Date(firstMs).toISOString().slice(0, -1)}000Z`,
+    ...(count > 1 ? { series: { count, lastObservedTime: `${new Date(lastMs).toISOString().slice(0, -1)}000Z` } } : {}),
+    reportingController: component === 'kubelet' ? 'kubelet' : `k8s.io/${component}`,
+    reportingInstance: object.nodeName ?? component,
+    action: reason,
+    reason,
+    regarding: objectReference(object),
+    note: message,
+    type: 'Warning',
+  };
+}
+
+function objectReference(object) {
+  return {
+    apiVersion: object.apiVersion,
+    kind: object.kind,
+    name: object.name,
+    ...(object.namespace ? { namespace: object.namespace } : {}),
+    uid: object.uid,
+  };
+}
+
 /**
- * A series of one Event: the recorder updates the same Event (same name, count + 1, new lastTimestamp and
- * resourceVersion) on every repetition, and the exporter posts each update.
+ * A series of one Event: the recorder updates the same Event (same name, count + 1, new last time and
+ * resourceVersion) on every repetition, and the exporter posts each update. A quarter of the series are read
+ * through events.k8s.io/v1, as newer exporters do.
  */
 function emitEventSeries(world, random, incident, { object, reason, message, component, fromMs, untilMs, everyMs }) {
   const name = `${object.name}.${random.chars(16, '0123456789abcdef')}`;
   const eventUid = createHash('sha256').update(`${incident.truth}:${name}`).digest('hex').slice(0, 32);
+  const shape = random.chance(0.25) ? eventsApiEvent : coreEvent;
   let resourceVersion = random.int(100_000, 900_000);
   let count = 0;
   for (let at = fromMs; at < untilMs; at += everyMs + random.int(0, Math.floor(everyMs / 2))) {
     count++;
     resourceVersion += random.int(1, 40);
+    const metadata = {
+      name,
+      namespace: object.namespace || 'default',
+      uid: eventUid,
+      resourceVersion: String(resourceVersion),
+      creationTimestamp: iso(fromMs),
+    };
     world.lines.push({
       t: at + random.int(200, 2_000),
       source: 'kubernetes-event',
       clusterId: incident.clusterId,
-      event: {
-        apiVersion: 'v1',
-        kind: 'Event',
-        metadata: {
-          name,
-          namespace: object.namespace || 'default',
-          uid: eventUid,
-          resourceVersion: String(resourceVersion),
-          creationTimestamp: iso(fromMs),
-        },
-        involvedObject: {
-          apiVersion: object.apiVersion,
-          kind: object.kind,
-          name: object.name,
-          ...(object.namespace ? { namespace: object.namespace } : {}),
-          uid: object.uid,
-        },
-        reason,
-        message,
-        source: { component, ...(object.nodeName ? { host: object.nodeName } : {}) },
-        firstTimestamp: iso(fromMs),
-        lastTimestamp: iso(at),
-        count,
-        type: 'Warning',
-        reportingComponent: component,
-      },
+      event: shape({ metadata, object, reason, message, component, firstMs: fromMs, lastMs: at, count }),
       truth: incident.truth,
       scenario: incident.scenario,
     });
@@ -575,6 +606,7 @@ function volatileLabels(world, random, incident, deployment) {
       if (!random.chance(0.6)) continue;
       alerts.push({
         order,
+        pod,
         startMs: at + random.int(1, 4) * MINUTE_MS,
         endMs: Math.min(at + random.int(6, 12) * MINUTE_MS, untilMs),
         runbook: 'app',
@@ -593,7 +625,13 @@ function volatileLabels(world, random, incident, deployment) {
       });
     }
   }
-  emitAlerts(world, incident, alerts);
+  // A replaced pod's series go stale, so its alert resolves when the pod is deleted.
+  for (const alert of alerts) alert.endMs = Math.min(alert.endMs, alert.pod.deletedMs);
+  emitAlerts(
+    world,
+    incident,
+    alerts.filter((alert) => alert.startMs < alert.endMs),
+  );
 }
 
 /** A CronJob whose every run fails: one Job per run, named after its scheduled minute, and its pod. */
@@ -851,7 +889,6 @@ function main() {
         truth: `${scenario}-${n}`,
         cluster,
         clusterId: cluster.id,
-        clusterLabel: true,
         fromMs,
         untilMs,
       });

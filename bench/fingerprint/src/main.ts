@@ -162,6 +162,12 @@ async function run(): Promise<void> {
   }
 }
 
+// A reader that stops early (`| head`) ends the run; the state prefix then expires on its own.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(0);
+});
+
 try {
   await run();
 } catch (error) {

@@ -18,6 +18,7 @@ function objectKey(clusterId: string, kind: string, namespace: string, name: str
  */
 export class ObjectHistory {
   readonly #versions = new Map<string, ObjectVersion[]>();
+  #objects = 0;
 
   add(object: ObjectLine): void {
     const { metadata } = object;
@@ -34,10 +35,11 @@ export class ObjectHistory {
           : { apiVersion: controller.apiVersion, kind: controller.kind, name: controller.name },
     });
     this.#versions.set(key, versions);
+    this.#objects++;
   }
 
   get size(): number {
-    return this.#versions.size;
+    return this.#objects;
   }
 
   /**

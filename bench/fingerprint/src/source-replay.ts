@@ -42,7 +42,8 @@ interface ReplayInstance {
   name: string;
   enabled: boolean;
   definition: SourceDefinition<unknown>;
-  context: SourceContext<unknown>;
+  /** Without the clock, which is the moment each line was received. */
+  context: Omit<SourceContext<unknown>, 'now'>;
   deliveryDedup: boolean;
 }
 
@@ -110,8 +111,6 @@ function replayInstance(config: GatewayConfig, name: string): ReplayInstance {
         unresolvedTarget: source.unresolvedTarget,
         clusterLabel: config.multiCluster.clusterLabel,
       },
-      // Replaced per line: the adapters' clock is the moment the line was received.
-      now: () => new Date(0),
     },
   };
 }
@@ -179,7 +178,7 @@ export function createSourceReplay(config: GatewayConfig, configHash: string): S
         json,
         receivedAt,
       };
-      const context = { ...instance.context, now: () => receivedAt };
+      const context: SourceContext<unknown> = { ...instance.context, now: () => receivedAt };
       let parsed: Awaited<ReturnType<SourceDefinition<unknown>['parse']>>;
       try {
         parsed = await instance.definition.parse(raw, context);
