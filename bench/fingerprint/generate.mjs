@@ -21,7 +21,7 @@ const START_MS = Date.UTC(2026, 0, 5, 8, 0, 0);
 const WINDOW_MS = 10 * HOUR_MS;
 /** The alphabet of generated name suffixes (ReplicaSet hashes, pod suffixes): no vowels, no look-alike digits. */
 const NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
-/** kube-prometheus-stack's Alertmanager route: group_wait, group_interval, repeat_interval. */
+/** kube-prometheus-stack's Alertmanager route, but re-notifying after 1 h rather than 12 h so it happens within incidents. */
 const ALERTMANAGER = { groupWaitMs: 30_000, groupIntervalMs: 5 * MINUTE_MS, repeatIntervalMs: HOUR_MS };
 const ALERT_FIRING_ENDS_AT = '0001-01-01T00:00:00Z';
 const KSM = 'kube-prometheus-stack-kube-state-metrics';
@@ -241,7 +241,7 @@ function createWorld(random) {
     return true;
   }
 
-  return { random, objects, lines, addObject, cluster, deployment, replicaSet, deploymentPod, statefulSetPods, claim };
+  return { objects, lines, addObject, cluster, deployment, replicaSet, deploymentPod, statefulSetPods, claim };
 }
 
 function alertmanagerFingerprint(labels) {
@@ -287,7 +287,7 @@ function notifyGroup(world, incident, alerts) {
       // Each cluster's Prometheus adds its `cluster` external label.
       const labels = { ...alert.labels, cluster: incident.clusterId };
       world.lines.push({
-        // Jitter of delivery within the notification: Alertmanager sends one webhook, the exporter posts it once.
+        // The alerts of one notification arrive in one webhook: a millisecond apart keeps their order in the stream.
         t: at + (alert.order ?? 0),
         source: 'alertmanager',
         clusterId: incident.clusterId,
@@ -314,11 +314,11 @@ function notifyGroup(world, incident, alerts) {
   }
 }
 
-/** Alerts grouped as kube-prometheus-stack's route groups them (by namespace and alert name), then notified. */
+/** An incident's alerts grouped as kube-prometheus-stack's default route groups them (by namespace), then notified. */
 function emitAlerts(world, incident, alerts) {
   const groups = new Map();
   for (const alert of alerts) {
-    const key = `${alert.labels.namespace ?? ''}/${alert.labels.alertname}`;
+    const key = alert.labels.namespace ?? '';
     groups.set(key, [...(groups.get(key) ?? []), alert]);
   }
   for (const group of groups.values()) notifyGroup(world, incident, group);
@@ -530,6 +530,30 @@ function nodeFailure(world, random, incident) {
       },
     },
   ];
+  if (random.chance(0.5)) {
+    // The root disk filled first: node-exporter's alert names node-exporter's pod, not the node it measures.
+    alerts.push({
+      startMs: fromMs - 20 * MINUTE_MS,
+      endMs: fromMs + 2 * MINUTE_MS,
+      runbook: 'node',
+      summary: 'Filesystem has less than 3% space left.',
+      labels: {
+        alertname: 'NodeFilesystemAlmostOutOfSpace',
+        container: 'node-exporter',
+        device: '/dev/nvme0n1p1',
+        endpoint: 'http-metrics',
+        fstype: 'xfs',
+        instance: `${node.ip}:9100`,
+        job: 'node-exporter',
+        mountpoint: '/',
+        namespace: 'monitoring',
+        pod: node.exporterPod.name,
+        prometheus: PROMETHEUS,
+        service: NODE_EXPORTER,
+        severity: 'critical',
+      },
+    });
+  }
   emitEventSeries(world, random, incident, {
     object: node,
     reason: 'NodeNotReady',
