@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -118,6 +119,53 @@ describe('pnpm eval:fingerprint', () => {
     } finally {
       redis.disconnect();
     }
+  });
+
+  it("fingerprints as the gateway does: Kubernaut's formula, prefixed with the sender's cluster when multi-cluster is on", async () => {
+    const pod = 'web-7d4b9c6f8-x2x9z';
+    const alert = (status: string) => ({
+      t: 1_767_600_000_000,
+      source: 'alertmanager',
+      clusterId: 'prod-a',
+      alert: {
+        status,
+        labels: { alertname: 'KubePodCrashLooping', namespace: 'shop', pod, cluster: 'ignored-label' },
+        startsAt: '2026-01-05T08:00:00Z',
+        endsAt: status === 'firing' ? '0001-01-01T00:00:00Z' : '2026-01-05T08:10:00Z',
+      },
+    });
+    const event = {
+      t: 1_767_600_060_000,
+      source: 'kubernetes-event',
+      clusterId: 'prod-a',
+      event: {
+        metadata: { name: `${pod}.1`, namespace: 'shop', uid: 'u-1', resourceVersion: '7' },
+        involvedObject: { kind: 'Pod', name: pod, namespace: 'shop' },
+        reason: 'BackOff',
+        type: 'Warning',
+      },
+    };
+    const handMade = join(dir, 'hand-made.jsonl');
+    await writeFile(
+      handMade,
+      [alert('firing'), alert('resolved'), event].map((line) => JSON.stringify(line)).join('\n'),
+    );
+    const singleCluster = join(dir, 'single-cluster.yaml');
+    await writeFile(singleCluster, 'multiCluster:\n  enabled: false\n');
+    const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+    const multi = await run(harness, ['--config', baselineConfig, handMade]);
+    expect(multi.code, multi.stderr).toBe(0);
+    expect(multi.stdout).toBe(
+      `{"i":0,"fingerprint":"${sha256(`prod-a:KubePodCrashLooping:shop:Pod:${pod}`)}"}\n` +
+        `{"i":2,"fingerprint":"${sha256(`prod-a:BackOff:shop:Pod:${pod}`)}"}\n`,
+    );
+    const single = await run(harness, ['--config', singleCluster, handMade]);
+    expect(single.code, single.stderr).toBe(0);
+    expect(single.stdout).toBe(
+      `{"i":0,"fingerprint":"${sha256(`KubePodCrashLooping:shop:Pod:${pod}`)}"}\n` +
+        `{"i":2,"fingerprint":"${sha256(`BackOff:shop:Pod:${pod}`)}"}\n`,
+    );
   });
 
   it('exits 2 with the usage when the command line is wrong', async () => {
