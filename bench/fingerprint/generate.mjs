@@ -78,7 +78,7 @@ function createRandom(seed) {
  * as Kubernetes names them: Deployment pods `<deploy>-<pod-template-hash>-<5>`, StatefulSet pods `<name>-<ordinal>`,
  * CronJob jobs `<name>-<unix minutes>` and their pods `<job>-<5>`.
  */
-function createWorld(random) {
+function createWorld(random, { nodesPerCluster, backgroundWorkloads }) {
   const objects = [];
   const lines = [];
   const clusters = new Map();
@@ -209,7 +209,7 @@ function createWorld(random) {
       name: NODE_EXPORTER,
       createdMs: longAgo,
     });
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < nodesPerCluster; i++) {
       const name = `ip-10-${random.int(0, 3)}-${random.int(0, 255)}-${random.int(1, 254)}.ec2.internal`;
       const node = addObject(created, { apiVersion: 'v1', kind: 'Node', name, createdMs: longAgo });
       node.exporterPod = addObject(created, {
@@ -226,7 +226,14 @@ function createWorld(random) {
     const ksm = deployment(created, 'monitoring', KSM);
     created.ksmPod = ksm.current.pods[0];
     // Workloads no scenario picks: the pods a failing node takes down with it.
-    for (const name of BACKGROUND_NAMES) deployment(created, 'services', name);
+    for (let i = 0; i < backgroundWorkloads; i++) {
+      const base = BACKGROUND_NAMES[i % BACKGROUND_NAMES.length];
+      deployment(
+        created,
+        'services',
+        i < BACKGROUND_NAMES.length ? base : `${base}-${Math.floor(i / BACKGROUND_NAMES.length)}`,
+      );
+    }
     return created;
   }
 
@@ -399,6 +406,14 @@ function emitEventSeries(world, random, incident, { object, reason, message, com
       truth: incident.truth,
       scenario: incident.scenario,
     });
+  }
+}
+
+/** A generated workload name no other incident of the cluster uses. */
+function freeName(world, cluster, namespace, generateName) {
+  for (;;) {
+    const name = generateName();
+    if (world.claim(cluster, `${namespace}/${name}`)) return name;
   }
 }
 
@@ -595,7 +610,8 @@ function nodeFailure(world, random, incident) {
 /** One object's alert firing and resolving again and again: one problem while it lasts. */
 function flapping(world, random, incident) {
   const { fromMs, untilMs, cluster } = incident;
-  const pod = random.pick(world.statefulSetPods(cluster, 'data', `redis-${random.chars(4)}`, 3));
+  const name = freeName(world, cluster, 'data', () => `redis-${random.chars(4)}`);
+  const pod = random.pick(world.statefulSetPods(cluster, 'data', name, 3));
   let at = fromMs;
   const alerts = [];
   while (at < untilMs) {
@@ -661,7 +677,12 @@ function volatileLabels(world, random, incident, deployment) {
 /** A CronJob whose every run fails: one Job per run, named after its scheduled minute, and its pod. */
 function cronJobFailures(world, random, incident) {
   const { fromMs, untilMs, cluster } = incident;
-  const name = `${random.pick(['report', 'backup', 'sync', 'cleanup'])}-${random.chars(3, 'abcdefghij')}`;
+  const name = freeName(
+    world,
+    cluster,
+    'batch',
+    () => `${random.pick(['report', 'backup', 'sync', 'cleanup'])}-${random.chars(3, 'abcdefghij')}`,
+  );
   const cronJob = world.addObject(cluster, {
     apiVersion: 'batch/v1',
     kind: 'CronJob',
@@ -729,7 +750,7 @@ function cronJobFailures(world, random, incident) {
 /** A database whose volume fills up: the PVC alert, then readiness failures of its pod as alert and Events. */
 function volumeFull(world, random, incident) {
   const { fromMs, untilMs, cluster } = incident;
-  const name = `postgres-${random.chars(4)}`;
+  const name = freeName(world, cluster, 'data', () => `postgres-${random.chars(4)}`);
   const pod = world.statefulSetPods(cluster, 'data', name, 1)[0];
   const node = cluster.nodes.find((candidate) => candidate.name === pod.nodeName);
   emitAlerts(world, incident, [
@@ -820,6 +841,15 @@ function freeDeployment(world, random, cluster, { namespace, name } = {}) {
       return world.deployment(cluster, chosenNamespace, chosenName);
     }
   }
+  if (namespace !== undefined && name !== undefined) return undefined;
+  // The usual names are taken (long streams): a team namespace of its own, as large clusters have hundreds.
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const chosenNamespace = `team-${random.chars(4, 'abcdefghij')}`;
+    const chosenName = name ?? random.pick(APP_NAMES);
+    if (world.claim(cluster, `${chosenNamespace}/${chosenName}`)) {
+      return world.deployment(cluster, chosenNamespace, chosenName);
+    }
+  }
   return undefined;
 }
 
@@ -900,7 +930,11 @@ function main() {
     process.exit(2);
   }
   const random = createRandom(seed);
-  const world = createWorld(random);
+  // Enough nodes and workloads that each node fails once and each workload belongs to one incident.
+  const world = createWorld(random, {
+    nodesPerCluster: Math.max(6, Math.ceil(perScenario / 2) + 2),
+    backgroundWorkloads: Math.max(BACKGROUND_NAMES.length, perScenario * 2),
+  });
   world.otherCluster = (id) => clusterIds.find((candidate) => candidate !== id) ?? id;
   for (const id of clusterIds) world.cluster(id);
   for (const scenario of SCENARIOS) {
@@ -922,6 +956,12 @@ function main() {
     .map((line, index) => ({ line, index }))
     .sort((a, b) => a.line.t - b.line.t || a.index - b.index);
   process.stdout.write(ordered.map(({ line }) => `${JSON.stringify(line)}\n`).join(''));
+  // Incidents whose objects were all taken by earlier ones are left out; the summary shows how many were made.
+  for (const scenario of SCENARIOS) {
+    const lines = world.lines.filter((line) => line.scenario === scenario);
+    const incidents = new Set(lines.map((line) => line.truth)).size;
+    process.stderr.write(`${scenario}: ${incidents} incidents, ${lines.length} lines\n`);
+  }
   if (values.objects !== undefined) {
     writeFileSync(values.objects, world.objects.map((object) => `${JSON.stringify(object)}\n`).join(''));
   }
