@@ -1,1 +1,3 @@
+export * from './create-fingerprinter.js';
+export * from './fingerprint-settings.js';
 export * from './fingerprinter.js';
