@@ -128,7 +128,7 @@ redis: {waitReplicas: 1}
 auth: {tokenReview: {enabled: true}}
 plugins: [{module: "@acme/source", options: {a: 1}}]
 fingerprint:
-  strategy: owner
+  strategy: similarity
   rules: [{match: {source: prometheus}, strategy: similarity}]
   similarity: {numHashes: 128}
 multiCluster: {enabled: true, routing: per-cluster, clusters: [{id: east, context: c}], unknownCluster: hub}

@@ -20,8 +20,9 @@ export function matchingRule(
   signal: NormalizedSignal,
   settings: FingerprintSettings,
 ): { rule: FingerprintRuleSettings; index: number } | undefined {
-  const index = settings.rules.findIndex((candidate) => ruleMatches(candidate, signal));
-  const rule = settings.rules[index];
+  const { rules } = settings;
+  const index = rules.findIndex((candidate) => ruleMatches(candidate, signal));
+  const rule = rules[index];
   return rule === undefined ? undefined : { rule, index };
 }
 

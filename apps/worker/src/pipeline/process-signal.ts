@@ -7,10 +7,10 @@ import {
   type RemediationRequestObject,
   sha256Hex,
 } from '@gateway/contracts';
+import type { FingerprintDecision, Fingerprinter, FingerprintSettings } from '@gateway/fingerprint';
 import { NO_TRACING, type SignalTracing } from '@gateway/tracing';
 import type { BuildRemediationRequestInput } from '../remediation/index.js';
 import type { AuditTemplates } from './audit-templates.js';
-import { type FingerprintSettings, fingerprintSignal, type SignalFingerprint } from './fingerprint-signal.js';
 import type { KnownRemediation, RemediationClient, RemediationIndex } from './ports.js';
 import type { AdmitRequest, CountedAdmission, WindowSnapshot, WindowStore } from './window-store.js';
 
@@ -22,6 +22,8 @@ export interface PipelineSettings {
 }
 
 export interface PipelineDeps {
+  /** One per process: its owner cache outlives configuration snapshots. */
+  fingerprinter: Fingerprinter;
   store: WindowStore;
   client: RemediationClient;
   index: RemediationIndex;
@@ -51,6 +53,8 @@ export type Outcome = (typeof Outcome)[keyof typeof Outcome];
 export interface ProcessResult {
   outcome: Outcome;
   fingerprint: string;
+  /** The strategy that decided the fingerprint (`gateway_fingerprint_computed_total{strategy}`). */
+  strategy?: FingerprintDecision['strategy'];
   rr?: string;
   count?: number;
 }
@@ -94,22 +98,26 @@ function asGatewayError(err: unknown, operation: string): GatewayError {
 /**
  * One signal through admission, RR creation and resolved-signal auditing (docs/fingerprints-and-windows.md). Every step
  * is idempotent for the signal's id, so a job re-run after a crash at any point neither creates a second RR nor counts
- * or audits twice. `precomputed` is the signal's fingerprint when the caller already needed it (the job groups its
- * signals by it), so the SHA-256 is not taken twice; without it, it is computed from `deps.settings`.
+ * or audits twice. `precomputed` is the signal's fingerprint decision when the caller already needed it (the job groups
+ * its signals by it), so owners are not looked up twice; without it, it is computed from `deps.settings`.
  */
 export async function processSignal(
   signal: NormalizedSignal,
   run: SignalRun,
   deps: PipelineDeps,
-  precomputed?: SignalFingerprint,
+  precomputed?: FingerprintDecision,
 ): Promise<ProcessResult> {
   const { settings } = deps;
-  const { fingerprint, strategy } =
+  const decision =
     precomputed ??
-    (await tracingOf(deps).span('fingerprint', async () => fingerprintSignal(signal, settings.fingerprint)));
+    (await tracingOf(deps).span('fingerprint', () => deps.fingerprinter.fingerprint(signal, settings.fingerprint)));
+  const { fingerprint, strategy } = decision;
   try {
-    if (signal.status === 'resolved') return await processResolved(signal, fingerprint, deps, settings);
-    return await processFiring(signal, fingerprint, strategy, run, deps, settings);
+    const result =
+      signal.status === 'resolved'
+        ? await processResolved(signal, fingerprint, deps, settings)
+        : await processFiring(signal, decision, run, deps, settings);
+    return { ...result, strategy };
   } catch (err) {
     throw asGatewayError(err, 'redis.admit').withContext({
       requestId: signal.requestId,
@@ -167,6 +175,7 @@ function admitRequestOf(
 export interface FiringSignal {
   signal: NormalizedSignal;
   fingerprint: string;
+  strategy?: FingerprintDecision['strategy'];
 }
 
 /**
@@ -190,7 +199,8 @@ export async function admitFiringSignals(
   return admissions.map((admission, i) => {
     if (!admission) return null;
     deps.observeAdmission?.(seconds);
-    return countedOutcome(admission, requests[i]?.fingerprint ?? '');
+    const strategy = signals[i]?.strategy;
+    return { ...countedOutcome(admission, requests[i]?.fingerprint ?? ''), ...(strategy ? { strategy } : {}) };
   });
 }
 
@@ -202,12 +212,12 @@ function countedOutcome(admission: CountedAdmission, fingerprint: string): Proce
 
 async function processFiring(
   signal: NormalizedSignal,
-  fingerprint: string,
-  strategy: string,
+  decision: FingerprintDecision,
   run: SignalRun,
   deps: PipelineDeps,
   settings: PipelineSettings,
 ): Promise<ProcessResult> {
+  const { fingerprint } = decision;
   const known = deps.index.byFingerprint(fingerprint);
   const admissionStarted = performance.now();
   const admission = await tracingOf(deps).span('dedup.admit', () =>
@@ -215,13 +225,12 @@ async function processFiring(
   );
   deps.observeAdmission?.((performance.now() - admissionStarted) / 1000);
   if (admission.decision !== 'claimed') return countedOutcome(admission, fingerprint);
-  return createForWindow(signal, fingerprint, strategy, run.attempt, admission, known, deps, settings);
+  return createForWindow(signal, decision, run.attempt, admission, known, deps, settings);
 }
 
 async function createForWindow(
   signal: NormalizedSignal,
-  fingerprint: string,
-  strategy: string,
+  decision: FingerprintDecision,
   attempt: number,
   claim: { rr: string; seq: number; count: number },
   known: KnownRemediation[],
@@ -229,6 +238,7 @@ async function createForWindow(
   settings: PipelineSettings,
 ): Promise<ProcessResult> {
   const namespace = settings.namespace;
+  const { fingerprint } = decision;
   let { rr, seq } = claim;
 
   // Redis lost `seq:<fp>`: never reuse a name that a closed window's RR still holds.
@@ -245,7 +255,15 @@ async function createForWindow(
     return adopt(signal, fingerprint, live.name, live.seq, live.occurrenceCount, live.firstSeenAt, deps, settings);
 
   for (let advances = 0; advances <= MAX_NAME_ADVANCES; advances += 1) {
-    const object = deps.buildRemediationRequest({ signal, fingerprint, seq, namespace, strategy, now: deps.now() });
+    const object = deps.buildRemediationRequest({
+      signal,
+      fingerprint,
+      seq,
+      namespace,
+      strategy: decision.strategy,
+      evidence: decision.evidence,
+      now: deps.now(),
+    });
     let created: 'created' | 'already-exists';
     try {
       created = await tracingOf(deps).span('k8s.create', () => deps.client.create(object));
