@@ -159,7 +159,7 @@ describe('owner fingerprint strategy in the worker', () => {
     );
   };
 
-  const providerData = (rr: { spec: unknown }): Record<string, unknown> =>
+  const providerData = (rr: { spec?: unknown }): Record<string, unknown> =>
     JSON.parse((rr.spec as { providerData: string }).providerData) as Record<string, unknown>;
 
   it('opens one RR for the Deployment when two of its pods crash-loop and go not-ready', async () => {
