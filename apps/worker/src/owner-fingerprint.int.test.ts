@@ -191,6 +191,28 @@ describe('owner fingerprint strategy in the worker', () => {
           ?.deduplication?.occurrenceCount === 2,
       { timeoutMs: 15_000, description: 'the RR to count both pods' },
     );
+    // The audit trail says which strategy decided and why, and Data Storage's contract accepts it.
+    const auditOf = (eventType: string) =>
+      stub
+        .events()
+        .map((event) => event as { event_type?: string; event_data?: Record<string, unknown> })
+        .find(
+          (event) =>
+            event.event_type === eventType &&
+            event.event_data?.remediation_request === `${run.namespace}/${rr.metadata.name}`,
+        );
+    await waitFor(() => auditOf('gateway.signal.deduplicated') !== undefined, {
+      timeoutMs: 15_000,
+      description: 'the audit of the second pod',
+    });
+    expect(auditOf('gateway.crd.created')?.event_data).toMatchObject({
+      fingerprint_strategy: 'owner',
+      fingerprint_evidence: { ownerResolution: 'api', signalClass: 'pod-unhealthy' },
+    });
+    expect(auditOf('gateway.signal.deduplicated')?.event_data).toMatchObject({
+      resource_name: 'web-7d4b9c-bcdfg',
+      fingerprint_evidence: { ownerChain: ['Pod/web-7d4b9c-bcdfg', 'ReplicaSet/web-7d4b9c', 'Deployment/web'] },
+    });
     expect(await counter(run.metrics, 'gateway_fingerprint_computed_total', { strategy: 'owner' })).toBe(2);
     expect(await counter(run.metrics, 'gateway_owner_resolution_total', { outcome: 'api' })).toBe(2);
     // Metadata only, and each object once: the second pod's ReplicaSet and Deployment came from the cache.

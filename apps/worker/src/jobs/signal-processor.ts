@@ -161,27 +161,28 @@ async function admitInSlices(
       const result = results[i];
       if (result) decided(entry, result, durationMs);
       else {
-        singly.add(firing.fingerprint);
+        singly.add(firing.decision.fingerprint);
         rest.push(entry);
       }
     });
   };
   for (const entry of entries) {
-    const fingerprint = entry.fingerprint?.fingerprint;
+    const decision = entry.fingerprint;
+    const fingerprint = decision?.fingerprint;
     if (
-      fingerprint === undefined ||
+      decision === undefined ||
       entry.entry.signal.status === 'resolved' ||
-      singly.has(fingerprint) ||
+      singly.has(decision.fingerprint) ||
       traced(entry.entry)
     ) {
       // An earlier signal of this fingerprint still in the slice may be left undecided (a claim): it must reach
       // `rest` before this one does.
-      if (slice.some((pending) => pending.firing.fingerprint === fingerprint)) await admitSlice();
+      if (slice.some((pending) => pending.firing.decision.fingerprint === fingerprint)) await admitSlice();
       if (fingerprint !== undefined) singly.add(fingerprint);
       rest.push(entry);
       continue;
     }
-    slice.push({ entry, firing: { signal: entry.entry.signal, fingerprint, strategy: entry.fingerprint?.strategy } });
+    slice.push({ entry, firing: { signal: entry.entry.signal, decision } });
     if (slice.length === SIGNALS_PER_ADMISSION_CALL) await admitSlice();
   }
   await admitSlice();

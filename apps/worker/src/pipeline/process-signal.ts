@@ -115,7 +115,7 @@ export async function processSignal(
   try {
     const result =
       signal.status === 'resolved'
-        ? await processResolved(signal, fingerprint, deps, settings)
+        ? await processResolved(signal, decision, deps, settings)
         : await processFiring(signal, decision, run, deps, settings);
     return { ...result, strategy };
   } catch (err) {
@@ -129,18 +129,19 @@ export async function processSignal(
 
 async function processResolved(
   signal: NormalizedSignal,
-  fingerprint: string,
+  decision: FingerprintDecision,
   deps: PipelineDeps,
   settings: PipelineSettings,
 ): Promise<ProcessResult> {
+  const { fingerprint } = decision;
   const admission = await tracingOf(deps).span('dedup.admit', () =>
     deps.store.admitResolved({
       fingerprint,
       signalId: signal.signalId,
       deliveryKeyHash: deliveryKeyHash(signal),
       deliveryDedupTtlMs: settings.deliveryDedupTtlMs,
-      auditWithOpenRr: deps.audit.resolved(signal, fingerprint, true),
-      auditWithoutRr: deps.audit.resolved(signal, fingerprint, false),
+      auditWithOpenRr: deps.audit.resolved(signal, decision, true),
+      auditWithoutRr: deps.audit.resolved(signal, decision, false),
     }),
   );
   if (admission.decision === 'redelivery') return { outcome: Outcome.redelivered, fingerprint };
@@ -149,7 +150,7 @@ async function processResolved(
 
 function admitRequestOf(
   signal: NormalizedSignal,
-  fingerprint: string,
+  decision: FingerprintDecision,
   known: readonly KnownRemediation[],
   run: SignalRun,
   deps: PipelineDeps,
@@ -157,7 +158,7 @@ function admitRequestOf(
 ): AdmitRequest {
   const nowMs = deps.now().getTime();
   return {
-    fingerprint,
+    fingerprint: decision.fingerprint,
     signalId: signal.signalId,
     deliveryKeyHash: deliveryKeyHash(signal),
     deliveryDedupTtlMs: settings.deliveryDedupTtlMs,
@@ -166,7 +167,7 @@ function admitRequestOf(
     terminalRrNames: known.filter((rr) => rr.terminal).map((rr) => rr.name),
     flushIntervalMs: settings.flushIntervalMs,
     nowMs,
-    duplicateAuditEvent: deps.audit.deduplicated(signal, fingerprint),
+    duplicateAuditEvent: deps.audit.deduplicated(signal, decision),
     ...(run.jobId !== signal.signalId ? { jobId: run.jobId } : {}),
   };
 }
@@ -174,8 +175,7 @@ function admitRequestOf(
 /** A firing signal with its fingerprint, for `admitFiringSignals`. */
 export interface FiringSignal {
   signal: NormalizedSignal;
-  fingerprint: string;
-  strategy?: FingerprintDecision['strategy'];
+  decision: FingerprintDecision;
 }
 
 /**
@@ -190,8 +190,8 @@ export async function admitFiringSignals(
   deps: PipelineDeps,
 ): Promise<(ProcessResult | null)[]> {
   const { settings } = deps;
-  const requests = signals.map(({ signal, fingerprint }) =>
-    admitRequestOf(signal, fingerprint, deps.index.byFingerprint(fingerprint), run, deps, settings),
+  const requests = signals.map(({ signal, decision }) =>
+    admitRequestOf(signal, decision, deps.index.byFingerprint(decision.fingerprint), run, deps, settings),
   );
   const started = performance.now();
   const admissions = await deps.store.admitMany(requests);
@@ -199,7 +199,7 @@ export async function admitFiringSignals(
   return admissions.map((admission, i) => {
     if (!admission) return null;
     deps.observeAdmission?.(seconds);
-    const strategy = signals[i]?.strategy;
+    const strategy = signals[i]?.decision.strategy;
     return { ...countedOutcome(admission, requests[i]?.fingerprint ?? ''), ...(strategy ? { strategy } : {}) };
   });
 }
@@ -221,7 +221,7 @@ async function processFiring(
   const known = deps.index.byFingerprint(fingerprint);
   const admissionStarted = performance.now();
   const admission = await tracingOf(deps).span('dedup.admit', () =>
-    deps.store.admit(admitRequestOf(signal, fingerprint, known, run, deps, settings)),
+    deps.store.admit(admitRequestOf(signal, decision, known, run, deps, settings)),
   );
   deps.observeAdmission?.((performance.now() - admissionStarted) / 1000);
   if (admission.decision !== 'claimed') return countedOutcome(admission, fingerprint);
@@ -251,8 +251,7 @@ async function createForWindow(
 
   // Redis lost the window while its RR is still open: adopt it instead of creating a second one.
   const live = known.find((k) => !k.terminal && k.name !== rr);
-  if (live)
-    return adopt(signal, fingerprint, live.name, live.seq, live.occurrenceCount, live.firstSeenAt, deps, settings);
+  if (live) return adopt(signal, decision, live.name, live.seq, live.occurrenceCount, live.firstSeenAt, deps, settings);
 
   for (let advances = 0; advances <= MAX_NAME_ADVANCES; advances += 1) {
     const object = deps.buildRemediationRequest({
@@ -268,7 +267,7 @@ async function createForWindow(
     try {
       created = await tracingOf(deps).span('k8s.create', () => deps.client.create(object));
     } catch (err) {
-      await recordCreateFailure(signal, fingerprint, rr, attempt, err, deps, settings);
+      await recordCreateFailure(signal, decision, rr, attempt, err, deps, settings);
       throw err;
     }
     if (created === 'already-exists') {
@@ -285,10 +284,10 @@ async function createForWindow(
       // A status already written means the RR outlived a window Redis forgot: keep counting from it.
       const dedup = existing.status?.deduplication;
       if (dedup?.occurrenceCount) {
-        return adopt(signal, fingerprint, rr, seq, dedup.occurrenceCount, dedup.firstSeenAt, deps, settings);
+        return adopt(signal, decision, rr, seq, dedup.occurrenceCount, dedup.firstSeenAt, deps, settings);
       }
     }
-    return markOpen(signal, fingerprint, rr, seq, deps, settings);
+    return markOpen(signal, decision, rr, seq, deps, settings);
   }
   throw new GatewayError({
     code: ErrorCode.k8sInvalid,
@@ -301,7 +300,7 @@ async function createForWindow(
 
 async function adopt(
   signal: NormalizedSignal,
-  fingerprint: string,
+  decision: FingerprintDecision,
   rr: string,
   seq: number,
   existingCount: number | undefined,
@@ -309,6 +308,7 @@ async function adopt(
   deps: PipelineDeps,
   settings: PipelineSettings,
 ): Promise<ProcessResult> {
+  const { fingerprint } = decision;
   const firstSeen = epochMs(existingFirstSeenAt);
   const snapshot = await deps.store.adopt({
     fingerprint,
@@ -318,7 +318,7 @@ async function adopt(
     seq,
     existingCount: existingCount ?? 0,
     ...(firstSeen !== undefined ? { existingFirstSeenMs: firstSeen } : {}),
-    auditEvents: [deps.audit.adopted(signal, fingerprint, rr, settings.namespace)],
+    auditEvents: [deps.audit.adopted(signal, decision, rr, settings.namespace)],
     nowMs: deps.now().getTime(),
     flushIntervalMs: settings.flushIntervalMs,
   });
@@ -328,17 +328,18 @@ async function adopt(
 
 async function markOpen(
   signal: NormalizedSignal,
-  fingerprint: string,
+  decision: FingerprintDecision,
   rr: string,
   seq: number,
   deps: PipelineDeps,
   settings: PipelineSettings,
 ): Promise<ProcessResult> {
+  const { fingerprint } = decision;
   const now = deps.now();
   const snapshot = await deps.store.markOpen(
     fingerprint,
     signal.signalId,
-    deps.audit.created(signal, fingerprint, rr, settings.namespace, now),
+    deps.audit.created(signal, decision, rr, settings.namespace, now),
     now.getTime(),
   );
   if (!snapshot) return { outcome: Outcome.alreadyDone, fingerprint };
@@ -375,7 +376,7 @@ async function writeInitialStatus(
 
 async function recordCreateFailure(
   signal: NormalizedSignal,
-  fingerprint: string,
+  decision: FingerprintDecision,
   rr: string,
   attempt: number,
   err: unknown,
@@ -386,7 +387,7 @@ async function recordCreateFailure(
   // Refused by the open breaker, no create was attempted: the parked job tries again, and auditing every park
   // would repeat one failed-create event (same attempt, same id) for as long as the outage lasts.
   if (error.code === ErrorCode.circuitOpen) return;
-  const event = deps.audit.crdFailed(signal, fingerprint, rr, settings.namespace, error, attempt);
+  const event = deps.audit.crdFailed(signal, decision, rr, settings.namespace, error, attempt);
   if (error.retryable) await deps.store.appendAudit([event]);
-  else await deps.store.release(fingerprint, signal.signalId, [event]);
+  else await deps.store.release(decision.fingerprint, signal.signalId, [event]);
 }
