@@ -28,7 +28,7 @@ export interface BuildRemediationRequestInput {
 }
 
 /**
- * What `providerData` says about a non-default fingerprint (docs/remediation-requests.md#provider-data): how the owner
+ * What `providerData` says about a non-default fingerprint (docs/remediation-requests.md#spec): how the owner
  * was found, the signal's own object when the RR names another, the class and the target rule.
  */
 function fingerprintProviderData(
