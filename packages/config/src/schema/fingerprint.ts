@@ -7,6 +7,12 @@ const STRATEGIES = ['default', 'owner', 'similarity'] as const;
 /** Strategies not built yet: accepted by the enum so the problem names the work that brings them. */
 const UNBUILT_STRATEGIES = ['similarity'] as const;
 
+/** A list that means nothing empty: the problem says what to put in it. */
+const nonEmptyList = <T extends z.ZodType>(item: T, what: string, example: string) =>
+  z.array(item).check((ctx) => {
+    if (ctx.value.length === 0) reject(ctx, `at least one ${what}`, `write it like ${example}`);
+  });
+
 const strategy = () => refusedValues(STRATEGIES, UNBUILT_STRATEGIES, 'fingerprinting');
 
 export const FingerprintRuleSchema = section({
@@ -41,7 +47,7 @@ export type OwnerConfig = z.infer<typeof OwnerConfigSchema>;
 export const SignalClassSchema = section({
   name: nonEmptyString(),
   /** Globs with `*` and `?` over signal names (alert names, Event reasons). */
-  signals: z.array(nonEmptyString()).min(1),
+  signals: nonEmptyList(nonEmptyString(), 'signal name glob', '[KubePodCrashLooping, BackOff]'),
 });
 export type SignalClass = z.infer<typeof SignalClassSchema>;
 
@@ -63,7 +69,11 @@ export const TargetRuleSchema = section({
     labels: z.record(z.string(), z.string()).optional(),
   }).prefault({}),
   /** Label → kind, in order: the first present, non-empty label names the object measured. */
-  objectLabels: z.array(section({ label: nonEmptyString(), kind: nonEmptyString() })).min(1),
+  objectLabels: nonEmptyList(
+    section({ label: nonEmptyString(), kind: nonEmptyString() }),
+    '{label, kind} entry',
+    '[{label: node, kind: Node}]',
+  ),
   /** Labels giving the object's namespace, first present wins; the signal's namespace otherwise. */
   scopeLabels: z.array(nonEmptyString()).prefault([]),
   /** `cluster`: the object has no namespace (a Node, a URL). */
