@@ -83,10 +83,10 @@ export function createOwnerResolver(deps: OwnerResolverDeps) {
   ): Promise<{ answer: CachedAnswer; fromCache: boolean }> {
     const cached = deps.cache.get(ref.clusterId, key, nowMs());
     if (cached) return { answer: cached, fromCache: true };
-    let pending = inFlight.get(`${ref.clusterId}\u0000${key}`);
+    const flightKey = `${ref.clusterId}\u0000${key}`;
+    let pending = inFlight.get(flightKey);
     if (!pending) {
-      const asked = nowMs();
-      pending = askApi(deps.lookup, ref, asked, settings.lookupTimeoutMs).then((answer) => {
+      pending = askApi(deps.lookup, ref, nowMs(), settings.lookupTimeoutMs).then((answer) => {
         deps.cache.set(ref.clusterId, key, answer, nowMs(), {
           size: settings.cacheSize,
           ttlMs: settings.cacheTtlMs,
@@ -94,7 +94,6 @@ export function createOwnerResolver(deps: OwnerResolverDeps) {
         });
         return answer;
       });
-      const flightKey = `${ref.clusterId}\u0000${key}`;
       inFlight.set(flightKey, pending);
       void pending.finally(() => inFlight.delete(flightKey));
     }
