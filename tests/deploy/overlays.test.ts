@@ -124,6 +124,9 @@ const podTemplates = (objects: readonly K8sObject[]) =>
     .map((object) => ({ name: object.metadata.name, pod: (object.spec as { template: PodTemplate }).template }));
 const ofKind = (objects: readonly K8sObject[], kind: string) => objects.filter((object) => object.kind === kind);
 
+/** The only objects without a namespace: owner lookups read workloads in whatever namespace an alert names. */
+const CLUSTER_SCOPED_KINDS: ReadonlySet<string> = new Set(['ClusterRole', 'ClusterRoleBinding']);
+
 describe('k8s overlays', () => {
   it('finds the overlays an operator applies', () => {
     expect([...rendered.keys()].sort()).toEqual(['base', 'kubernaut', 'openshift', 'production']);
@@ -131,8 +134,34 @@ describe('k8s overlays', () => {
 
   it.each(renders)('renders %s into objects of the gateway namespace only', (_name, objects) => {
     expect(objects.length).toBeGreaterThan(0);
-    for (const object of objects) expect(object.metadata.namespace, object.metadata.name).toBe(NAMESPACE);
+    for (const object of objects.filter(({ kind }) => !CLUSTER_SCOPED_KINDS.has(kind))) {
+      expect(object.metadata.namespace, object.metadata.name).toBe(NAMESPACE);
+    }
   });
+
+  it.each(renders)(
+    'renders %s with cluster-wide access limited to get on the workloads owners are read from',
+    (_name, objects) => {
+      const clusterScoped = objects.filter(({ kind }) => CLUSTER_SCOPED_KINDS.has(kind));
+      expect(clusterScoped.map(({ kind, metadata }) => `${kind}/${metadata.name}`).sort()).toEqual([
+        'ClusterRole/signal-gateway-worker-owner-lookups',
+        'ClusterRoleBinding/signal-gateway-worker-owner-lookups',
+      ]);
+      const role = clusterScoped.find(({ kind }) => kind === 'ClusterRole') as unknown as {
+        rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+      };
+      expect(role.rules.flatMap((rule) => rule.verbs)).toEqual(['get', 'get', 'get']);
+      expect(role.rules.flatMap((rule) => rule.resources).sort()).toEqual([
+        'cronjobs',
+        'daemonsets',
+        'deployments',
+        'jobs',
+        'pods',
+        'replicasets',
+        'statefulsets',
+      ]);
+    },
+  );
 
   it.each(renders)('renders %s into objects that validate against their Kubernetes schemas', (_name, objects) => {
     for (const object of objects) {

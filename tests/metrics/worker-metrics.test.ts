@@ -21,6 +21,7 @@ const SCENARIO = {
   redelivered: 'leaves a redelivered alert uncounted',
   resolved: 'counts a resolved alert',
   rebuilt: 'rebuilds a window Redis lost from the open RR',
+  owner: 'fingerprints by owner when a rule chooses the owner strategy, from the pod name when the API has no such pod',
   outage: 'retries creates through an API outage, opens the breaker and creates the RR once the API is back',
   refused: 'fails the job and counts the create error when the API refuses the RR',
   auditOutage: 'keeps audit in the backlog while Data Storage fails and ships it once it is back',
@@ -45,6 +46,7 @@ const METRIC_SCENARIOS: Readonly<Record<string, keyof typeof SCENARIO>> = {
   gateway_signals_redelivered_total: 'redelivered',
   gateway_signals_resolved_total: 'resolved',
   gateway_dedup_windows_rebuilt_total: 'rebuilt',
+  gateway_owner_resolution_total: 'owner',
   gateway_retry_attempts_total: 'outage',
   gateway_retry_exhausted_total: 'outage',
   gateway_circuit_breaker_state: 'outage',
@@ -84,7 +86,13 @@ describe('worker metrics', { timeout: 120_000 }, () => {
       stack: {
         dataStorageUrl: stub.url,
         remediationNamespace: 'kubernaut-system',
-        env: { worker: FAST_WORKER_ENV },
+        env: {
+          worker: {
+            ...FAST_WORKER_ENV,
+            // Only OwnerProbe alerts take the owner strategy: every other scenario keeps the default fingerprint.
+            GATEWAY_CFG__FINGERPRINT__RULES: '[{match: {signalName: OwnerProbe}, strategy: owner}]',
+          },
+        },
       },
     });
   }, 90_000);
@@ -224,6 +232,22 @@ describe('worker metrics', { timeout: 120_000 }, () => {
     await fx.waitForCount(podRrName('MetricsProbe', NAMESPACE, 'rebuilt-0'), 2);
     await quiet();
     expect(delta(await scrape())).toEqual([1, 0]);
+  });
+
+  it(SCENARIO.owner, async () => {
+    const delta = await snapshot([
+      ['gateway_owner_resolution_total', { outcome: 'heuristic' }],
+      ['gateway_fingerprint_computed_total', { strategy: 'owner' }],
+      ['gateway_crds_created_total', { ...prometheus, status: 'created' }],
+    ]);
+    // Two pods of one Deployment the sandbox does not hold: both names parse to Deployment web, one RR.
+    await post([
+      alert('web-7d4b9c-x2x9z', 0, { alertname: 'OwnerProbe' }),
+      alert('web-7d4b9c-bcdfg', 0, { alertname: 'OwnerProbe' }),
+    ]);
+    await until('gateway_fingerprint_computed_total', { strategy: 'owner' }, (v) => v >= 2, 'two owner fingerprints');
+    await quiet();
+    expect(delta(await scrape())).toEqual([2, 2, 1]);
   });
 
   it(SCENARIO.outage, async () => {

@@ -37,7 +37,19 @@ function baseDocument(): Doc {
   return {
     auth: { tokens: [{ id: 'ops', token: TOKEN }] },
     plugins: [{ module: './echo-plugin' }],
-    fingerprint: { rules: [{ match: { source: 'prometheus' } }] },
+    fingerprint: {
+      rules: [{ match: { source: 'prometheus' } }],
+      signalClasses: { classes: [{ name: 'crash', signals: ['KubePod*'] }] },
+      targetRules: {
+        rules: [
+          {
+            name: 'queue',
+            match: { signalName: 'Queue*', targetKind: 'Unknown', labels: { queue: '*' } },
+            objectLabels: [{ label: 'queue', kind: 'Queue' }],
+          },
+        ],
+      },
+    },
     sources: {
       cloudwatch: { topicArns: [ARN] },
       grafana: { hmac: { secret: 'grafana-secret' } },
@@ -190,7 +202,50 @@ const GLOBAL_SAMPLES: Record<string, Sample> = {
   'fingerprint.rules[].match.targetType': [['fingerprint', 'rules', 0, 'match', 'targetType'], 'aws'],
   'fingerprint.rules[].strategy': [['fingerprint', 'rules', 0, 'strategy'], 'similarity'],
   'fingerprint.rules[].extraLabels': [['fingerprint', 'rules', 0, 'extraLabels'], ['pod']],
-  'fingerprint.owner': [['fingerprint', 'owner'], { maxDepth: 3 }],
+  'fingerprint.owner.maxDepth': [['fingerprint', 'owner', 'maxDepth'], 3],
+  'fingerprint.owner.lookupTimeout': [['fingerprint', 'owner', 'lookupTimeout'], '500ms'],
+  'fingerprint.owner.cacheSize': [['fingerprint', 'owner', 'cacheSize'], 1000],
+  'fingerprint.owner.cacheTtl': [['fingerprint', 'owner', 'cacheTtl'], '1m'],
+  'fingerprint.owner.negativeCacheTtl': [['fingerprint', 'owner', 'negativeCacheTtl'], '5s'],
+  'fingerprint.owner.followGroups': [
+    ['fingerprint', 'owner', 'followGroups'],
+    ['', 'apps', 'argoproj.io'],
+  ],
+  'fingerprint.owner.heuristics': [['fingerprint', 'owner', 'heuristics'], false],
+  'fingerprint.signalClasses.defaults': [['fingerprint', 'signalClasses', 'defaults'], false],
+  'fingerprint.signalClasses.classes[].name': [['fingerprint', 'signalClasses', 'classes', 0, 'name'], 'crash-loop'],
+  'fingerprint.signalClasses.classes[].signals': [
+    ['fingerprint', 'signalClasses', 'classes', 0, 'signals'],
+    ['BackOff'],
+  ],
+  'fingerprint.targetRules.defaults': [['fingerprint', 'targetRules', 'defaults'], false],
+  'fingerprint.targetRules.rules[].name': [['fingerprint', 'targetRules', 'rules', 0, 'name'], 'queues'],
+  'fingerprint.targetRules.rules[].match.signalName': [
+    ['fingerprint', 'targetRules', 'rules', 0, 'match', 'signalName'],
+    'Queue?*',
+  ],
+  'fingerprint.targetRules.rules[].match.targetKind': [
+    ['fingerprint', 'targetRules', 'rules', 0, 'match', 'targetKind'],
+    'Service',
+  ],
+  'fingerprint.targetRules.rules[].match.labels': [
+    ['fingerprint', 'targetRules', 'rules', 0, 'match', 'labels'],
+    { topic: '*' },
+  ],
+  'fingerprint.targetRules.rules[].objectLabels[].label': [
+    ['fingerprint', 'targetRules', 'rules', 0, 'objectLabels', 0, 'label'],
+    'topic',
+  ],
+  'fingerprint.targetRules.rules[].objectLabels[].kind': [
+    ['fingerprint', 'targetRules', 'rules', 0, 'objectLabels', 0, 'kind'],
+    'Topic',
+  ],
+  'fingerprint.targetRules.rules[].scopeLabels': [['fingerprint', 'targetRules', 'rules', 0, 'scopeLabels'], ['vhost']],
+  'fingerprint.targetRules.rules[].scope': [['fingerprint', 'targetRules', 'rules', 0, 'scope'], 'cluster'],
+  'fingerprint.targetRules.rules[].qualifierLabels': [
+    ['fingerprint', 'targetRules', 'rules', 0, 'qualifierLabels'],
+    ['partition'],
+  ],
   'fingerprint.similarity': [['fingerprint', 'similarity'], { numHashes: 64 }],
   'dedup.flushInterval': [['dedup', 'flushInterval'], '2s'],
   'dedup.flushConcurrency': [['dedup', 'flushConcurrency'], 3],

@@ -1,6 +1,7 @@
 import { type AuditSink, createAuditShipper, createDataStorageSink, createJsonlFileSink } from '@gateway/audit';
 import type { ActiveConfig, ConfigChange, ReadinessConfigDetail } from '@gateway/config';
 import { QUEUE_DEPTH_STATES, SIGNAL_QUEUE_NAME, sampleQueueDepth } from '@gateway/contracts';
+import { createFingerprinter } from '@gateway/fingerprint';
 import type { SignalTracing } from '@gateway/tracing';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Queue, Worker } from 'bullmq';
@@ -17,6 +18,7 @@ import { createSignalProcessor, type JobDeps } from './jobs/signal-processor.js'
 import {
   BreakerState,
   createCircuitBreaker,
+  createOwnerLookup,
   createRemediationClient,
   createRemediationIndex,
   createRemediationProbe,
@@ -174,7 +176,21 @@ export function createWorker(deps: CreateWorkerDeps): GatewayWorker {
     logger,
   });
 
+  const fingerprinter = createFingerprinter({
+    owners: createOwnerLookup(kubeConfig, {
+      breaker,
+      isLocalCluster: (clusterId) => clusterId === '' || clusterId === settings().hubClusterId,
+      onRequest: (operation, code, durationMs) => {
+        metrics.k8sRequests.inc({ operation, code });
+        metrics.k8sDuration.observe({ operation }, durationMs / 1000);
+      },
+    }),
+    nowMs: Date.now,
+    hooks: { ownerResolved: (outcome) => metrics.ownerResolutions.inc({ outcome }) },
+  });
+
   const pipelinePorts: Omit<PipelineDeps, 'settings' | 'audit'> = {
+    fingerprinter,
     store,
     client,
     index,
@@ -205,7 +221,7 @@ export function createWorker(deps: CreateWorkerDeps): GatewayWorker {
       decided: (result, job, _durationMs, pipelineSettings) => {
         deps.reload.recordOutcome(false);
         const sourceType = job.signal.signalSource;
-        metrics.fingerprints.inc({ strategy: pipelineSettings.fingerprint.strategy });
+        metrics.fingerprints.inc({ strategy: result.strategy ?? pipelineSettings.fingerprint.strategy });
         const received = Date.parse(job.signal.receivedTime);
         if (!Number.isNaN(received))
           metrics.signalLatency.observe({ outcome: result.outcome }, Math.max(0, Date.now() - received) / 1000);

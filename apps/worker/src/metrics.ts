@@ -130,6 +130,12 @@ export function createWorkerMetrics() {
       labelNames: ['strategy'],
       registers: [registry],
     }),
+    ownerResolutions: new Counter({
+      name: 'gateway_owner_resolution_total',
+      help: 'Owner strategy fingerprints by how the owner was found (api, cache, heuristic, none)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
     auditEvents: new Counter({
       name: 'gateway_audit_events_total',
       help: 'Audit events delivered to Data Storage (or the audit file), by event type',

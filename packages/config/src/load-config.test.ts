@@ -52,7 +52,21 @@ describe('loadConfig', () => {
     expect(config.auth.mode).toBe('token');
     expect(config.rateLimits.perToken).toEqual({ ratePerSecond: 2000, burst: 5000 });
     expect(config.kubernetes.remediationNamespace).toBe('kubernaut-system');
-    expect(config.fingerprint).toEqual({ strategy: 'default', rules: [] });
+    expect(config.fingerprint).toMatchObject({
+      strategy: 'default',
+      rules: [],
+      owner: {
+        maxDepth: 5,
+        lookupTimeout: 2000,
+        cacheSize: 50_000,
+        cacheTtl: 300_000,
+        negativeCacheTtl: 30_000,
+        followGroups: ['', 'apps', 'batch'],
+        heuristics: true,
+      },
+      signalClasses: { defaults: true, classes: [] },
+      targetRules: { defaults: true, rules: [] },
+    });
     expect([config.telemetry, config.auth.tokenReview]).toEqual([{}, undefined]);
     expect(config.reload).toEqual({
       watch: true,

@@ -128,7 +128,7 @@ redis: {waitReplicas: 1}
 auth: {tokenReview: {enabled: true}}
 plugins: [{module: "@acme/source", options: {a: 1}}]
 fingerprint:
-  strategy: owner
+  strategy: similarity
   rules: [{match: {source: prometheus}, strategy: similarity}]
   similarity: {numHashes: 128}
 multiCluster: {enabled: true, routing: per-cluster, clusters: [{id: east, context: c}], unknownCluster: hub}
@@ -165,6 +165,24 @@ multiCluster: {enabled: true, routing: per-cluster, clusters: [{id: east, contex
       ],
     ]);
     expect(problems[0]?.suggestion).toBe('terminate TLS in front of the ingress and remove server.tls');
+  });
+
+  it('checks the owner strategy settings, signal classes and target rules', () => {
+    const problems = problemsOf(`
+fingerprint:
+  strategy: owner
+  owner: {maxDepth: 0, lookupTimeout: 50ms, followGroups: [Apps]}
+  signalClasses: {classes: [{name: crash, signals: []}]}
+  targetRules: {rules: [{name: topic, objectLabels: [], scope: region}]}
+`);
+    expect(problems.map((p) => [p.path, p.rule])).toEqual([
+      ['fingerprint.owner.maxDepth', 'must be an integer between 1 and 10'],
+      ['fingerprint.owner.lookupTimeout', 'must be between 100ms and 30s'],
+      ['fingerprint.owner.followGroups[0]', 'must be an API group such as apps or ""'],
+      ['fingerprint.signalClasses.classes[0].signals', 'at least one signal name glob'],
+      ['fingerprint.targetRules.rules[0].objectLabels', 'at least one {label, kind} entry'],
+      ['fingerprint.targetRules.rules[0].scope', 'must be one of namespace | cluster'],
+    ]);
   });
 
   it('refuses a signature auth mode on Grafana and custom sources without an hmac secret', () => {

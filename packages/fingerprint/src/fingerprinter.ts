@@ -41,8 +41,12 @@ export class OwnerLookupUnavailable extends Error {
  * its breaker; the evaluation harness answers from an objects file as the API would have at `atMs`.
  */
 export interface OwnerLookup {
-  /** The controller owner, `null` when the object has none; throws `OwnerLookupUnavailable` when it cannot say. */
-  controllerOf(ref: ObjectRef, atMs: number): Promise<OwnerRef | null>;
+  /**
+   * The controller owner, `null` when the object has none; throws `OwnerLookupUnavailable` when it cannot say.
+   * `options.timeoutMs` is `owner.lookupTimeout`: the fingerprinter stops waiting then in any case, so a lookup that
+   * can cancel its request should.
+   */
+  controllerOf(ref: ObjectRef, atMs: number, options?: { timeoutMs: number }): Promise<OwnerRef | null>;
 }
 
 /** What the RR (annotation, `providerData`) and the audit event record about how a fingerprint was decided. */
@@ -58,6 +62,13 @@ export interface FingerprintEvidence {
   signalClass?: string;
   /** The target rule that named the object this signal measures (an exporter pod's alert about a node, …). */
   targetRule?: string;
+  /**
+   * The Kubernetes object the fingerprint names when owner resolution or a target rule replaced the signal's target
+   * (the RR's `targetResource`; the signal's own target goes to `providerData.signalResource`).
+   */
+  resource?: { kind: string; name: string; namespace: string };
+  /** Why the strategy was not applied: `owner` on a target that is not a Kubernetes object uses the default formula. */
+  fallback?: string;
 }
 
 export interface FingerprintDecision {
@@ -76,6 +87,41 @@ export interface FingerprintSettings {
   rules: readonly FingerprintRuleSettings[];
   /** Prefix the input with the cluster id (multi-cluster on, dedup scope `cluster`). */
   clusterScoped: boolean;
+  /** `fingerprint.owner`; `DEFAULT_OWNER_SETTINGS` when absent. */
+  owner?: OwnerSettings;
+  /** Configured classes, then the shipped table when `signalClasses.defaults`; first match wins. */
+  signalClasses?: readonly SignalClassSettings[];
+  /** Configured rules, then the shipped ones when `targetRules.defaults`; first match wins. */
+  targetRules?: readonly TargetRuleSettings[];
+}
+
+export interface OwnerSettings {
+  maxDepth: number;
+  lookupTimeoutMs: number;
+  /** Entries per cluster. */
+  cacheSize: number;
+  cacheTtlMs: number;
+  negativeCacheTtlMs: number;
+  /** API groups whose controllers are followed (`""` is the core group). */
+  followGroups: readonly string[];
+  /** Parse generated names when the API cannot answer. */
+  heuristics: boolean;
+}
+
+/** Signal names (globs) that describe one problem of one object; the class name replaces the signal name. */
+export interface SignalClassSettings {
+  name: string;
+  signals: readonly string[];
+}
+
+/** Names the object a signal measures from its labels when its target is the exporter or nothing. */
+export interface TargetRuleSettings {
+  name: string;
+  match: { signalName?: string; targetKind?: string; labels?: Readonly<Record<string, string>> };
+  objectLabels: readonly { label: string; kind: string }[];
+  scopeLabels: readonly string[];
+  scope: 'namespace' | 'cluster';
+  qualifierLabels: readonly string[];
 }
 
 export interface FingerprintRuleSettings {

@@ -1,3 +1,13 @@
-export * from './create-fingerprinter.js';
-export * from './fingerprint-settings.js';
+export {
+  type CreateFingerprinterOptions,
+  createFingerprinter,
+  DEFAULT_OWNER_SETTINGS,
+  type FingerprinterHooks,
+} from './create-fingerprinter.js';
+export { defaultFingerprint } from './default-fingerprint.js';
 export * from './fingerprinter.js';
+export { globMatches } from './glob-match.js';
+export { ownerFromName } from './owner-heuristics.js';
+export { fingerprintSettingsFromConfig } from './settings-from-config.js';
+export { DEFAULT_SIGNAL_CLASSES } from './signal-classes.js';
+export { DEFAULT_TARGET_RULES } from './target-rules.js';

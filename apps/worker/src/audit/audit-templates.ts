@@ -6,6 +6,7 @@ import {
   signalResolvedEvent,
 } from '@gateway/audit';
 import type { NormalizedSignal } from '@gateway/contracts';
+import type { FingerprintDecision } from '@gateway/fingerprint';
 import { AUDIT_SENTINEL, type AuditTemplates, toAuditTemplate } from '../pipeline/audit-templates.js';
 
 export interface AuditTemplateSettings {
@@ -26,9 +27,10 @@ export function createAuditTemplates(settings: AuditTemplateSettings, now: () =>
     if (!settings.sendEventId) delete event.event_id;
     return toAuditTemplate(event);
   };
-  const common = (signal: NormalizedSignal, fingerprint: string) => ({
+  const common = (signal: NormalizedSignal, decision: FingerprintDecision) => ({
     signal,
-    fingerprint,
+    fingerprint: decision.fingerprint,
+    fingerprintDecision: decision,
     now: now(),
     maxOriginalPayloadBytes: settings.maxOriginalPayloadBytes,
   });

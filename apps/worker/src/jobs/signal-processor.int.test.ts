@@ -5,6 +5,7 @@ import {
   type SignalBatchJob,
   signalBatchJobId,
 } from '@gateway/contracts';
+import { createFingerprinter, type FingerprintSettings } from '@gateway/fingerprint';
 import {
   createTestRedis,
   deleteKeysWithPrefix,
@@ -30,7 +31,6 @@ import {
   DEFAULT_CIRCUIT_BREAKER_SETTINGS,
   DEFAULT_RETRY_POLICY,
 } from '../kube/index.js';
-import { type FingerprintSettings, fingerprintSignal } from '../pipeline/fingerprint-signal.js';
 import { Outcome, type PipelineDeps, processSignal } from '../pipeline/process-signal.js';
 import type { BuildRemediationRequestInput } from '../remediation/index.js';
 import { buildRemediationRequest } from '../remediation/index.js';
@@ -58,6 +58,7 @@ describe('signal processor', () => {
     client: PipelineDeps['client'],
     build: PipelineDeps['buildRemediationRequest'] = buildRemediationRequest,
   ): PipelineDeps => ({
+    fingerprinter: createFingerprinter({ nowMs: Date.now }),
     store: createRedisWindowStore(redis, { prefix }),
     client,
     index: { byFingerprint: () => [], synced: () => true },
@@ -286,7 +287,7 @@ describe('signal processor', () => {
     const deps = pipelineDeps(client);
     const first = sampleSignal(401);
     const twin = sampleSignal(401, { signalId: 'signal-401-twin', requestId: 'request-401-twin' });
-    const expected = fingerprintSignal(first, deps.settings.fingerprint);
+    const expected = await deps.fingerprinter.fingerprint(first, deps.settings.fingerprint);
 
     const created = await processSignal(first, { attempt: 1, jobId: first.signalId }, deps);
     expect(created).toMatchObject({ outcome: Outcome.created, fingerprint: expected.fingerprint });

@@ -1,8 +1,8 @@
 import { ErrorCode, GatewayError, type SignalJob, SignalQueueJobSchema, signalsOfJob } from '@gateway/contracts';
+import type { FingerprintDecision } from '@gateway/fingerprint';
 import { NO_TRACING } from '@gateway/tracing';
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
-import { fingerprintSignal, type SignalFingerprint } from '../pipeline/fingerprint-signal.js';
 import {
   admitFiringSignals,
   type FiringSignal,
@@ -91,16 +91,36 @@ type Settled = { entry: SignalJob; result: ProcessResult } | { entry: SignalJob;
 /** A signal with its fingerprint, computed once for grouping and processing; absent when computing it threw. */
 interface Fingerprinted {
   entry: SignalJob;
-  fingerprint?: SignalFingerprint;
+  fingerprint?: FingerprintDecision;
 }
 
-function fingerprinted(entry: SignalJob, pipeline: PipelineDeps): Fingerprinted {
+async function fingerprinted(entry: SignalJob, pipeline: PipelineDeps): Promise<Fingerprinted> {
   try {
-    return { entry, fingerprint: fingerprintSignal(entry.signal, pipeline.settings.fingerprint) };
+    return {
+      entry,
+      fingerprint: await pipeline.fingerprinter.fingerprint(entry.signal, pipeline.settings.fingerprint),
+    };
   } catch {
     // processSignal, given no fingerprint, meets the same fault and settles this signal alone.
     return { entry };
   }
+}
+
+/**
+ * Fingerprints a job's signals, SIGNALS_IN_FLIGHT_PER_JOB at a time: with a cold owner cache each may wait on an API
+ * lookup, and a batch of 500 must not send 500 at once.
+ */
+async function fingerprintAll(entries: readonly SignalJob[], pipeline: PipelineDeps): Promise<Fingerprinted[]> {
+  const results: Fingerprinted[] = new Array(entries.length);
+  let next = 0;
+  const runner = async (): Promise<void> => {
+    for (let i = next++; i < entries.length; i = next++) {
+      const entry = entries[i];
+      if (entry) results[i] = await fingerprinted(entry, pipeline);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(SIGNALS_IN_FLIGHT_PER_JOB, entries.length) }, runner));
+  return results;
 }
 
 /**
@@ -141,27 +161,28 @@ async function admitInSlices(
       const result = results[i];
       if (result) decided(entry, result, durationMs);
       else {
-        singly.add(firing.fingerprint);
+        singly.add(firing.decision.fingerprint);
         rest.push(entry);
       }
     });
   };
   for (const entry of entries) {
-    const fingerprint = entry.fingerprint?.fingerprint;
+    const decision = entry.fingerprint;
+    const fingerprint = decision?.fingerprint;
     if (
-      fingerprint === undefined ||
+      decision === undefined ||
       entry.entry.signal.status === 'resolved' ||
-      singly.has(fingerprint) ||
+      singly.has(decision.fingerprint) ||
       traced(entry.entry)
     ) {
       // An earlier signal of this fingerprint still in the slice may be left undecided (a claim): it must reach
       // `rest` before this one does.
-      if (slice.some((pending) => pending.firing.fingerprint === fingerprint)) await admitSlice();
+      if (slice.some((pending) => pending.firing.decision.fingerprint === fingerprint)) await admitSlice();
       if (fingerprint !== undefined) singly.add(fingerprint);
       rest.push(entry);
       continue;
     }
-    slice.push({ entry, firing: { signal: entry.entry.signal, fingerprint } });
+    slice.push({ entry, firing: { signal: entry.entry.signal, decision } });
     if (slice.length === SIGNALS_PER_ADMISSION_CALL) await admitSlice();
   }
   await admitSlice();
@@ -296,9 +317,10 @@ export function createSignalProcessor(deps: SignalProcessorDeps) {
       }
     };
 
-    const pending = entries
-      .filter(({ signal }) => !done.has(signal.signalId) && !heldBack.has(signal.signalId))
-      .map((entry) => fingerprinted(entry, pipeline));
+    const pending = await fingerprintAll(
+      entries.filter(({ signal }) => !done.has(signal.signalId) && !heldBack.has(signal.signalId)),
+      pipeline,
+    );
     const settled: Settled[] = [];
     const rest = await admitInSlices(pending, run, pipeline, traced, ({ entry }, result, durationMs) => {
       decided(entry, result, durationMs);

@@ -10,6 +10,7 @@ export {
 export { classifyKubeError } from './classify-error.js';
 export type { HoldTerminalOptions, WindowFacts } from './hold-terminal.js';
 export { KubeErrorType, KubeOperation } from './kube-error-type.js';
+export { createOwnerLookup, type OwnerLookupOptions } from './owner-lookup.js';
 export { createRemediationClient, type KubeClientHooks, type RemediationClientOptions } from './remediation-client.js';
 export {
   createRemediationIndex,

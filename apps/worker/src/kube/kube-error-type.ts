@@ -27,5 +27,7 @@ export const KubeOperation = {
   createRemediation: 'rr.create',
   getRemediation: 'rr.get',
   patchRemediationStatus: 'rr.patchStatus',
+  /** Metadata of a Pod, ReplicaSet, Job or their owners, for the owner fingerprint strategy. */
+  getOwner: 'owner.get',
 } as const;
 export type KubeOperation = (typeof KubeOperation)[keyof typeof KubeOperation];

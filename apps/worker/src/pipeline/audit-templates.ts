@@ -1,27 +1,34 @@
 import type { GatewayError, NormalizedSignal } from '@gateway/contracts';
+import type { FingerprintDecision } from '@gateway/fingerprint';
 import { AUDIT_PLACEHOLDER } from './window-store.js';
 
 /**
- * Serialised audit events for the decisions of the pipeline. Templates may carry the placeholders of
- * `AUDIT_PLACEHOLDER` (window-store.ts) for values only the atomic store step knows. Owned here; the
- * composition root implements it with the builders of `@gateway/audit`.
+ * Serialised audit events for the decisions of the pipeline, each with the fingerprint decision (strategy and
+ * evidence). Templates may carry the placeholders of `AUDIT_PLACEHOLDER` (window-store.ts) for values only the atomic
+ * store step knows. Owned here; the composition root implements it with the builders of `@gateway/audit`.
  */
 export interface AuditTemplates {
   /** `gateway.signal.deduplicated` for a counted duplicate (rr, rrRef and count are placeholders). */
-  deduplicated(signal: NormalizedSignal, fingerprint: string): string;
+  deduplicated(signal: NormalizedSignal, fingerprint: FingerprintDecision): string;
   /** `gateway.signal.deduplicated` when Redis lost the window and an existing RR was adopted (count is a placeholder). */
-  adopted(signal: NormalizedSignal, fingerprint: string, rrName: string, namespace: string): string;
+  adopted(signal: NormalizedSignal, fingerprint: FingerprintDecision, rrName: string, namespace: string): string;
   /** `gateway.crd.created` and `gateway.signal.received` (new) for a created RR (count is a placeholder). */
-  created(signal: NormalizedSignal, fingerprint: string, rrName: string, namespace: string, createdAt: Date): string[];
+  created(
+    signal: NormalizedSignal,
+    fingerprint: FingerprintDecision,
+    rrName: string,
+    namespace: string,
+    createdAt: Date,
+  ): string[];
   /**
    * `gateway.signal.received` with action `resolved`; with `withOpenRr` the RR name and reference are
    * placeholders, since only the atomic store step knows whether a window is open.
    */
-  resolved(signal: NormalizedSignal, fingerprint: string, withOpenRr: boolean): string;
+  resolved(signal: NormalizedSignal, fingerprint: FingerprintDecision, withOpenRr: boolean): string;
   /** `gateway.crd.failed` for one failed create attempt. */
   crdFailed(
     signal: NormalizedSignal,
-    fingerprint: string,
+    fingerprint: FingerprintDecision,
     rrName: string,
     namespace: string,
     error: GatewayError,

@@ -7,10 +7,10 @@ import {
   type RemediationRequestObject,
   sha256Hex,
 } from '@gateway/contracts';
+import type { FingerprintDecision, Fingerprinter, FingerprintSettings } from '@gateway/fingerprint';
 import { NO_TRACING, type SignalTracing } from '@gateway/tracing';
 import type { BuildRemediationRequestInput } from '../remediation/index.js';
 import type { AuditTemplates } from './audit-templates.js';
-import { type FingerprintSettings, fingerprintSignal, type SignalFingerprint } from './fingerprint-signal.js';
 import type { KnownRemediation, RemediationClient, RemediationIndex } from './ports.js';
 import type { AdmitRequest, CountedAdmission, WindowSnapshot, WindowStore } from './window-store.js';
 
@@ -22,6 +22,8 @@ export interface PipelineSettings {
 }
 
 export interface PipelineDeps {
+  /** One per process: its owner cache outlives configuration snapshots. */
+  fingerprinter: Fingerprinter;
   store: WindowStore;
   client: RemediationClient;
   index: RemediationIndex;
@@ -51,6 +53,8 @@ export type Outcome = (typeof Outcome)[keyof typeof Outcome];
 export interface ProcessResult {
   outcome: Outcome;
   fingerprint: string;
+  /** The strategy that decided the fingerprint (`gateway_fingerprint_computed_total{strategy}`). */
+  strategy?: FingerprintDecision['strategy'];
   rr?: string;
   count?: number;
 }
@@ -94,22 +98,26 @@ function asGatewayError(err: unknown, operation: string): GatewayError {
 /**
  * One signal through admission, RR creation and resolved-signal auditing (docs/fingerprints-and-windows.md). Every step
  * is idempotent for the signal's id, so a job re-run after a crash at any point neither creates a second RR nor counts
- * or audits twice. `precomputed` is the signal's fingerprint when the caller already needed it (the job groups its
- * signals by it), so the SHA-256 is not taken twice; without it, it is computed from `deps.settings`.
+ * or audits twice. `precomputed` is the signal's fingerprint decision when the caller already needed it (the job groups
+ * its signals by it), so owners are not looked up twice; without it, it is computed from `deps.settings`.
  */
 export async function processSignal(
   signal: NormalizedSignal,
   run: SignalRun,
   deps: PipelineDeps,
-  precomputed?: SignalFingerprint,
+  precomputed?: FingerprintDecision,
 ): Promise<ProcessResult> {
   const { settings } = deps;
-  const { fingerprint, strategy } =
+  const decision =
     precomputed ??
-    (await tracingOf(deps).span('fingerprint', async () => fingerprintSignal(signal, settings.fingerprint)));
+    (await tracingOf(deps).span('fingerprint', () => deps.fingerprinter.fingerprint(signal, settings.fingerprint)));
+  const { fingerprint, strategy } = decision;
   try {
-    if (signal.status === 'resolved') return await processResolved(signal, fingerprint, deps, settings);
-    return await processFiring(signal, fingerprint, strategy, run, deps, settings);
+    const result =
+      signal.status === 'resolved'
+        ? await processResolved(signal, decision, deps, settings)
+        : await processFiring(signal, decision, run, deps, settings);
+    return { ...result, strategy };
   } catch (err) {
     throw asGatewayError(err, 'redis.admit').withContext({
       requestId: signal.requestId,
@@ -121,18 +129,19 @@ export async function processSignal(
 
 async function processResolved(
   signal: NormalizedSignal,
-  fingerprint: string,
+  decision: FingerprintDecision,
   deps: PipelineDeps,
   settings: PipelineSettings,
 ): Promise<ProcessResult> {
+  const { fingerprint } = decision;
   const admission = await tracingOf(deps).span('dedup.admit', () =>
     deps.store.admitResolved({
       fingerprint,
       signalId: signal.signalId,
       deliveryKeyHash: deliveryKeyHash(signal),
       deliveryDedupTtlMs: settings.deliveryDedupTtlMs,
-      auditWithOpenRr: deps.audit.resolved(signal, fingerprint, true),
-      auditWithoutRr: deps.audit.resolved(signal, fingerprint, false),
+      auditWithOpenRr: deps.audit.resolved(signal, decision, true),
+      auditWithoutRr: deps.audit.resolved(signal, decision, false),
     }),
   );
   if (admission.decision === 'redelivery') return { outcome: Outcome.redelivered, fingerprint };
@@ -141,7 +150,7 @@ async function processResolved(
 
 function admitRequestOf(
   signal: NormalizedSignal,
-  fingerprint: string,
+  decision: FingerprintDecision,
   known: readonly KnownRemediation[],
   run: SignalRun,
   deps: PipelineDeps,
@@ -149,7 +158,7 @@ function admitRequestOf(
 ): AdmitRequest {
   const nowMs = deps.now().getTime();
   return {
-    fingerprint,
+    fingerprint: decision.fingerprint,
     signalId: signal.signalId,
     deliveryKeyHash: deliveryKeyHash(signal),
     deliveryDedupTtlMs: settings.deliveryDedupTtlMs,
@@ -158,7 +167,7 @@ function admitRequestOf(
     terminalRrNames: known.filter((rr) => rr.terminal).map((rr) => rr.name),
     flushIntervalMs: settings.flushIntervalMs,
     nowMs,
-    duplicateAuditEvent: deps.audit.deduplicated(signal, fingerprint),
+    duplicateAuditEvent: deps.audit.deduplicated(signal, decision),
     ...(run.jobId !== signal.signalId ? { jobId: run.jobId } : {}),
   };
 }
@@ -166,7 +175,7 @@ function admitRequestOf(
 /** A firing signal with its fingerprint, for `admitFiringSignals`. */
 export interface FiringSignal {
   signal: NormalizedSignal;
-  fingerprint: string;
+  decision: FingerprintDecision;
 }
 
 /**
@@ -181,8 +190,8 @@ export async function admitFiringSignals(
   deps: PipelineDeps,
 ): Promise<(ProcessResult | null)[]> {
   const { settings } = deps;
-  const requests = signals.map(({ signal, fingerprint }) =>
-    admitRequestOf(signal, fingerprint, deps.index.byFingerprint(fingerprint), run, deps, settings),
+  const requests = signals.map(({ signal, decision }) =>
+    admitRequestOf(signal, decision, deps.index.byFingerprint(decision.fingerprint), run, deps, settings),
   );
   const started = performance.now();
   const admissions = await deps.store.admitMany(requests);
@@ -190,7 +199,8 @@ export async function admitFiringSignals(
   return admissions.map((admission, i) => {
     if (!admission) return null;
     deps.observeAdmission?.(seconds);
-    return countedOutcome(admission, requests[i]?.fingerprint ?? '');
+    const strategy = signals[i]?.decision.strategy;
+    return { ...countedOutcome(admission, requests[i]?.fingerprint ?? ''), ...(strategy ? { strategy } : {}) };
   });
 }
 
@@ -202,26 +212,25 @@ function countedOutcome(admission: CountedAdmission, fingerprint: string): Proce
 
 async function processFiring(
   signal: NormalizedSignal,
-  fingerprint: string,
-  strategy: string,
+  decision: FingerprintDecision,
   run: SignalRun,
   deps: PipelineDeps,
   settings: PipelineSettings,
 ): Promise<ProcessResult> {
+  const { fingerprint } = decision;
   const known = deps.index.byFingerprint(fingerprint);
   const admissionStarted = performance.now();
   const admission = await tracingOf(deps).span('dedup.admit', () =>
-    deps.store.admit(admitRequestOf(signal, fingerprint, known, run, deps, settings)),
+    deps.store.admit(admitRequestOf(signal, decision, known, run, deps, settings)),
   );
   deps.observeAdmission?.((performance.now() - admissionStarted) / 1000);
   if (admission.decision !== 'claimed') return countedOutcome(admission, fingerprint);
-  return createForWindow(signal, fingerprint, strategy, run.attempt, admission, known, deps, settings);
+  return createForWindow(signal, decision, run.attempt, admission, known, deps, settings);
 }
 
 async function createForWindow(
   signal: NormalizedSignal,
-  fingerprint: string,
-  strategy: string,
+  decision: FingerprintDecision,
   attempt: number,
   claim: { rr: string; seq: number; count: number },
   known: KnownRemediation[],
@@ -229,6 +238,7 @@ async function createForWindow(
   settings: PipelineSettings,
 ): Promise<ProcessResult> {
   const namespace = settings.namespace;
+  const { fingerprint } = decision;
   let { rr, seq } = claim;
 
   // Redis lost `seq:<fp>`: never reuse a name that a closed window's RR still holds.
@@ -241,16 +251,23 @@ async function createForWindow(
 
   // Redis lost the window while its RR is still open: adopt it instead of creating a second one.
   const live = known.find((k) => !k.terminal && k.name !== rr);
-  if (live)
-    return adopt(signal, fingerprint, live.name, live.seq, live.occurrenceCount, live.firstSeenAt, deps, settings);
+  if (live) return adopt(signal, decision, live.name, live.seq, live.occurrenceCount, live.firstSeenAt, deps, settings);
 
   for (let advances = 0; advances <= MAX_NAME_ADVANCES; advances += 1) {
-    const object = deps.buildRemediationRequest({ signal, fingerprint, seq, namespace, strategy, now: deps.now() });
+    const object = deps.buildRemediationRequest({
+      signal,
+      fingerprint,
+      seq,
+      namespace,
+      strategy: decision.strategy,
+      evidence: decision.evidence,
+      now: deps.now(),
+    });
     let created: 'created' | 'already-exists';
     try {
       created = await tracingOf(deps).span('k8s.create', () => deps.client.create(object));
     } catch (err) {
-      await recordCreateFailure(signal, fingerprint, rr, attempt, err, deps, settings);
+      await recordCreateFailure(signal, decision, rr, attempt, err, deps, settings);
       throw err;
     }
     if (created === 'already-exists') {
@@ -267,10 +284,10 @@ async function createForWindow(
       // A status already written means the RR outlived a window Redis forgot: keep counting from it.
       const dedup = existing.status?.deduplication;
       if (dedup?.occurrenceCount) {
-        return adopt(signal, fingerprint, rr, seq, dedup.occurrenceCount, dedup.firstSeenAt, deps, settings);
+        return adopt(signal, decision, rr, seq, dedup.occurrenceCount, dedup.firstSeenAt, deps, settings);
       }
     }
-    return markOpen(signal, fingerprint, rr, seq, deps, settings);
+    return markOpen(signal, decision, rr, seq, deps, settings);
   }
   throw new GatewayError({
     code: ErrorCode.k8sInvalid,
@@ -283,7 +300,7 @@ async function createForWindow(
 
 async function adopt(
   signal: NormalizedSignal,
-  fingerprint: string,
+  decision: FingerprintDecision,
   rr: string,
   seq: number,
   existingCount: number | undefined,
@@ -291,6 +308,7 @@ async function adopt(
   deps: PipelineDeps,
   settings: PipelineSettings,
 ): Promise<ProcessResult> {
+  const { fingerprint } = decision;
   const firstSeen = epochMs(existingFirstSeenAt);
   const snapshot = await deps.store.adopt({
     fingerprint,
@@ -300,7 +318,7 @@ async function adopt(
     seq,
     existingCount: existingCount ?? 0,
     ...(firstSeen !== undefined ? { existingFirstSeenMs: firstSeen } : {}),
-    auditEvents: [deps.audit.adopted(signal, fingerprint, rr, settings.namespace)],
+    auditEvents: [deps.audit.adopted(signal, decision, rr, settings.namespace)],
     nowMs: deps.now().getTime(),
     flushIntervalMs: settings.flushIntervalMs,
   });
@@ -310,17 +328,18 @@ async function adopt(
 
 async function markOpen(
   signal: NormalizedSignal,
-  fingerprint: string,
+  decision: FingerprintDecision,
   rr: string,
   seq: number,
   deps: PipelineDeps,
   settings: PipelineSettings,
 ): Promise<ProcessResult> {
+  const { fingerprint } = decision;
   const now = deps.now();
   const snapshot = await deps.store.markOpen(
     fingerprint,
     signal.signalId,
-    deps.audit.created(signal, fingerprint, rr, settings.namespace, now),
+    deps.audit.created(signal, decision, rr, settings.namespace, now),
     now.getTime(),
   );
   if (!snapshot) return { outcome: Outcome.alreadyDone, fingerprint };
@@ -357,7 +376,7 @@ async function writeInitialStatus(
 
 async function recordCreateFailure(
   signal: NormalizedSignal,
-  fingerprint: string,
+  decision: FingerprintDecision,
   rr: string,
   attempt: number,
   err: unknown,
@@ -368,7 +387,7 @@ async function recordCreateFailure(
   // Refused by the open breaker, no create was attempted: the parked job tries again, and auditing every park
   // would repeat one failed-create event (same attempt, same id) for as long as the outage lasts.
   if (error.code === ErrorCode.circuitOpen) return;
-  const event = deps.audit.crdFailed(signal, fingerprint, rr, settings.namespace, error, attempt);
+  const event = deps.audit.crdFailed(signal, decision, rr, settings.namespace, error, attempt);
   if (error.retryable) await deps.store.appendAudit([event]);
-  else await deps.store.release(fingerprint, signal.signalId, [event]);
+  else await deps.store.release(decision.fingerprint, signal.signalId, [event]);
 }

@@ -144,4 +144,49 @@ describe('buildRemediationRequest', () => {
     expect(rr.spec.signalLabels).not.toHaveProperty('extra');
     expect(rr.metadata.annotations?.['kubernaut.ai/fingerprint-strategy']).toBe('owner');
   });
+
+  it("names the owner in targetResource and records the signal's own object and the evidence in providerData", () => {
+    const rr = buildRemediationRequest({
+      signal: signal(),
+      fingerprint,
+      seq: 1,
+      namespace: 'ns',
+      strategy: 'owner',
+      evidence: {
+        identity: { kind: 'Deployment', name: 'api', scope: 'prod' },
+        ownerResolution: 'heuristic',
+        ownerChain: ['Pod/api-7f9c', 'Deployment/api'],
+        signalClass: 'pod-unhealthy',
+        resource: { kind: 'Deployment', name: 'api', namespace: 'prod' },
+      },
+      now,
+    });
+    expect(rr.spec.targetResource).toEqual({ kind: 'Deployment', name: 'api', namespace: 'prod' });
+    expect(JSON.parse(rr.spec.providerData ?? '{}')).toEqual({
+      namespace: 'prod',
+      resource: { kind: 'Pod', name: 'api-7f9c' },
+      fingerprintStrategy: 'owner',
+      ownerResolution: 'heuristic',
+      ownerChain: ['Pod/api-7f9c', 'Deployment/api'],
+      signalResource: { kind: 'Pod', name: 'api-7f9c', namespace: 'prod', apiVersion: 'v1' },
+      signalClass: 'pod-unhealthy',
+    });
+    expect(RemediationRequestSpecSchema.safeParse(rr.spec).success).toBe(true);
+  });
+
+  it('leaves providerData as the source made it under the default strategy', () => {
+    const rr = buildRemediationRequest({
+      signal: signal(),
+      fingerprint,
+      seq: 1,
+      namespace: 'ns',
+      strategy: 'default',
+      evidence: { identity: { kind: 'Pod', name: 'api-7f9c', scope: 'prod' } },
+      now,
+    });
+    expect(JSON.parse(rr.spec.providerData ?? '{}')).toEqual({
+      namespace: 'prod',
+      resource: { kind: 'Pod', name: 'api-7f9c' },
+    });
+  });
 });

@@ -11,6 +11,7 @@ import {
   remediationRequestName,
   type Target,
 } from '@gateway/contracts';
+import type { FingerprintEvidence } from '@gateway/fingerprint';
 import { isClusterScopedKind } from './cluster-scoped-kinds.js';
 
 export interface BuildRemediationRequestInput {
@@ -21,14 +22,38 @@ export interface BuildRemediationRequestInput {
   namespace: string;
   /** Fingerprint strategy that produced `fingerprint`, recorded for the orchestrator and operators. */
   strategy: string;
+  /** Why the strategy chose this fingerprint; the default strategy's adds nothing to the RR. */
+  evidence?: FingerprintEvidence;
   now: Date;
+}
+
+/**
+ * What `providerData` says about a non-default fingerprint (docs/remediation-requests.md#spec): how the owner
+ * was found, the signal's own object when the RR names another, the class and the target rule.
+ */
+function fingerprintProviderData(
+  strategy: string,
+  evidence: FingerprintEvidence | undefined,
+  signalTarget: RemediationRequestSpec['targetResource'],
+): Record<string, unknown> {
+  if (strategy === 'default' || evidence === undefined) return {};
+  return {
+    fingerprintStrategy: strategy,
+    ...(evidence.ownerResolution === undefined ? {} : { ownerResolution: evidence.ownerResolution }),
+    ...(evidence.ownerChain === undefined ? {} : { ownerChain: evidence.ownerChain }),
+    ...(evidence.resource === undefined ? {} : { signalResource: signalTarget }),
+    ...(evidence.signalClass === undefined ? {} : { signalClass: evidence.signalClass }),
+    ...(evidence.targetRule === undefined ? {} : { targetRule: evidence.targetRule }),
+    ...(evidence.rule === undefined ? {} : { fingerprintRule: evidence.rule }),
+  };
 }
 
 /** The RemediationRequest for one dedup window. Pure: the same input always gives the same object. */
 export function buildRemediationRequest(input: BuildRemediationRequestInput): RemediationRequestObject {
-  const { signal, fingerprint, seq, namespace, strategy, now } = input;
+  const { signal, fingerprint, seq, namespace, strategy, evidence, now } = input;
   const target = signal.target ?? unknownTarget(signal.namespace);
   const receivedTime = normalizeTime(signal.receivedTime, now);
+  const signalResource = targetResource(target, signal.namespace);
   const spec: RemediationRequestSpec = {
     signalFingerprint: fingerprint,
     signalName: signal.signalName,
@@ -36,12 +61,21 @@ export function buildRemediationRequest(input: BuildRemediationRequestInput): Re
     signalType: 'alert',
     signalSource: signal.signalSource,
     targetType: target.type,
-    targetResource: targetResource(target, signal.namespace),
+    // The object the fingerprint names (the Deployment of a crash-looping pod), so one remediation fixes the problem.
+    targetResource: evidence?.resource
+      ? targetResource(
+          { type: 'kubernetes', ...evidence.resource, scope: evidence.resource.namespace },
+          signal.namespace,
+        )
+      : signalResource,
     firingTime: normalizeTime(signal.firingTime, new Date(receivedTime)),
     receivedTime,
     signalLabels: { ...signal.labels },
     signalAnnotations: { ...signal.annotations },
-    providerData: JSON.stringify(signal.providerData),
+    providerData: JSON.stringify({
+      ...signal.providerData,
+      ...fingerprintProviderData(strategy, evidence, signalResource),
+    }),
     originalPayload: JSON.stringify(signal.originalPayload),
   };
   // Hub routing is the only one built: an RR for another cluster lives here and names that cluster.

@@ -1,4 +1,5 @@
 import type { GatewayConfig, LoggingConfig } from '@gateway/config';
+import { fingerprintSettingsFromConfig } from '@gateway/fingerprint';
 import type { WorkerOptions } from 'bullmq';
 import type { AuditTemplateSettings } from '../audit/audit-templates.js';
 import type { StatusFlusherSettings } from '../flush/status-flusher.js';
@@ -26,6 +27,8 @@ export interface WorkerSettings {
   redis: { url: string; prefix: string };
   logging: Pick<LoggingConfig, 'level' | 'format'>;
   namespace: string;
+  /** Signals of this cluster id (and of `""`) are the hub's: owner lookups read them through the worker's client. */
+  hubClusterId: string;
   /**
    * A flush taken by a worker that then dies stays leased this long before another worker writes it: one status
    * write's timeout plus slack. Longer leases delay the count on the RR after a crash; a lease that lapses under a
@@ -61,6 +64,7 @@ export function workerSettingsFromConfig(config: GatewayConfig): WorkerSettings 
     redis: { url: config.redis.url, prefix: config.redis.prefix },
     logging: { level: config.logging.level, format: config.logging.format },
     namespace,
+    hubClusterId: config.multiCluster.defaultClusterId,
     flushLeaseMs: config.kubernetes.requestTimeout + 2 * dedup.flushInterval,
     breaker: {
       enabled: config.circuitBreaker.enabled,
@@ -89,14 +93,7 @@ export function workerSettingsFromConfig(config: GatewayConfig): WorkerSettings 
       namespace,
       deliveryDedupTtlMs: dedup.deliveryDedupTtl,
       flushIntervalMs: dedup.flushInterval,
-      fingerprint: {
-        strategy: config.fingerprint.strategy,
-        rules: config.fingerprint.rules.map((rule) => ({
-          match: rule.match,
-          ...(rule.extraLabels === undefined ? {} : { extraLabels: rule.extraLabels }),
-        })),
-        clusterScoped: config.multiCluster.enabled && config.multiCluster.dedupScope === 'cluster',
-      },
+      fingerprint: fingerprintSettingsFromConfig(config),
     },
     jobRetry: {
       initialDelayMs: config.queue.jobRetry.initialDelay,

@@ -7,6 +7,8 @@ import { boundOriginalPayload } from './original-payload.js';
 export interface SignalEventInput {
   signal: NormalizedSignal;
   fingerprint: string;
+  /** The strategy that decided `fingerprint` and why (`fingerprint_strategy`, `fingerprint_evidence`). */
+  fingerprintDecision?: { strategy: string; evidence: object };
   rrName?: string;
   rrNamespace?: string;
   occurrenceCount?: number;
@@ -62,6 +64,10 @@ export function signalPayload(input: SignalEventInput, eventType: GatewaySignalE
   if (signal.target) {
     payload.resource_kind = signal.target.kind;
     payload.resource_name = signal.target.name;
+  }
+  if (input.fingerprintDecision) {
+    payload.fingerprint_strategy = input.fingerprintDecision.strategy;
+    payload.fingerprint_evidence = { ...input.fingerprintDecision.evidence };
   }
   if (input.rrName && input.rrNamespace) {
     payload.remediation_request = remediationRequestRef(input.rrNamespace, input.rrName);

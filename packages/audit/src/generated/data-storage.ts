@@ -84,6 +84,12 @@ export interface components {
             remediation_request?: string;
             /** @enum {string} */
             deduplication_status?: "new" | "duplicate";
+            /** @description The strategy that decided the fingerprint (default, owner). Gateway-only; the reference accepts extra properties. */
+            fingerprint_strategy?: string;
+            /** @description Why the strategy chose the fingerprint (owner chain and resolution, signal class, target rule). Gateway-only. */
+            fingerprint_evidence?: {
+                [key: string]: unknown;
+            };
             /** Format: int32 */
             occurrence_count?: number;
             error_details?: components["schemas"]["ErrorDetails"];

@@ -26,7 +26,11 @@ interface Document {
 }
 
 /** Not in Data Storage's schema, which allows additional properties (docs/audit.md#fields). */
-const GATEWAY_ONLY_PROPERTIES = new Set(['AuditEventRequest.event_id']);
+const GATEWAY_ONLY_PROPERTIES = new Set([
+  'AuditEventRequest.event_id',
+  'GatewayAuditPayload.fingerprint_strategy',
+  'GatewayAuditPayload.fingerprint_evidence',
+]);
 
 /**
  * Differences by which a value valid under the gateway's schema could be invalid under the reference. The

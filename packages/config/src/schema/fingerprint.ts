@@ -1,9 +1,19 @@
 import { TargetTypeSchema } from '@gateway/contracts';
 import { z } from 'zod';
-import { notSupported, onlyDefaultSupported } from '../not-supported.js';
-import { nonEmptyString, section } from '../rules.js';
+import { notSupported, refusedValues } from '../not-supported.js';
+import { durationBetween, integerBetween, nonEmptyString, reject, section } from '../rules.js';
 
 const STRATEGIES = ['default', 'owner', 'similarity'] as const;
+/** Strategies not built yet: accepted by the enum so the problem names the work that brings them. */
+const UNBUILT_STRATEGIES = ['similarity'] as const;
+
+/** A list that means nothing empty: the problem says what to put in it. */
+const nonEmptyList = <T extends z.ZodType>(item: T, what: string, example: string) =>
+  z.array(item).check((ctx) => {
+    if (ctx.value.length === 0) reject(ctx, `at least one ${what}`, `write it like ${example}`);
+  });
+
+const strategy = () => refusedValues(STRATEGIES, UNBUILT_STRATEGIES, 'fingerprinting');
 
 export const FingerprintRuleSchema = section({
   match: section({
@@ -12,15 +22,80 @@ export const FingerprintRuleSchema = section({
     signalName: nonEmptyString().optional(),
     targetType: TargetTypeSchema.optional(),
   }),
-  strategy: notSupported('fingerprinting'),
+  strategy: strategy().optional(),
   extraLabels: z.array(nonEmptyString()).optional(),
 });
 export type FingerprintRule = z.infer<typeof FingerprintRuleSchema>;
 
+/** Kubernetes API groups (`""` is the core group); no other characters than a DNS subdomain's. */
+const apiGroup = () =>
+  z.string().check((ctx) => {
+    if (!/^[a-z0-9.-]*$/.test(ctx.value)) reject(ctx, 'must be an API group such as apps or ""', 'write it like apps');
+  });
+
+export const OwnerConfigSchema = section({
+  maxDepth: integerBetween(1, 10).prefault(5),
+  lookupTimeout: durationBetween(100, 30_000).prefault('2s'),
+  cacheSize: integerBetween(1, 10_000_000).prefault(50_000),
+  cacheTtl: durationBetween(1000, 24 * 3_600_000).prefault('5m'),
+  negativeCacheTtl: durationBetween(0, 3_600_000).prefault('30s'),
+  followGroups: z.array(apiGroup()).prefault(['', 'apps', 'batch']),
+  heuristics: z.boolean().prefault(true),
+});
+export type OwnerConfig = z.infer<typeof OwnerConfigSchema>;
+
+export const SignalClassSchema = section({
+  name: nonEmptyString(),
+  /** Globs with `*` and `?` over signal names (alert names, Event reasons). */
+  signals: nonEmptyList(nonEmptyString(), 'signal name glob', '[KubePodCrashLooping, BackOff]'),
+});
+export type SignalClass = z.infer<typeof SignalClassSchema>;
+
+export const SignalClassesConfigSchema = section({
+  /** Whether the shipped table applies after the configured classes. */
+  defaults: z.boolean().prefault(true),
+  classes: z.array(SignalClassSchema).prefault([]),
+});
+export type SignalClassesConfig = z.infer<typeof SignalClassesConfigSchema>;
+
+export const TargetRuleSchema = section({
+  name: nonEmptyString(),
+  match: section({
+    /** Glob over the signal name. */
+    signalName: nonEmptyString().optional(),
+    /** Glob over the kind of the signal's target (`Unknown` when it has none). */
+    targetKind: nonEmptyString().optional(),
+    /** Label → glob; every listed label must be present and match. */
+    labels: z.record(z.string(), z.string()).optional(),
+  }).prefault({}),
+  /** Label → kind, in order: the first present, non-empty label names the object measured. */
+  objectLabels: nonEmptyList(
+    section({ label: nonEmptyString(), kind: nonEmptyString() }),
+    '{label, kind} entry',
+    '[{label: node, kind: Node}]',
+  ),
+  /** Labels giving the object's namespace, first present wins; the signal's namespace otherwise. */
+  scopeLabels: z.array(nonEmptyString()).prefault([]),
+  /** `cluster`: the object has no namespace (a Node, a URL). */
+  scope: z.enum(['namespace', 'cluster']).prefault('namespace'),
+  /** Labels appended to the identity as `label=value` when present: two filesystems of one node stay apart. */
+  qualifierLabels: z.array(nonEmptyString()).prefault([]),
+});
+export type TargetRule = z.infer<typeof TargetRuleSchema>;
+
+export const TargetRulesConfigSchema = section({
+  /** Whether the shipped rules apply after the configured ones. */
+  defaults: z.boolean().prefault(true),
+  rules: z.array(TargetRuleSchema).prefault([]),
+});
+export type TargetRulesConfig = z.infer<typeof TargetRulesConfigSchema>;
+
 export const FingerprintConfigSchema = section({
-  strategy: onlyDefaultSupported(STRATEGIES, 'default', 'fingerprinting'),
+  strategy: strategy().prefault('default'),
   rules: z.array(FingerprintRuleSchema).prefault([]),
-  owner: notSupported('fingerprinting'),
+  owner: OwnerConfigSchema.prefault({}),
+  signalClasses: SignalClassesConfigSchema.prefault({}),
+  targetRules: TargetRulesConfigSchema.prefault({}),
   similarity: notSupported('fingerprinting'),
 });
 export type FingerprintConfig = z.infer<typeof FingerprintConfigSchema>;
