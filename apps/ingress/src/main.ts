@@ -8,10 +8,10 @@ import {
   createConfigRuntime,
   formatProblems,
   loadConfig,
-  redactForLog,
   redisCredentialsProblem,
 } from '@gateway/config';
 import { SIGNAL_QUEUE_NAME, sampleQueueDepth } from '@gateway/contracts';
+import { createProcessLogger } from '@gateway/logging';
 import { createReloadController, createReloadMetrics, readFleet } from '@gateway/reload';
 import type { LoadedSourcePlugin } from '@gateway/sources';
 import { builtinSources, loadSourcePlugins, SourcePluginLoadError } from '@gateway/sources';
@@ -19,8 +19,6 @@ import { startTracing } from '@gateway/tracing';
 import { serve } from '@hono/node-server';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { type LoggerOptions, pino } from 'pino';
-import { PinoPretty } from 'pino-pretty';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createApp } from './app.js';
 import { createRedisHealth } from './health/redis-health.js';
@@ -67,38 +65,13 @@ const tracing = startTracing({
   envEndpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT,
 });
 
-const loggerOptions: LoggerOptions = {
-  level: processSettings.logging.level,
+const logger = createProcessLogger({
   base: { service: 'ingress', version, pod: hostname() },
-  timestamp: pino.stdTimeFunctions.isoTime,
-  formatters: { level: (label) => ({ level: label }) },
+  level: processSettings.logging.level,
+  format: processSettings.logging.format,
   // Lines written inside a traced request name its trace and span.
-  ...(tracing.tracing.enabled ? { mixin: () => tracing.tracing.logFields() ?? {} } : {}),
-  serializers: { err: (err: Error) => redactForLog(pino.stdSerializers.err(err)) },
-  // Credentials never reach the log, whatever object a log call is handed
-  // (docs/security.md#secrets-in-logs-and-configuration).
-  redact: {
-    paths: [
-      'authorization',
-      'cookie',
-      'token',
-      '*.authorization',
-      '*.cookie',
-      '*.token',
-      'headers.authorization',
-      'headers.cookie',
-      'headers["x-hub-signature"]',
-      'headers["x-grafana-alerting-signature"]',
-      'req.headers.authorization',
-      'req.headers.cookie',
-    ],
-    censor: '[REDACTED]',
-  },
-};
-const logger = pino(
-  loggerOptions,
-  processSettings.logging.format === 'pretty' ? PinoPretty({ sync: true }) : pino.destination(1),
-);
+  ...(tracing.tracing.enabled ? { traceFields: () => tracing.tracing.logFields() } : {}),
+});
 for (const warning of loaded.warnings) logger.warn({ path: warning.path }, warning.message);
 if (tracing.tracing.enabled) logger.info('tracing on: spans are exported over OTLP');
 

@@ -6,20 +6,13 @@
  * once the worker consumes jobs, so the fleet view never lists a worker that is not running yet.
  */
 import { hostname } from 'node:os';
-import {
-  createConfigRuntime,
-  formatProblems,
-  loadConfig,
-  redactForLog,
-  redisCredentialsProblem,
-} from '@gateway/config';
+import { createConfigRuntime, formatProblems, loadConfig, redisCredentialsProblem } from '@gateway/config';
+import { createProcessLogger } from '@gateway/logging';
 import { createReloadController, createReloadMetrics, RELOAD_TRIGGER } from '@gateway/reload';
 import { startTracing } from '@gateway/tracing';
 import { serve } from '@hono/node-server';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
-import { type LoggerOptions, pino } from 'pino';
-import { PinoPretty } from 'pino-pretty';
 import { createWorker } from './create-worker.js';
 import { reuseKubeDispatchers } from './kube/index.js';
 import { createWorkerMetrics } from './metrics.js';
@@ -48,20 +41,13 @@ const tracing = startTracing({
 const prefix = startup.redis.prefix;
 const podName = process.env.HOSTNAME ?? hostname();
 
-const loggerOptions: LoggerOptions = {
-  level: startup.logging.level,
+const logger = createProcessLogger({
   base: { service: 'worker', pod: podName },
-  timestamp: pino.stdTimeFunctions.isoTime,
-  formatters: { level: (label) => ({ level: label }) },
+  level: startup.logging.level,
+  format: startup.logging.format,
   // Lines written while a signal is traced name its trace and span.
-  ...(tracing.tracing.enabled ? { mixin: () => tracing.tracing.logFields() ?? {} } : {}),
-  serializers: { err: (err: Error) => redactForLog(pino.stdSerializers.err(err)) },
-  redact: ['req.headers.authorization', 'req.headers.cookie', '*.token', '*.password'],
-};
-const logger = pino(
-  loggerOptions,
-  startup.logging.format === 'pretty' ? PinoPretty({ sync: true }) : pino.destination(1),
-);
+  ...(tracing.tracing.enabled ? { traceFields: () => tracing.tracing.logFields() } : {}),
+});
 for (const warning of loaded.warnings) logger.warn({ path: warning.path }, warning.message);
 if (tracing.tracing.enabled) logger.info('tracing on: spans are exported over OTLP');
 
