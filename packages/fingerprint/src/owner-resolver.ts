@@ -12,8 +12,8 @@ import { ownerFromName, statefulSetPodsOfClaim } from './owner-heuristics.js';
 const CLAIM_KIND = 'PersistentVolumeClaim';
 
 /**
- * Kinds a controller creates and owns: the walk starts only from these. A claim has no controller reference (a
- * StatefulSet's retention policy adds plain owner references at most), so it is walked through the pod it was made for.
+ * Kinds a controller creates and owns: the walk starts only from these. A StatefulSet makes a claim from its volume
+ * claim template for one of its pods, not as its controller, so a claim is walked through the pod it was made for.
  */
 export const OWNED_KINDS: ReadonlySet<string> = new Set(['Pod', 'ReplicaSet', 'Job', CLAIM_KIND]);
 
