@@ -99,7 +99,12 @@ const round = (x, digits = 2) => (x === null || x === undefined || Number.isNaN(
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function requireBuild() {
-  const needed = ['packages/testkit/dist/index.js', 'apps/ingress/dist/main.js', 'apps/worker/dist/main.js'];
+  const needed = [
+    'packages/testkit/dist/index.js',
+    'apps/ingress/dist/main.js',
+    'apps/worker/dist/main.js',
+    'bench/fingerprint/dist/main.js',
+  ];
   const missing = needed.filter((p) => !existsSync(join(root, p)));
   if (missing.length > 0) throw new Error(`missing build output ${missing.join(', ')}: run pnpm build first`);
 }
