@@ -7,6 +7,9 @@
 //              alert → RR probes and the worker's decision histogram
 //   search     stepped search for the maximum sustainable rate (BENCH_STEP_S per step, 30), then the 20 % mix at
 //              the rate found
+//   fingerprint the owner strategy's cost per signal with a warm cache, in this process before anything starts
+//              (bench/fingerprint-cost.mjs, a few seconds); BENCH_ONLY=fingerprint (pnpm bench:fingerprint) runs
+//              only this
 // Prints every target with PASS/FAIL and writes reports/bench.json. BENCH_ENFORCE=1 exits 1 when a target is missed.
 // Needs the build output (pnpm build) and a Redis at REDIS_URL; see docs/benchmarks.md.
 
@@ -16,6 +19,7 @@ import { createServer } from 'node:http';
 import { cpus, freemem, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { measureFingerprintCost } from './fingerprint-cost.mjs';
 import { forkOpenLoop, latencySummary } from './open-loop.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -64,7 +68,11 @@ const config = {
   // `BENCH_PROFILE_TRACING=1`: the profile mode's apps trace as the tracing-cost scenario's do.
   profileTracing: process.env.BENCH_PROFILE_TRACING === '1',
   redisUrl: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
+  // `fingerprint`: only the fingerprint cost scenario (`pnpm bench:fingerprint`).
+  only: process.env.BENCH_ONLY || '',
 };
+if (config.only !== '' && config.only !== 'fingerprint')
+  throw new Error(`BENCH_ONLY must be fingerprint, got ${config.only}`);
 
 /** Issue 8's targets; the sustainable criteria are the definition of "sustainable" in docs/benchmarks.md. */
 const TARGETS = {
@@ -79,6 +87,8 @@ const TARGETS = {
   // Issue 9: what tracing at 10 % sampling may cost, in CPU per signal.
   tracingCost: 0.1,
   tracingSampleRatio: 0.1,
+  // Issue 11: owner and class resolution per signal with a warm cache.
+  fingerprintP99Us: 1000,
 };
 const IDLE_SAMPLE_MS = 5000;
 const SUSTAINABLE = { achievedShare: 0.99, p99Ms: 50, drainMs: 5000 };
@@ -89,7 +99,12 @@ const round = (x, digits = 2) => (x === null || x === undefined || Number.isNaN(
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function requireBuild() {
-  const needed = ['packages/testkit/dist/index.js', 'apps/ingress/dist/main.js', 'apps/worker/dist/main.js'];
+  const needed = [
+    'packages/testkit/dist/index.js',
+    'apps/ingress/dist/main.js',
+    'apps/worker/dist/main.js',
+    'bench/fingerprint/dist/main.js',
+  ];
   const missing = needed.filter((p) => !existsSync(join(root, p)));
   if (missing.length > 0) throw new Error(`missing build output ${missing.join(', ')}: run pnpm build first`);
 }
@@ -1003,7 +1018,51 @@ async function machine() {
   };
 }
 
-function evaluate({ ceilings, fixed, search, overload, scaleOut, soak, tracing }) {
+function fingerprintCheck(fingerprint) {
+  return {
+    id: '11',
+    what: `owner strategy per signal, warm cache (µs, ${fingerprint.owner.count} fingerprints; Kubernaut's formula p99 ${fingerprint.default.p99Us})`,
+    target: `p99 < ${TARGETS.fingerprintP99Us}`,
+    actual: fingerprint.owner.p99Us,
+    pass: fingerprint.owner.p99Us !== null && fingerprint.owner.p99Us < TARGETS.fingerprintP99Us,
+  };
+}
+
+function fingerprintLines(fingerprint) {
+  const us = (s) => `mean ${s.meanUs} / p50 ${s.p50Us} / p99 ${s.p99Us} / p99.9 ${s.p999Us} / max ${s.maxUs} µs`;
+  return [
+    `fingerprint cost (${fingerprint.signals} signals × ${fingerprint.rounds} rounds, warm owner cache, ${fingerprint.ownerLookups.measured} lookups while measured):`,
+    `  owner strategy: ${us(fingerprint.owner)}`,
+    `  Kubernaut's formula: ${us(fingerprint.default)}`,
+  ];
+}
+
+async function reportFingerprintOnly(startedAt, machineInfo, fingerprint) {
+  const check = fingerprintCheck(fingerprint);
+  const lines = [
+    '',
+    `machine: ${machineInfo.nproc} vCPU ${machineInfo.cpuModel}, ${machineInfo.memTotalGiB} GiB, load ${machineInfo.loadAvg} at start, node ${machineInfo.node}`,
+    ...fingerprintLines(fingerprint),
+    '',
+    'targets:',
+    `  ${check.pass ? 'PASS' : 'FAIL'}  ${check.id} ${check.what}: ${check.actual} (target ${check.target})`,
+    '',
+  ];
+  process.stdout.write(lines.join('\n'));
+  const report = {
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    machine: machineInfo,
+    fingerprint,
+    checks: [check],
+  };
+  await mkdir(join(root, 'reports'), { recursive: true });
+  await writeFile(join(root, 'reports', 'bench-fingerprint.json'), `${JSON.stringify(report, null, 2)}\n`);
+  log('wrote reports/bench-fingerprint.json');
+  return config.enforce && !check.pass ? 1 : 0;
+}
+
+function evaluate({ fingerprint, ceilings, fixed, search, overload, scaleOut, soak, tracing }) {
   const best = search.steps.find((s) => s.sustainable && s.rate === search.maxSustainable) ?? null;
   const pipelineCeiling = ceilings.pipeline.ceilingPerS;
   const ratio = (x, y) => (x === null || !y ? null : round(x / y, 3));
@@ -1103,6 +1162,7 @@ function evaluate({ ceilings, fixed, search, overload, scaleOut, soak, tracing }
       : 'not run (the fixed step left a backlog)',
     pass: tracing?.pass === true,
   });
+  checks.push(fingerprintCheck(fingerprint));
   const ratios = {
     sustainableToBareHono: ratio(search.maxSustainable ?? 0, ceilings.bareHono.achievedPerS),
     sustainableToPipeline: ratio(search.maxSustainable ?? 0, pipelineCeiling),
@@ -1171,6 +1231,7 @@ function printSummary(report) {
     best
       ? `at the maximum sustainable rate (${best.rate}/s): CPU cores ingress ${best.cpuCores.ingress}, worker ${best.cpuCores.worker}, generator ${best.cpuCores.generator}, sandbox ${best.cpuCores.sandbox}, Redis (whole server) ${best.cpuCores.redisWholeServer}; ${best.cpuPerSignalMs} ms CPU per accepted signal (ingress + worker; ${best.marginalCpuPerSignalMs} ms above their idle ${report.idleCores.ingress} + ${report.idleCores.worker} cores)`
       : '',
+    ...fingerprintLines(report.fingerprint),
     `ratios: sustainable/bare Hono ${ratios.sustainableToBareHono}, sustainable/pipeline ${ratios.sustainableToPipeline}, pipeline/bare Hono ${ratios.pipelineToBareHono}, bare Hono/generator ${ratios.bareHonoToGenerator}`,
     '',
     'targets:',
@@ -1270,6 +1331,9 @@ async function main() {
     const machineInfo = await machine();
     log(`time budget ${budgetS} s; load average ${machineInfo.loadAvg}`);
     if (config.profileRate > 0) return await profile(testkit, children, dir);
+    // First, while nothing else of the bench runs: a micro-benchmark is the first to suffer from a busy machine.
+    const fingerprint = await measureFingerprintCost();
+    if (config.only === 'fingerprint') return await reportFingerprintOnly(startedAt, machineInfo, fingerprint);
     const ceilings = await runCeilings(testkit, children);
     const gw = await startGateway(testkit, children, dir);
     log(`gateway queue prefix ${gw.queuePrefix} (deleted at the end)`);
@@ -1300,6 +1364,7 @@ async function main() {
     const soak = config.soakMinutes > 0 && scaleOut?.step.clean ? await runSoak(testkit, gw, base) : null;
     const tracing = fixed.clean ? await runTracingCost(testkit, gw) : null;
     const { checks, ratios, atMaxSustainable } = evaluate({
+      fingerprint,
       ceilings,
       fixed,
       search,
@@ -1325,6 +1390,7 @@ async function main() {
       scaleOut,
       soak,
       tracing,
+      fingerprint,
       atMaxSustainable,
       idleCores: gw.idleCores,
       ratios,

@@ -1,6 +1,6 @@
 import { superLinearInputs } from '@gateway/testkit';
 import { describe, expect, it } from 'vitest';
-import { ownerFromName } from './owner-heuristics.js';
+import { ownerFromName, statefulSetPodsOfClaim } from './owner-heuristics.js';
 
 describe('ownerFromName', () => {
   it.each([
@@ -39,5 +39,34 @@ describe('ownerFromName', () => {
     for (const kind of ['Pod', 'ReplicaSet', 'Job']) {
       expect(await superLinearInputs((name: string) => ownerFromName(kind, name), names, { n: 250 })).toEqual({});
     }
+  });
+});
+
+describe('statefulSetPodsOfClaim', () => {
+  it.each([
+    ['data-postgres-0', [{ pod: 'postgres-0', statefulSet: 'postgres' }]],
+    [
+      'redis-data-redis-master-12',
+      [
+        { pod: 'data-redis-master-12', statefulSet: 'data-redis-master' },
+        { pod: 'redis-master-12', statefulSet: 'redis-master' },
+        { pod: 'master-12', statefulSet: 'master' },
+      ],
+    ],
+    ['www-web-0', [{ pod: 'web-0', statefulSet: 'web' }]],
+    ['uploads-0', []],
+    ['data-postgres-01', []],
+    ['data-postgres', []],
+    ['-postgres-0', []],
+  ])('names the candidate pods of claim %s', (claim, expected) => {
+    expect(statefulSetPodsOfClaim(claim)).toEqual(expected);
+  });
+
+  it('grows at most linearly with the claim name', async () => {
+    const names = {
+      dashes: (n: number) => `${'-'.repeat(n)}0`,
+      segments: (n: number) => `${'a-'.repeat(n / 2)}0`,
+    };
+    expect(await superLinearInputs(statefulSetPodsOfClaim, names, { n: 250 })).toEqual({});
   });
 });

@@ -56,3 +56,33 @@ export function ownerFromName(kind: string, name: string): NamedOwner | undefine
       return undefined;
   }
 }
+
+export interface ClaimPod {
+  /** `<statefulSet>-<ordinal>`. */
+  pod: string;
+  statefulSet: string;
+}
+
+/**
+ * Candidate lookups per claim: each costs an API request on a cold cache, and volume claim template names rarely
+ * hold more than one dash.
+ */
+const MAX_CLAIM_CANDIDATES = 3;
+
+/**
+ * The StatefulSet pods a PersistentVolumeClaim may belong to, most likely first. The StatefulSet controller names a
+ * pod's claim `<volumeClaimTemplate>-<statefulSet>-<ordinal>`, and the template name may itself hold dashes, so each
+ * split is a candidate, the shortest template first (`data`, `datadir`, `www` are the common ones). The caller asks
+ * the API which candidate pod exists and is controlled by that StatefulSet.
+ */
+export function statefulSetPodsOfClaim(claim: string): ClaimPod[] {
+  const lastDash = claim.lastIndexOf('-');
+  if (lastDash <= 0 || !isOrdinal(claim.slice(lastDash + 1))) return [];
+  const candidates: ClaimPod[] = [];
+  let dash = claim.indexOf('-');
+  while (dash > 0 && dash < lastDash - 1 && candidates.length < MAX_CLAIM_CANDIDATES) {
+    candidates.push({ pod: claim.slice(dash + 1), statefulSet: claim.slice(dash + 1, lastDash) });
+    dash = claim.indexOf('-', dash + 1);
+  }
+  return candidates;
+}

@@ -7,14 +7,20 @@ import {
   type OwnerSettings,
 } from './fingerprinter.js';
 import type { CachedAnswer, OwnerCache } from './owner-cache.js';
-import { ownerFromName } from './owner-heuristics.js';
+import { ownerFromName, statefulSetPodsOfClaim } from './owner-heuristics.js';
 
-/** Kinds a controller creates and owns: the walk starts only from these. */
-export const OWNED_KINDS: ReadonlySet<string> = new Set(['Pod', 'ReplicaSet', 'Job']);
+const CLAIM_KIND = 'PersistentVolumeClaim';
+
+/**
+ * Kinds a controller creates and owns: the walk starts only from these. A StatefulSet makes a claim from its volume
+ * claim template for one of its pods, not as its controller, so a claim is walked through the pod it was made for.
+ */
+export const OWNED_KINDS: ReadonlySet<string> = new Set(['Pod', 'ReplicaSet', 'Job', CLAIM_KIND]);
 
 /** API versions of the kinds the walk starts from and the heuristics name, when the signal does not say. */
 const API_VERSION_OF_KIND: Readonly<Record<string, string>> = {
   Pod: 'v1',
+  PersistentVolumeClaim: 'v1',
   ReplicaSet: 'apps/v1',
   Deployment: 'apps/v1',
   StatefulSet: 'apps/v1',
@@ -100,6 +106,50 @@ export function createOwnerResolver(deps: OwnerResolverDeps) {
     return { answer: await pending, fromCache: false };
   }
 
+  /**
+   * The StatefulSet whose pod a claim was made for: the first candidate pod (by the claim's name) that the API says
+   * exists and is controlled by the StatefulSet its name says. Only when the API could not answer for a candidate
+   * (rather than answering that it does not exist) does the most likely candidate stand in, if `heuristics` allows.
+   */
+  async function claimOwner(
+    start: { clusterId: string; name: string; namespace: string },
+    settings: OwnerSettings,
+    nowMs: () => number,
+  ): Promise<{ owner?: { pod: string; statefulSet: string }; fromCache: boolean; guessed: boolean }> {
+    const candidates = statefulSetPodsOfClaim(start.name);
+    let fromCache = true;
+    let unavailable = false;
+    for (const candidate of candidates) {
+      const ref: ObjectRef = {
+        clusterId: start.clusterId,
+        kind: 'Pod',
+        namespace: start.namespace,
+        name: candidate.pod,
+        apiVersion: 'v1',
+      };
+      const looked = await answerFor(ref, `v1/Pod/${start.namespace}/${candidate.pod}`, settings, nowMs);
+      fromCache &&= looked.fromCache;
+      const { answer } = looked;
+      if ('unavailable' in answer) {
+        unavailable ||= answer.unavailable !== 'not-found';
+        continue;
+      }
+      const { owner } = answer;
+      if (
+        owner?.kind === 'StatefulSet' &&
+        owner.name === candidate.statefulSet &&
+        settings.followGroups.includes(groupOf(owner.apiVersion))
+      ) {
+        return { owner: candidate, fromCache, guessed: false };
+      }
+    }
+    const likeliest = candidates[0];
+    if (unavailable && settings.heuristics && likeliest !== undefined && settings.followGroups.includes('apps')) {
+      return { owner: likeliest, fromCache, guessed: true };
+    }
+    return { fromCache, guessed: false };
+  }
+
   return async function resolveOwner(
     start: { clusterId: string; kind: string; name: string; namespace: string; apiVersion?: string },
     settings: OwnerSettings,
@@ -116,7 +166,23 @@ export function createOwnerResolver(deps: OwnerResolverDeps) {
     let usedCache = false;
     let usedHeuristic = false;
     let unanswered = false;
-    for (let depth = 0; depth < settings.maxDepth; depth++) {
+    let firstDepth = 0;
+    if (start.kind === CLAIM_KIND) {
+      const claim = await claimOwner(start, settings, nowMs);
+      if (claim.owner === undefined) {
+        return { kind: start.kind, name: start.name, chain, resolution: OWNER_RESOLUTION.none };
+      }
+      current = { kind: 'StatefulSet', name: claim.owner.statefulSet, apiVersion: 'apps/v1' };
+      chain.push(`Pod/${claim.owner.pod}`, `StatefulSet/${claim.owner.statefulSet}`);
+      if (claim.guessed) {
+        return { kind: current.kind, name: current.name, chain, resolution: OWNER_RESOLUTION.heuristic };
+      }
+      if (claim.fromCache) usedCache = true;
+      else usedApi = true;
+      // The pod's answer was the first step of the walk.
+      firstDepth = 1;
+    }
+    for (let depth = firstDepth; depth < settings.maxDepth; depth++) {
       const ref: ObjectRef = {
         clusterId: start.clusterId,
         kind: current.kind,

@@ -32,6 +32,21 @@ describe('signal classes', () => {
     expect(signalClassOf('CPUThrottlingHigh', DEFAULT_SIGNAL_CLASSES)).toBeUndefined();
   });
 
+  it('joins the controller and volume views of failing pods to the pods own signals, not other causes', () => {
+    const podClass = signalClassOf('KubePodCrashLooping', DEFAULT_SIGNAL_CLASSES);
+    for (const name of [
+      'KubeDeploymentRolloutStuck',
+      'KubeJobFailed',
+      'BackoffLimitExceeded',
+      'KubePersistentVolumeFillingUp',
+    ]) {
+      expect(signalClassOf(name, DEFAULT_SIGNAL_CLASSES)).toBe(podClass);
+    }
+    for (const name of ['ImagePullBackOff', 'FailedScheduling', 'OOMKilled', 'NodeNotReady', 'KubeHpaMaxedOut']) {
+      expect(signalClassOf(name, DEFAULT_SIGNAL_CLASSES)).not.toBe(podClass);
+    }
+  });
+
   it('lets a configured class win over the shipped one with the first matching glob', () => {
     const classes = [{ name: 'crash', signals: ['*Crash*'] }, ...DEFAULT_SIGNAL_CLASSES];
     expect(signalClassOf('KubePodCrashLooping', classes)).toBe('crash');

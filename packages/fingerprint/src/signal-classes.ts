@@ -10,6 +10,11 @@ import { globMatches } from './glob-match.js';
  */
 export const DEFAULT_SIGNAL_CLASSES: readonly SignalClassSettings[] = [
   {
+    // The workload's pods do not run or serve, as each observer reports it: the pod (crash loop, readiness), the
+    // kubelet (back-off, probes), the controller waiting for them (a rollout or replica count that never completes,
+    // a Job that gives up) and the StatefulSet volume they write to. A class only merges signals whose owner walk
+    // reached the same workload, and a rollout stuck on crashing pods or a database failing on its full volume is
+    // fixed by one remediation.
     name: 'pod-unhealthy',
     signals: [
       'KubePodCrashLooping',
@@ -19,23 +24,21 @@ export const DEFAULT_SIGNAL_CLASSES: readonly SignalClassSettings[] = [
       'CrashLoopBackOff',
       'Unhealthy',
       'ProbeWarning',
-    ],
-  },
-  { name: 'image-pull', signals: ['ErrImagePull', 'ImagePullBackOff', 'ErrImageNeverPull', 'InspectFailed'] },
-  { name: 'pod-unschedulable', signals: ['FailedScheduling', 'NotTriggerScaleUp'] },
-  { name: 'volume-mount', signals: ['FailedMount', 'FailedAttachVolume'] },
-  { name: 'oom', signals: ['OOMKilling', 'OOMKilled', 'KubeContainerOOMKilled'] },
-  {
-    name: 'workload-replicas',
-    signals: [
       'KubeDeploymentReplicasMismatch',
       'KubeDeploymentRolloutStuck',
       'KubeStatefulSetReplicasMismatch',
       'KubeDaemonSetRolloutStuck',
-      'KubeDaemonSetNotScheduled',
-      'FailedCreate',
+      'KubeJobFailed',
+      'KubeJobNotCompleted',
+      'BackoffLimitExceeded',
+      'DeadlineExceeded',
+      'KubePersistentVolumeFillingUp',
     ],
   },
+  { name: 'image-pull', signals: ['ErrImagePull', 'ImagePullBackOff', 'ErrImageNeverPull', 'InspectFailed'] },
+  { name: 'pod-unschedulable', signals: ['FailedScheduling', 'NotTriggerScaleUp', 'KubeDaemonSetNotScheduled'] },
+  { name: 'volume-mount', signals: ['FailedMount', 'FailedAttachVolume'] },
+  { name: 'oom', signals: ['OOMKilling', 'OOMKilled', 'KubeContainerOOMKilled'] },
   {
     name: 'workload-generation',
     signals: [
@@ -44,7 +47,6 @@ export const DEFAULT_SIGNAL_CLASSES: readonly SignalClassSettings[] = [
       'KubeStatefulSetUpdateNotRolledOut',
     ],
   },
-  { name: 'job-failed', signals: ['KubeJobFailed', 'KubeJobNotCompleted', 'BackoffLimitExceeded', 'DeadlineExceeded'] },
   { name: 'hpa-capacity', signals: ['KubeHpaReplicasMismatch', 'KubeHpaMaxedOut'] },
   {
     name: 'node-not-ready',
