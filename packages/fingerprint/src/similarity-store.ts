@@ -103,9 +103,13 @@ redis.call('PEXPIRE', membersKey, ttl)
 return {cluster, bestEqual, matched and 1 or 0, redis.call('PFCOUNT', membersKey)}
 `;
 
-/** Per label key: count the firing, add its value to the HyperLogLog, answer both counts. */
+/**
+ * Per label key: count the firing, add its value to the HyperLogLog, answer both counts. The volatile set lives as
+ * long as its signal name fires, not `ttl` from the last key that joined it: it would otherwise be learnt again.
+ */
 const OBSERVE_SCRIPT = `
 local prefix, signalHash, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3])
+redis.call('PEXPIRE', prefix .. ':sim:volatile:' .. signalHash, ttl)
 local counts = {}
 for i = 4, #ARGV, 2 do
   local hll = prefix .. ':sim:hll:' .. signalHash .. ':' .. ARGV[i]
