@@ -121,6 +121,24 @@ describe('pnpm eval:fingerprint', () => {
     }
   });
 
+  it('keeps similarity state under a prefix of its own and leaves nothing in Redis', async () => {
+    const prefix = `t-eval-sim-${process.pid}`;
+    const configPath = join(dir, 'similarity.yaml');
+    await writeFile(configPath, 'fingerprint: {strategy: similarity}\n');
+    const similar = await run(harness, ['--config', configPath, '--truth', streamPath], {
+      GATEWAY_CFG__REDIS__PREFIX: prefix,
+    });
+    expect(similar.code, similar.stderr).toBe(0);
+    expect(similar.stdout.split('\n').slice(0, -1)).toHaveLength(firingIndexes(stream).length);
+    expect(similar.stderr).toContain('strategy similarity');
+    const redis = createTestRedis();
+    try {
+      expect(await redis.keys(`${prefix}:*`)).toEqual([]);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
   it("fingerprints as the gateway does: Kubernaut's formula, prefixed with the sender's cluster when multi-cluster is on", async () => {
     const pod = 'web-7d4b9c6f8-x2x9z';
     const alert = (status: string) => ({

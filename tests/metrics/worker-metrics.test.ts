@@ -22,6 +22,8 @@ const SCENARIO = {
   resolved: 'counts a resolved alert',
   rebuilt: 'rebuilds a window Redis lost from the open RR',
   owner: 'fingerprints by owner when a rule chooses the owner strategy, from the pod name when the API has no such pod',
+  similarity:
+    'fingerprints by similarity when a rule chooses it: a changed request id matches, a volatile label is found, two changed labels are a near miss',
   outage: 'retries creates through an API outage, opens the breaker and creates the RR once the API is back',
   refused: 'fails the job and counts the create error when the API refuses the RR',
   auditOutage: 'keeps audit in the backlog while Data Storage fails and ships it once it is back',
@@ -47,6 +49,12 @@ const METRIC_SCENARIOS: Readonly<Record<string, keyof typeof SCENARIO>> = {
   gateway_signals_resolved_total: 'resolved',
   gateway_dedup_windows_rebuilt_total: 'rebuilt',
   gateway_owner_resolution_total: 'owner',
+  gateway_fingerprint_similarity_decisions_total: 'similarity',
+  gateway_fingerprint_similarity_score: 'similarity',
+  gateway_fingerprint_similarity_near_miss_total: 'similarity',
+  gateway_fingerprint_similarity_cluster_members: 'similarity',
+  gateway_fingerprint_volatile_label_keys: 'similarity',
+  gateway_fingerprint_dedup_ratio: 'similarity',
   gateway_retry_attempts_total: 'outage',
   gateway_retry_exhausted_total: 'outage',
   gateway_circuit_breaker_state: 'outage',
@@ -89,8 +97,11 @@ describe('worker metrics', { timeout: 120_000 }, () => {
         env: {
           worker: {
             ...FAST_WORKER_ENV,
-            // Only OwnerProbe alerts take the owner strategy: every other scenario keeps the default fingerprint.
-            GATEWAY_CFG__FINGERPRINT__RULES: '[{match: {signalName: OwnerProbe}, strategy: owner}]',
+            // Only OwnerProbe and SimilarityProbe alerts take another strategy: every other scenario keeps the default.
+            GATEWAY_CFG__FINGERPRINT__RULES:
+              '[{match: {signalName: OwnerProbe}, strategy: owner}, {match: {signalName: SimilarityProbe}, strategy: similarity}]',
+            // A label key turns volatile on its second distinct value, so one scenario finds one.
+            GATEWAY_CFG__FINGERPRINT__SIMILARITY__ADAPTIVE: '{minObservations: 2, distinctThreshold: 2}',
           },
         },
       },
@@ -248,6 +259,37 @@ describe('worker metrics', { timeout: 120_000 }, () => {
     await until('gateway_fingerprint_computed_total', { strategy: 'owner' }, (v) => v >= 2, 'two owner fingerprints');
     await quiet();
     expect(delta(await scrape())).toEqual([2, 2, 1]);
+  });
+
+  it(SCENARIO.similarity, async () => {
+    const similarity = { strategy: 'similarity' };
+    const delta = await snapshot([
+      ['gateway_fingerprint_similarity_decisions_total', { result: 'new' }],
+      ['gateway_fingerprint_similarity_decisions_total', { result: 'matched' }],
+      ['gateway_fingerprint_similarity_near_miss_total'],
+      ['gateway_fingerprint_similarity_score_count'],
+      ['gateway_fingerprint_similarity_cluster_members_count'],
+      ['gateway_fingerprint_computed_total', similarity],
+    ]);
+    // Fourteen steady labels: one changed value keeps the estimate above 0.8, three changed ones put it just below.
+    const steady = Object.fromEntries(Array.from({ length: 14 }, (_, i) => [`l${i}`, 'v']));
+    const probes = [
+      { ...steady, request: 'bx' },
+      { ...steady, request: 'cx' },
+      { ...steady, l0: 'w', l1: 'w', request: 'dx' },
+    ];
+    // One at a time: each decision depends on the clusters and volatile labels the previous ones left.
+    for (const [second, labels] of probes.entries()) {
+      await post([alert('sim-probe-bcdfg', second, { alertname: 'SimilarityProbe', labels })]);
+      await until('gateway_fingerprint_computed_total', similarity, (v) => v >= second + 1, `similarity ${second}`);
+    }
+    await quiet();
+    expect(delta(await scrape())).toEqual([2, 1, 1, 3, 3, 3]);
+    // Two values in two firings make `request` volatile after the second; l0 and l1 follow after the third.
+    expect(readMetric(text, 'gateway_fingerprint_volatile_label_keys')).toBe(3);
+    // Every cluster is named by the first pod's fingerprint: one RR, counted three times (2 duplicates of 3).
+    await until('gateway_fingerprint_dedup_ratio', similarity, (v) => Math.abs(v - 2 / 3) < 1e-9, 'two thirds');
+    await fx.waitForCount(podRrName('SimilarityProbe', NAMESPACE, 'sim-probe-bcdfg'), 3);
   });
 
   it(SCENARIO.outage, async () => {

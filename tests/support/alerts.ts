@@ -8,6 +8,8 @@ export interface PodAlert {
   /** Alertmanager's own alert fingerprint: part of the delivery key, so redeliveries share it. */
   alertFingerprint?: string;
   status?: 'firing' | 'resolved';
+  /** Labels besides alertname, namespace, pod and severity. */
+  labels?: Record<string, string>;
 }
 
 /** One Alertmanager v4 webhook carrying the given alerts, shaped like Alertmanager 0.25 sends it. */
@@ -24,7 +26,7 @@ export function alertmanagerWebhook(alerts: PodAlert[], groupKey = '{}:{alertnam
     externalURL: 'http://alertmanager.test:9093',
     alerts: alerts.map((a) => ({
       status: a.status ?? 'firing',
-      labels: { alertname: a.alertname, namespace: a.namespace, pod: a.pod, severity: 'critical' },
+      labels: { alertname: a.alertname, namespace: a.namespace, pod: a.pod, severity: 'critical', ...a.labels },
       annotations: { summary: `${a.alertname} on ${a.pod}` },
       startsAt: a.startsAt,
       endsAt: a.status === 'resolved' ? new Date().toISOString() : '0001-01-01T00:00:00Z',

@@ -1,7 +1,7 @@
 import { type AuditSink, createAuditShipper, createDataStorageSink, createJsonlFileSink } from '@gateway/audit';
 import type { ActiveConfig, ConfigChange, ReadinessConfigDetail } from '@gateway/config';
 import { QUEUE_DEPTH_STATES, SIGNAL_QUEUE_NAME, sampleQueueDepth } from '@gateway/contracts';
-import { createFingerprinter } from '@gateway/fingerprint';
+import { createFingerprinter, createRedisSimilarityStore } from '@gateway/fingerprint';
 import type { SignalTracing } from '@gateway/tracing';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Queue, Worker } from 'bullmq';
@@ -11,6 +11,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createAuditTemplates } from './audit/audit-templates.js';
 import { createRedisWindowStore } from './dedup/index.js';
+import { createDedupRatio } from './dedup-ratio.js';
 import { createStatusFlusher } from './flush/status-flusher.js';
 import { createWorkerApp } from './http/app.js';
 import { createBreakerGate } from './jobs/breaker-gate.js';
@@ -115,6 +116,9 @@ function createAuditSink(settings: () => AuditSinkSettings): AuditSink {
   };
 }
 
+/** `gateway_fingerprint_dedup_ratio` looks back this far. */
+const DEDUP_RATIO_WINDOW_MS = 5 * 60_000;
+
 /**
  * Builds the worker from its clients. Every setting is read from the running configuration snapshot: a job takes one
  * when it starts and keeps it to its end; the flusher, the reconciler, the breaker and the shipper read it at each
@@ -185,9 +189,21 @@ export function createWorker(deps: CreateWorkerDeps): GatewayWorker {
         metrics.k8sDuration.observe({ operation }, durationMs / 1000);
       },
     }),
+    // The window store's connection: one or two scripts per signal, auto-pipelined like the admission scripts.
+    similarity: createRedisSimilarityStore(redis.windows, { prefix }),
     nowMs: Date.now,
-    hooks: { ownerResolved: (outcome) => metrics.ownerResolutions.inc({ outcome }) },
+    hooks: {
+      ownerResolved: (outcome) => metrics.ownerResolutions.inc({ outcome }),
+      similarityDecided: ({ result, score, nearMiss, members }) => {
+        metrics.similarityDecisions.inc({ result });
+        metrics.similarityScore.observe(score);
+        if (nearMiss) metrics.similarityNearMisses.inc();
+        metrics.similarityClusterMembers.observe(members);
+      },
+      volatileLabelKeys: (count) => metrics.volatileLabelKeys.set(count),
+    },
   });
+  const dedupRatio = createDedupRatio({ windowMs: DEDUP_RATIO_WINDOW_MS, nowMs: Date.now });
 
   const pipelinePorts: Omit<PipelineDeps, 'settings' | 'audit'> = {
     fingerprinter,
@@ -221,7 +237,10 @@ export function createWorker(deps: CreateWorkerDeps): GatewayWorker {
       decided: (result, job, _durationMs, pipelineSettings) => {
         deps.reload.recordOutcome(false);
         const sourceType = job.signal.signalSource;
-        metrics.fingerprints.inc({ strategy: result.strategy ?? pipelineSettings.fingerprint.strategy });
+        const strategy = result.strategy ?? pipelineSettings.fingerprint.strategy;
+        metrics.fingerprints.inc({ strategy });
+        if (result.outcome === 'created' || result.outcome === 'deduplicated' || result.outcome === 'adopted')
+          dedupRatio.record(strategy, result.outcome !== 'created');
         const received = Date.parse(job.signal.receivedTime);
         if (!Number.isNaN(received))
           metrics.signalLatency.observe({ outcome: result.outcome }, Math.max(0, Date.now() - received) / 1000);
@@ -356,6 +375,8 @@ export function createWorker(deps: CreateWorkerDeps): GatewayWorker {
 
   let gauges: NodeJS.Timeout | undefined;
   const sampleGauges = (): void => {
+    metrics.dedupRatio.reset();
+    for (const [strategy, ratio] of dedupRatio.ratios()) metrics.dedupRatio.set({ strategy }, ratio);
     store
       .openWindows()
       .then((open) => metrics.windowsOpen.set(open))

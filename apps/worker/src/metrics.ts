@@ -2,6 +2,8 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 
 const LATENCY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 const DECISION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
+const SIMILARITY_SCORE_BUCKETS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
+const CLUSTER_MEMBER_BUCKETS = [1, 2, 3, 5, 10, 20, 50, 100, 500];
 
 /** Worker metrics (docs/observability.md#worker) on a registry of its own, so tests can build many workers. */
 export function createWorkerMetrics() {
@@ -134,6 +136,40 @@ export function createWorkerMetrics() {
       name: 'gateway_owner_resolution_total',
       help: 'Owner strategy fingerprints by how the owner was found (api, cache, heuristic, none)',
       labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    similarityDecisions: new Counter({
+      name: 'gateway_fingerprint_similarity_decisions_total',
+      help: 'Firing signals the similarity strategy fingerprinted: matched a cluster, founded one, or (shadow mode) found a cluster other than the base fingerprint',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+    similarityScore: new Histogram({
+      name: 'gateway_fingerprint_similarity_score',
+      help: 'Best Jaccard estimate against the candidate clusters (0 without candidates)',
+      buckets: SIMILARITY_SCORE_BUCKETS,
+      registers: [registry],
+    }),
+    similarityNearMisses: new Counter({
+      name: 'gateway_fingerprint_similarity_near_miss_total',
+      help: 'Firing signals whose best estimate was within 0.1 below the threshold',
+      registers: [registry],
+    }),
+    similarityClusterMembers: new Histogram({
+      name: 'gateway_fingerprint_similarity_cluster_members',
+      help: 'Distinct base fingerprints in the cluster a firing signal joined or founded',
+      buckets: CLUSTER_MEMBER_BUCKETS,
+      registers: [registry],
+    }),
+    volatileLabelKeys: new Gauge({
+      name: 'gateway_fingerprint_volatile_label_keys',
+      help: 'Label keys found volatile, over every signal name this process has seen',
+      registers: [registry],
+    }),
+    dedupRatio: new Gauge({
+      name: 'gateway_fingerprint_dedup_ratio',
+      help: 'Duplicates over firing decisions in the last 5 minutes of this process, by fingerprint strategy',
+      labelNames: ['strategy'],
       registers: [registry],
     }),
     auditEvents: new Counter({

@@ -4,7 +4,7 @@ import { createReadStream } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { formatProblems, loadConfig } from '@gateway/config';
-import { createFingerprinter, fingerprintSettingsFromConfig } from '@gateway/fingerprint';
+import { createFingerprinter, createRedisSimilarityStore, fingerprintSettingsFromConfig } from '@gateway/fingerprint';
 import { Redis } from 'ioredis';
 import { parseEvalArgs, USAGE } from './cli-args.js';
 import { type CurrentLine, defaultStrategyOf, evaluateStream } from './evaluate.js';
@@ -115,6 +115,7 @@ async function run(): Promise<void> {
   const current: CurrentLine = { t: 0, clusterId: '' };
   const fingerprinter = createFingerprinter({
     owners: objects.lookupFrom(() => current.clusterId),
+    similarity: createRedisSimilarityStore(redis, { prefix: statePrefix }),
     nowMs: () => current.t,
   });
   const settings = fingerprintSettingsFromConfig(config);

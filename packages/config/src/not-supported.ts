@@ -7,7 +7,6 @@ import { reject } from './rules.js';
  * accepted and ignored: an operator who sets it would otherwise believe the gateway does something it does not.
  */
 export const UPCOMING_WORK = {
-  fingerprinting: 'the fingerprinting work (similarity strategy)',
   multiCluster: 'the multi-cluster work (per-cluster routing)',
   redisDurability: 'the Redis durability work (WAIT for replicas)',
   tokenReview: 'the Kubernetes TokenReview authentication work',
@@ -56,18 +55,4 @@ export function onlyDefaultSupported<const T extends readonly [string, ...string
     .check((ctx) => {
       if (ctx.value !== defaultValue) reject(ctx, notSupportedRule(work), `remove it or set ${defaultValue}`);
     });
-}
-
-/** An enum whose listed values are not built yet (`fingerprint.strategy: similarity`); the others are accepted. */
-export function refusedValues<const T extends readonly [string, ...string[]]>(
-  values: T,
-  refused: readonly T[number][],
-  work: UpcomingWork,
-) {
-  return z.enum(values).check((ctx) => {
-    if (refused.includes(ctx.value)) {
-      const built = values.filter((value) => !refused.includes(value)).join(' or ');
-      reject(ctx, notSupportedRule(work), `remove it or set ${built}`);
-    }
-  });
 }

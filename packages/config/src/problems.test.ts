@@ -127,10 +127,6 @@ server: {tls: {certFile: /c, keyFile: /k}}
 redis: {waitReplicas: 1}
 auth: {tokenReview: {enabled: true}}
 plugins: [{module: "@acme/source", options: {a: 1}}]
-fingerprint:
-  strategy: similarity
-  rules: [{match: {source: prometheus}, strategy: similarity}]
-  similarity: {numHashes: 128}
 multiCluster: {enabled: true, routing: per-cluster, clusters: [{id: east, context: c}], unknownCluster: hub}
 `);
     expect(problems.map((p) => [p.path, p.message])).toEqual([
@@ -142,18 +138,6 @@ multiCluster: {enabled: true, routing: per-cluster, clusters: [{id: east, contex
         `auth.tokenReview.enabled: ${NOT_SUPPORTED_RULE}; ${UPCOMING_WORK.tokenReview} brings it`,
       ],
       ['plugins[0].options.a', 'plugins[0].options.a: is not supported in this version'],
-      [
-        'fingerprint.strategy',
-        `fingerprint.strategy: ${NOT_SUPPORTED_RULE}; ${UPCOMING_WORK.fingerprinting} brings it`,
-      ],
-      [
-        'fingerprint.rules[0].strategy',
-        `fingerprint.rules[0].strategy: ${NOT_SUPPORTED_RULE}; ${UPCOMING_WORK.fingerprinting} brings it`,
-      ],
-      [
-        'fingerprint.similarity.numHashes',
-        `fingerprint.similarity.numHashes: ${NOT_SUPPORTED_RULE}; ${UPCOMING_WORK.fingerprinting} brings it`,
-      ],
       ['multiCluster.routing', `multiCluster.routing: ${NOT_SUPPORTED_RULE}; ${UPCOMING_WORK.multiCluster} brings it`],
       [
         'multiCluster.clusters',
@@ -182,6 +166,24 @@ fingerprint:
       ['fingerprint.signalClasses.classes[0].signals', 'at least one signal name glob'],
       ['fingerprint.targetRules.rules[0].objectLabels', 'at least one {label, kind} entry'],
       ['fingerprint.targetRules.rules[0].scope', 'must be one of namespace | cluster'],
+    ]);
+  });
+
+  it('checks the similarity strategy settings', () => {
+    const problems = problemsOf(`
+fingerprint:
+  strategy: similarity
+  similarity: {jaccardThreshold: 0.05, ttl: 10s, mode: strict, adaptive: {distinctRatio: 2}}
+`);
+    expect(problems.map((p) => [p.path, p.rule])).toEqual([
+      ['fingerprint.similarity.mode', 'must be one of enforce | shadow'],
+      ['fingerprint.similarity.jaccardThreshold', 'must be a number between 0.1 and 1'],
+      ['fingerprint.similarity.ttl', 'must be between 1m and 30d'],
+      ['fingerprint.similarity.adaptive.distinctRatio', 'must be a number between 0 and 1'],
+    ]);
+    const bands = problemsOf('fingerprint: {similarity: {numHashes: 96, bands: 20}}\n');
+    expect(bands.map((p) => [p.path, p.rule, p.suggestion])).toEqual([
+      ['fingerprint.similarity.bands', 'must divide numHashes (96) evenly', 'use 8 or 16 or 32'],
     ]);
   });
 

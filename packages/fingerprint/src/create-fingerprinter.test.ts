@@ -429,4 +429,20 @@ describe('createFingerprinter', () => {
       );
     });
   });
+
+  describe('similarity strategy', () => {
+    it('uses the base strategy and says why when similarity has no store', async () => {
+      const fingerprinter = createFingerprinter({ nowMs: () => 0 });
+      const signal = pod('web-7d4b9c-x2x9z');
+      const decision = await fingerprinter.fingerprint(signal, { ...DEFAULT, strategy: 'similarity' });
+      expect(decision).toEqual({
+        fingerprint: (await fingerprinter.fingerprint(signal, DEFAULT)).fingerprint,
+        strategy: 'default',
+        evidence: {
+          identity: { kind: 'Pod', name: 'web-7d4b9c-x2x9z', scope: 'prod' },
+          fallback: 'no similarity store',
+        },
+      });
+    });
+  });
 });

@@ -8,6 +8,10 @@ export type FingerprintStrategyName = (typeof FINGERPRINT_STRATEGY)[keyof typeof
 export const OWNER_RESOLUTION = { api: 'api', cache: 'cache', heuristic: 'heuristic', none: 'none' } as const;
 export type OwnerResolution = (typeof OWNER_RESOLUTION)[keyof typeof OWNER_RESOLUTION];
 
+/** `enforce` dedups on the cluster; `shadow` computes clusters and metrics but dedups on the base fingerprint. */
+export const SIMILARITY_MODE = { enforce: 'enforce', shadow: 'shadow' } as const;
+export type SimilarityMode = (typeof SIMILARITY_MODE)[keyof typeof SIMILARITY_MODE];
+
 /** A Kubernetes object as an owner lookup names it. */
 export interface ObjectRef {
   /** `""` for the hub (local) cluster. */
@@ -69,6 +73,17 @@ export interface FingerprintEvidence {
   resource?: { kind: string; name: string; namespace: string };
   /** Why the strategy was not applied: `owner` on a target that is not a Kubernetes object uses the default formula. */
   fallback?: string;
+  /** The similarity strategy's match: best Jaccard estimate (0 without candidates), the cluster, what was masked. */
+  similarity?: SimilarityEvidence;
+}
+
+export interface SimilarityEvidence {
+  score: number;
+  /** The cluster's id, the base fingerprint of its founding signal; the fingerprint in `enforce` mode. */
+  clusterId: string;
+  /** Label keys whose values masking or volatile-label detection replaced, sorted. */
+  maskedLabels: string[];
+  mode: SimilarityMode;
 }
 
 export interface FingerprintDecision {
@@ -93,6 +108,33 @@ export interface FingerprintSettings {
   signalClasses?: readonly SignalClassSettings[];
   /** Configured rules, then the shipped ones when `targetRules.defaults`; first match wins. */
   targetRules?: readonly TargetRuleSettings[];
+  /** `fingerprint.similarity`; `DEFAULT_SIMILARITY_SETTINGS` when absent. */
+  similarity?: SimilaritySettings;
+}
+
+export interface SimilaritySettings {
+  /** The strategy whose fingerprint names a new cluster. */
+  base: typeof FINGERPRINT_STRATEGY.default | typeof FINGERPRINT_STRATEGY.owner;
+  mode: SimilarityMode;
+  numHashes: number;
+  /** Divides `numHashes`; each band hashes `numHashes / bands` rows. */
+  bands: number;
+  jaccardThreshold: number;
+  /** `signalName`, `namespace`, `source` or a label key. */
+  scopeBy: readonly string[];
+  ignoreLabels: readonly string[];
+  includeText: boolean;
+  maxCandidates: number;
+  ttlMs: number;
+  adaptive: AdaptiveMaskingSettings;
+}
+
+export interface AdaptiveMaskingSettings {
+  enabled: boolean;
+  minObservations: number;
+  distinctThreshold: number;
+  distinctRatio: number;
+  protectedLabels: readonly string[];
 }
 
 export interface OwnerSettings {

@@ -1,6 +1,6 @@
 import { loadConfig } from '@gateway/config';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_OWNER_SETTINGS } from './create-fingerprinter.js';
+import { DEFAULT_OWNER_SETTINGS, DEFAULT_SIMILARITY_SETTINGS } from './create-fingerprinter.js';
 import { fingerprintSettingsFromConfig } from './settings-from-config.js';
 import { DEFAULT_SIGNAL_CLASSES } from './signal-classes.js';
 import { DEFAULT_TARGET_RULES } from './target-rules.js';
@@ -20,6 +20,7 @@ describe('fingerprintSettingsFromConfig', () => {
       owner: DEFAULT_OWNER_SETTINGS,
       signalClasses: DEFAULT_SIGNAL_CLASSES,
       targetRules: DEFAULT_TARGET_RULES,
+      similarity: DEFAULT_SIMILARITY_SETTINGS,
     });
   });
 
@@ -52,5 +53,25 @@ multiCluster: {enabled: true}
       qualifierLabels: [],
     });
     expect(settings.targetRules?.slice(1)).toEqual(DEFAULT_TARGET_RULES);
+  });
+
+  it('reads the similarity settings with the ttl in milliseconds', () => {
+    const settings = fingerprintSettingsFromConfig(
+      configOf(`
+fingerprint:
+  strategy: similarity
+  similarity: {base: owner, mode: shadow, numHashes: 64, bands: 8, ttl: 2h, adaptive: {protectedLabels: [job]}}
+`),
+    );
+    expect(settings.strategy).toBe('similarity');
+    expect(settings.similarity).toEqual({
+      ...DEFAULT_SIMILARITY_SETTINGS,
+      base: 'owner',
+      mode: 'shadow',
+      numHashes: 64,
+      bands: 8,
+      ttlMs: 7_200_000,
+      adaptive: { ...DEFAULT_SIMILARITY_SETTINGS.adaptive, protectedLabels: ['job'] },
+    });
   });
 });

@@ -6,7 +6,7 @@ import { DEFAULT_TARGET_RULES } from './target-rules.js';
 /** Everything a fingerprint depends on, from one validated configuration; pure. */
 export function fingerprintSettingsFromConfig(config: GatewayConfig): FingerprintSettings {
   const { fingerprint, multiCluster } = config;
-  const { owner, signalClasses, targetRules } = fingerprint;
+  const { owner, signalClasses, targetRules, similarity } = fingerprint;
   const configuredRules: TargetRuleSettings[] = targetRules.rules.map((rule) => ({
     name: rule.name,
     match: rule.match,
@@ -34,5 +34,18 @@ export function fingerprintSettingsFromConfig(config: GatewayConfig): Fingerprin
     },
     signalClasses: [...signalClasses.classes, ...(signalClasses.defaults ? DEFAULT_SIGNAL_CLASSES : [])],
     targetRules: [...configuredRules, ...(targetRules.defaults ? DEFAULT_TARGET_RULES : [])],
+    similarity: {
+      base: similarity.base,
+      mode: similarity.mode,
+      numHashes: similarity.numHashes,
+      bands: similarity.bands,
+      jaccardThreshold: similarity.jaccardThreshold,
+      scopeBy: similarity.scopeBy,
+      ignoreLabels: similarity.ignoreLabels,
+      includeText: similarity.includeText,
+      maxCandidates: similarity.maxCandidates,
+      ttlMs: similarity.ttl,
+      adaptive: similarity.adaptive,
+    },
   };
 }

@@ -29,7 +29,7 @@ export interface BuildRemediationRequestInput {
 
 /**
  * What `providerData` says about a non-default fingerprint (docs/remediation-requests.md#spec): how the owner
- * was found, the signal's own object when the RR names another, the class and the target rule.
+ * was found, the signal's own object when the RR names another, the class, the target rule and the similarity match.
  */
 function fingerprintProviderData(
   strategy: string,
@@ -45,6 +45,7 @@ function fingerprintProviderData(
     ...(evidence.signalClass === undefined ? {} : { signalClass: evidence.signalClass }),
     ...(evidence.targetRule === undefined ? {} : { targetRule: evidence.targetRule }),
     ...(evidence.rule === undefined ? {} : { fingerprintRule: evidence.rule }),
+    ...(evidence.similarity === undefined ? {} : { similarity: evidence.similarity }),
   };
 }
 

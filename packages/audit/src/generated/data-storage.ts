@@ -84,9 +84,9 @@ export interface components {
             remediation_request?: string;
             /** @enum {string} */
             deduplication_status?: "new" | "duplicate";
-            /** @description The strategy that decided the fingerprint (default, owner). Gateway-only; the reference accepts extra properties. */
+            /** @description The strategy that decided the fingerprint (default, owner, similarity). Gateway-only; the reference accepts extra properties. */
             fingerprint_strategy?: string;
-            /** @description Why the strategy chose the fingerprint (owner chain and resolution, signal class, target rule). Gateway-only. */
+            /** @description Why the strategy chose the fingerprint (owner chain and resolution, signal class, target rule, similarity match). Gateway-only. */
             fingerprint_evidence?: {
                 [key: string]: unknown;
             };

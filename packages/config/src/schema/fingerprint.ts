@@ -1,11 +1,8 @@
 import { TargetTypeSchema } from '@gateway/contracts';
 import { z } from 'zod';
-import { notSupported, refusedValues } from '../not-supported.js';
-import { durationBetween, integerBetween, nonEmptyString, reject, section } from '../rules.js';
+import { durationBetween, integerBetween, nonEmptyString, numberBetween, reject, section } from '../rules.js';
 
 const STRATEGIES = ['default', 'owner', 'similarity'] as const;
-/** Strategies not built yet: accepted by the enum so the problem names the work that brings them. */
-const UNBUILT_STRATEGIES = ['similarity'] as const;
 
 /** A list that means nothing empty: the problem says what to put in it. */
 const nonEmptyList = <T extends z.ZodType>(item: T, what: string, example: string) =>
@@ -13,7 +10,7 @@ const nonEmptyList = <T extends z.ZodType>(item: T, what: string, example: strin
     if (ctx.value.length === 0) reject(ctx, `at least one ${what}`, `write it like ${example}`);
   });
 
-const strategy = () => refusedValues(STRATEGIES, UNBUILT_STRATEGIES, 'fingerprinting');
+const strategy = () => z.enum(STRATEGIES);
 
 export const FingerprintRuleSchema = section({
   match: section({
@@ -90,12 +87,53 @@ export const TargetRulesConfigSchema = section({
 });
 export type TargetRulesConfig = z.infer<typeof TargetRulesConfigSchema>;
 
+export const SimilarityAdaptiveConfigSchema = section({
+  enabled: z.boolean().prefault(true),
+  /** Firings of one signal name before a label key can be judged volatile. */
+  minObservations: integerBetween(1, 1_000_000).prefault(100),
+  distinctThreshold: integerBetween(1, 1_000_000).prefault(50),
+  distinctRatio: numberBetween(0, 1).prefault(0.5),
+  /** Label keys that always keep their values, however many they take. */
+  protectedLabels: z.array(nonEmptyString()).prefault(['alertname', 'namespace', 'cluster']),
+});
+export type SimilarityAdaptiveConfig = z.infer<typeof SimilarityAdaptiveConfigSchema>;
+
+export const SimilarityConfigSchema = section({
+  /** The strategy whose fingerprint names a new cluster (and dedups in shadow mode). */
+  base: z.enum(['default', 'owner']).prefault('default'),
+  /** `shadow` computes clusters and metrics but dedups on the base fingerprint. */
+  mode: z.enum(['enforce', 'shadow']).prefault('enforce'),
+  numHashes: integerBetween(8, 1024).prefault(128),
+  bands: integerBetween(1, 1024).prefault(16),
+  jaccardThreshold: numberBetween(0.1, 1).prefault(0.8),
+  /** `signalName`, `namespace`, `source` or a label key: signals are compared only within equal values. */
+  scopeBy: z.array(nonEmptyString()).prefault(['signalName', 'namespace']),
+  ignoreLabels: z.array(nonEmptyString()).prefault(['severity', 'prometheus', 'prometheus_replica', 'alertstate']),
+  /** Words of the summary and description annotations count as tokens too. */
+  includeText: z.boolean().prefault(false),
+  maxCandidates: integerBetween(1, 1000).prefault(20),
+  ttl: durationBetween(60_000, 30 * 24 * 3_600_000).prefault('24h'),
+  adaptive: SimilarityAdaptiveConfigSchema.prefault({}),
+}).check((ctx) => {
+  const { numHashes, bands } = ctx.value;
+  if (numHashes % bands !== 0) {
+    const divisors = [8, 16, 32].filter((candidate) => numHashes % candidate === 0).join(' or ');
+    reject(
+      ctx,
+      `must divide numHashes (${numHashes}) evenly`,
+      divisors === '' ? 'choose bands that divide numHashes' : `use ${divisors}`,
+      { path: ['bands'], value: bands },
+    );
+  }
+});
+export type SimilarityConfig = z.infer<typeof SimilarityConfigSchema>;
+
 export const FingerprintConfigSchema = section({
   strategy: strategy().prefault('default'),
   rules: z.array(FingerprintRuleSchema).prefault([]),
   owner: OwnerConfigSchema.prefault({}),
   signalClasses: SignalClassesConfigSchema.prefault({}),
   targetRules: TargetRulesConfigSchema.prefault({}),
-  similarity: notSupported('fingerprinting'),
+  similarity: SimilarityConfigSchema.prefault({}),
 });
 export type FingerprintConfig = z.infer<typeof FingerprintConfigSchema>;
