@@ -50,6 +50,8 @@ export interface IngressDeps {
   dashboardQueue?: Queue;
   /** The configuration part of `/readyz` and `/admin/config`; without it no restart is pending. */
   configDetail?(): ReadinessConfigDetail;
+  /** `/readyz` waits for configuration reloads to be on; without it they need no start. */
+  reloadsStarted?(): boolean;
   /** Reload and fleet view behind `/admin/config/reload` and `/admin/config/fleet`; without it they answer 404. */
   configAdmin?: ConfigAdmin;
   /** Each answered signal request, error or not (see `signalOutcome`), for automatic rollback's error ratio. */

@@ -117,6 +117,7 @@ try {
     initial: loaded,
     build: (snapshot) =>
       ingressSettingsFromConfig(snapshot.config, snapshot.envTokens, snapshot.configHash, sourceEnvironment),
+    onListenerError: (err) => logger.error({ err }, 'applying a configuration change failed'),
   });
 } catch (error) {
   if (error instanceof IngressSettingsError) failConfig(error.message, formatProblems(error.problems, configPath));
@@ -186,6 +187,7 @@ const eventLoopDelay = startEventLoopDelay({ intervalMs: 10, nowMs: () => perfor
 const subscriber = new Redis(processSettings.redis.url, subscriberRedisOptions());
 subscriber.on('error', (error) => logger.debug({ err: error }, 'configuration fan-out connection error'));
 const reloadMetrics = createReloadMetrics(registry);
+let reloadsStarted = false;
 const controller = createReloadController({
   runtime,
   load: () => loadConfig({ env: process.env }),
@@ -215,6 +217,7 @@ const app = createApp({
   metrics,
   dashboardQueue: queue,
   configDetail: () => controller.readiness(),
+  reloadsStarted: () => reloadsStarted,
   configAdmin: {
     reload: (request) => controller.reload(request),
     fleet: () => readFleet(redis, prefix, Date.now()),
@@ -297,7 +300,9 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 
 process.on('SIGHUP', () => {
   // A signal is an operator's explicit request, so it applies a candidate an automatic rollback quarantined.
-  void controller.reload({ trigger: 'signal', force: true });
+  controller
+    .reload({ trigger: 'signal', force: true })
+    .catch((err: unknown) => logger.error({ err }, 'configuration reload failed'));
 });
 
 await listening;
@@ -306,3 +311,4 @@ await listening;
 // reject on the first one).
 if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
 await controller.start();
+reloadsStarted = true;

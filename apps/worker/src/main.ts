@@ -30,6 +30,8 @@ if (!loaded.ok) {
 const runtime = createConfigRuntime({
   initial: loaded,
   build: (snapshot) => workerSettingsFromConfig(snapshot.config),
+  // Swaps happen only once the logger below exists.
+  onListenerError: (err) => logger.error({ err }, 'applying a configuration change failed'),
 });
 // Restart-only settings: what the process is built from keeps the values it started with.
 const startup = runtime.current().built;

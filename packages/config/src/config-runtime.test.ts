@@ -96,6 +96,27 @@ describe('config-runtime', () => {
     expect(runtime.current().snapshot.restartRequired).toEqual([]);
   });
 
+  it('keeps the swap and tells every subscriber when one of them throws', () => {
+    const faults: unknown[] = [];
+    const runtime = createConfigRuntime({
+      initial: loaded('logging: {level: info}\n'),
+      build: describeSnapshot,
+      onListenerError: (error) => faults.push(error),
+    });
+    const seen: string[] = [];
+    runtime.subscribe(() => {
+      throw new Error('listener fault');
+    });
+    runtime.subscribe((change) => seen.push(change.current.built.level));
+
+    const outcome = runtime.propose(loadYaml('logging: {level: debug}\n'));
+
+    expect(outcome.result).toBe('reloaded');
+    expect(seen).toEqual(['debug']);
+    expect(faults).toEqual([new Error('listener fault')]);
+    expect(runtime.current().built.level).toBe('debug');
+  });
+
   it('rolls back one step to the snapshot the last reload replaced', () => {
     const runtime = createConfigRuntime({ initial: loaded('logging: {level: info}\n'), build: describeSnapshot });
     const first = runtime.current();

@@ -76,6 +76,8 @@ export interface ConfigRuntimeOptions<T> {
    * candidate is rejected. An error with `problems` (each a `ConfigProblem`) reports them, any other its message.
    */
   build(snapshot: ConfigSnapshot): T;
+  /** A subscriber threw while applying a swap (the swap stands; the error is reported, not rethrown). */
+  onListenerError?(error: unknown): void;
 }
 
 function buildProblems(error: unknown): ConfigProblem[] {
@@ -117,7 +119,14 @@ export function createConfigRuntime<T>(options: ConfigRuntimeOptions<T>): Config
       cause,
     };
     active = next;
-    for (const listener of listeners) listener(change);
+    // The swap has happened; one listener's fault must neither hide it from the others nor undo it.
+    for (const listener of listeners) {
+      try {
+        listener(change);
+      } catch (error) {
+        options.onListenerError?.(error);
+      }
+    }
     return change;
   };
 

@@ -102,7 +102,8 @@ export function createReloadController<T>(
     subscriber: deps.subscriber,
     prefix: deps.prefix,
     processId: deps.processId,
-    onMessage: (message) => void onFleetMessage(message),
+    onMessage: (message) =>
+      inBackground('a configuration change asked for by the fleet', () => onFleetMessage(message)),
     onError: (error) => logger.warn({ err: error }, 'configuration fan-out message ignored'),
   });
 
@@ -117,6 +118,11 @@ export function createReloadController<T>(
   let queue: Promise<unknown> = Promise.resolve();
   let watch: ConfigFileWatch | undefined;
   let checkTimer: NodeJS.Timeout | undefined;
+
+  /** Work started from a timer, a watch or a message: nothing awaits it, so its failure is logged here. */
+  const inBackground = (what: string, work: () => Promise<unknown>): void => {
+    work().catch((error: unknown) => logger.error({ err: error }, `${what} failed`));
+  };
 
   /** Reloads never interleave: each validates against, and swaps from, the snapshot the previous one left. */
   const serially = <R>(work: () => Promise<R>): Promise<R> => {
@@ -146,7 +152,9 @@ export function createReloadController<T>(
     metrics.configInfo.reset();
     metrics.configInfo.set({ hash: snapshot.configHash }, 1);
     metrics.restartRequired.set(snapshot.restartRequired.length > 0 ? 1 : 0);
-    void fleet.report();
+    fleet
+      .report()
+      .catch((error: unknown) => logger.warn({ err: error }, 'could not report this process to the fleet view'));
   };
 
   const reject = async (trigger: ReloadTrigger, problems: ConfigProblem[], component: string, hash?: string) => {
@@ -196,8 +204,11 @@ export function createReloadController<T>(
       );
     }
     for (const warning of runtime.current().snapshot.warnings) logger.warn({ path: warning.path }, warning.message);
-    guardedTrigger = trigger;
-    guard.reloaded(configHash);
+    // A reload that changed only restart-only keys changed nothing running: there is nothing to roll back.
+    if (changed.length > 0) {
+      guardedTrigger = trigger;
+      guard.reloaded(configHash);
+    }
     await appendAudit(changed.map((component) => configReloadedEvent(auditInput(component, configHash))));
     return { result: 'reloaded', configHash, previousHash, changed, restartRequired };
   };
@@ -253,7 +264,9 @@ export function createReloadController<T>(
   return {
     async reload(request) {
       const result = await serially(() => reloadNow(request));
-      if (request.fanOut) {
+      // The other processes read the same file: after a rejection here they would only repeat it, each with its
+      // own audit event and log lines.
+      if (request.fanOut && result.result !== 'rejected') {
         await fanout
           .publish({ kind: 'reload', origin: deps.processId, force: request.force ?? false })
           .catch((error: unknown) => logger.warn({ err: error }, 'could not ask the fleet to reload'));
@@ -267,6 +280,23 @@ export function createReloadController<T>(
       metrics.lastReloadSuccessTimestamp.set(deps.nowMs() / 1000);
       showRunning();
       fleet.start();
+      const { reload } = config();
+      if (reload.watch && deps.configPath) {
+        watch = watchConfigFile({
+          path: deps.configPath,
+          debounceMs: reload.debounce,
+          pollIntervalMs: reload.pollInterval,
+          onChange: () =>
+            inBackground('a configuration reload', () => serially(() => reloadNow({ trigger: RELOAD_TRIGGER.file }))),
+          onError: (error) => logger.warn({ err: error }, 'watching the configuration file failed; polling goes on'),
+        });
+        // The watch compares with the file as it is now: a change made since startup's load would count as the
+        // baseline and never apply.
+        const onDisk = deps.load();
+        if (onDisk.ok && onDisk.configHash !== runtime.current().snapshot.configHash) {
+          inBackground('a configuration reload', () => serially(() => reloadNow({ trigger: RELOAD_TRIGGER.file })));
+        }
+      }
       // Without the channel (a Redis ACL that does not grant it) this process still reloads from its own triggers.
       await fanout
         .start()
@@ -276,27 +306,18 @@ export function createReloadController<T>(
             'cannot subscribe to the configuration channel: reloads reach only this process',
           ),
         );
-      const { reload } = config();
-      if (reload.watch && deps.configPath) {
-        watch = watchConfigFile({
-          path: deps.configPath,
-          debounceMs: reload.debounce,
-          pollIntervalMs: reload.pollInterval,
-          onChange: () => void serially(() => reloadNow({ trigger: RELOAD_TRIGGER.file })),
-          onError: (error) => logger.warn({ err: error }, 'watching the configuration file failed; polling goes on'),
-        });
-      }
       checkTimer = setInterval(() => {
         const trip = guard.check();
-        if (trip) void onTrip(trip);
+        if (trip) inBackground('an automatic rollback', () => onTrip(trip));
       }, timing.rollbackCheckIntervalMs ?? ROLLBACK_BUCKET_MS);
       checkTimer.unref();
     },
     async stop() {
+      // Triggers first, so no reload is queued behind the one running, which finishes before the fleet entry goes.
       watch?.close();
       clearInterval(checkTimer);
-      await queue;
       await fanout.close().catch(() => undefined);
+      await queue;
       await fleet.stop().catch(() => undefined);
     },
   };

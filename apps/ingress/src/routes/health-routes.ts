@@ -14,6 +14,11 @@ export interface HealthRouteDeps {
   lifecycle: Lifecycle;
   clock: Clock;
   configDetail?(): ReadinessConfigDetail;
+  /**
+   * Whether configuration reloads are on (file watch, fleet channel). Until then a reload published to the fleet
+   * would miss this replica, so it is not ready; without it reloads need no start.
+   */
+  reloadsStarted?(): boolean;
 }
 
 /** Probes poll again within seconds; one second is the natural retry hint. */
@@ -42,6 +47,12 @@ export function healthRoutes(deps: HealthRouteDeps): Hono<IngressEnv> {
       throw new ProblemError('service-unavailable', 'Redis did not answer PING in time; check the Redis connection', {
         headers: retryAfter(READINESS_RETRY_AFTER_SECONDS),
         extensions: { configHash, checks: { redis: 'unavailable' } },
+      });
+    }
+    if (deps.reloadsStarted?.() === false) {
+      throw new ProblemError('service-unavailable', 'Configuration reloads are starting; retry shortly', {
+        headers: retryAfter(READINESS_RETRY_AFTER_SECONDS),
+        extensions: { configHash, checks: { redis: 'ok', config: 'starting' } },
       });
     }
     const config = deps.configDetail?.() ?? { restartRequired: [] };

@@ -44,6 +44,20 @@ describe('health and readiness', () => {
     });
   });
 
+  it('is not ready until configuration reloads have started, so a fleet reload cannot miss it', async () => {
+    let started = false;
+    const starting = createTestIngress({ reloadsStarted: () => started });
+    try {
+      const before = await starting.app.request('/readyz');
+      expect(before.status).toBe(503);
+      expect(await before.json()).toMatchObject({ checks: { redis: 'ok', config: 'starting' } });
+      started = true;
+      expect((await starting.app.request('/readyz')).status).toBe(200);
+    } finally {
+      await starting.close();
+    }
+  });
+
   it('reports the restart-only keys a reload changed and why a candidate was rejected, and no configuration warning', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'readyz-config-'));
     const file = join(dir, 'gateway.yaml');

@@ -176,6 +176,7 @@ export interface TestIngressOptions {
   liveSettings?: () => IngressSettings;
   withDashboard?: boolean;
   configDetail?: IngressDeps['configDetail'];
+  reloadsStarted?: IngressDeps['reloadsStarted'];
   configAdmin?: IngressDeps['configAdmin'];
   onSignalOutcome?: IngressDeps['onSignalOutcome'];
   /**
@@ -285,6 +286,7 @@ export function createTestIngress(options: TestIngressOptions = {}): TestIngress
     metrics,
     ...(options.withDashboard ? { dashboardQueue: queue } : {}),
     ...(options.configDetail ? { configDetail: options.configDetail } : {}),
+    ...(options.reloadsStarted ? { reloadsStarted: options.reloadsStarted } : {}),
     ...(options.configAdmin ? { configAdmin: options.configAdmin } : {}),
     ...(options.onSignalOutcome ? { onSignalOutcome: options.onSignalOutcome } : {}),
   });
