@@ -133,7 +133,11 @@ describe('tracing', () => {
       }
       return false;
     };
-    for (const step of steps)
+    // The fingerprint runs once per signal, before the job groups its signals by it: it joins the trace under the
+    // enqueue; every decision step descends from the signal's span.
+    const [fingerprint] = named(spans, 'fingerprint');
+    if (steps.includes('fingerprint')) expect(fingerprint?.parentSpanId).toBe(enqueue?.spanId);
+    for (const step of steps.filter((name) => name !== 'fingerprint'))
       expect(descendsFromSignal(named(spans, step)[0]), `${step} under signal.process`).toBe(true);
     return spans;
   }

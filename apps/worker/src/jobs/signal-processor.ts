@@ -94,11 +94,16 @@ interface Fingerprinted {
   fingerprint?: FingerprintDecision;
 }
 
-async function fingerprinted(entry: SignalJob, pipeline: PipelineDeps): Promise<Fingerprinted> {
+async function fingerprinted(entry: SignalJob, pipeline: PipelineDeps, traced: boolean): Promise<Fingerprinted> {
+  const compute = () => pipeline.fingerprinter.fingerprint(entry.signal, pipeline.settings.fingerprint);
   try {
     return {
       entry,
-      fingerprint: await pipeline.fingerprinter.fingerprint(entry.signal, pipeline.settings.fingerprint),
+      // A sampled signal's fingerprint step joins its trace here, where it runs once for grouping and deciding.
+      fingerprint:
+        traced && pipeline.tracing
+          ? await pipeline.tracing.span('fingerprint', compute, { parent: entry.trace })
+          : await compute(),
     };
   } catch {
     // processSignal, given no fingerprint, meets the same fault and settles this signal alone.
@@ -110,13 +115,17 @@ async function fingerprinted(entry: SignalJob, pipeline: PipelineDeps): Promise<
  * Fingerprints a job's signals, SIGNALS_IN_FLIGHT_PER_JOB at a time: with a cold owner cache each may wait on an API
  * lookup, and a batch of 500 must not send 500 at once.
  */
-async function fingerprintAll(entries: readonly SignalJob[], pipeline: PipelineDeps): Promise<Fingerprinted[]> {
+async function fingerprintAll(
+  entries: readonly SignalJob[],
+  pipeline: PipelineDeps,
+  traced: (entry: SignalJob) => boolean,
+): Promise<Fingerprinted[]> {
   const results: Fingerprinted[] = new Array(entries.length);
   let next = 0;
   const runner = async (): Promise<void> => {
     for (let i = next++; i < entries.length; i = next++) {
       const entry = entries[i];
-      if (entry) results[i] = await fingerprinted(entry, pipeline);
+      if (entry) results[i] = await fingerprinted(entry, pipeline, traced(entry));
     }
   };
   await Promise.all(Array.from({ length: Math.min(SIGNALS_IN_FLIGHT_PER_JOB, entries.length) }, runner));
@@ -300,10 +309,12 @@ export function createSignalProcessor(deps: SignalProcessorDeps) {
         }
         return await tracing.span(
           'signal.process',
-          // Fingerprinted again inside the span, so the trace shows that step too; decided inside it, so the
-          // signal's log line carries its trace.
+          // The job's decision is used, not a second fingerprint: strategies have effects (similarity counts label
+          // values, owner lookups count resolutions), and the signal is grouped under this one. Decided inside the
+          // span, so the signal's log line carries its trace.
           async (span) => {
-            const result = await processSignal(entry.signal, run, pipeline);
+            if (fingerprint) span.setAttribute('gateway.fingerprint.strategy', fingerprint.strategy);
+            const result = await processSignal(entry.signal, run, pipeline, fingerprint);
             span.setAttribute('gateway.decision', result.outcome);
             span.setAttribute('gateway.fingerprint', result.fingerprint);
             if (result.rr) span.setAttribute('gateway.rr.name', result.rr);
@@ -320,6 +331,7 @@ export function createSignalProcessor(deps: SignalProcessorDeps) {
     const pending = await fingerprintAll(
       entries.filter(({ signal }) => !done.has(signal.signalId) && !heldBack.has(signal.signalId)),
       pipeline,
+      traced,
     );
     const settled: Settled[] = [];
     const rest = await admitInSlices(pending, run, pipeline, traced, ({ entry }, result, durationMs) => {
