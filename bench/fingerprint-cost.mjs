@@ -1,4 +1,4 @@
-// What the owner strategy costs per signal with a warm owner cache (issue 11: owner and class resolution < 1 ms p99),
+// What the owner strategy costs per signal with a warm owner cache (target: owner and class resolution < 1 ms p99),
 // beside Kubernaut's formula on the same signals. The signals are a generated stream (bench/fingerprint/generate.mjs)
 // parsed by the real source adapters; owner lookups are answered from its objects file, and the measured rounds come
 // after a first pass that fills the cache, so every lookup is a cache hit, as for a workload already alerting.

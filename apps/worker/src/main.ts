@@ -3,7 +3,7 @@
  * itself is built by `createWorker`. Startup order matters: health first, then the informers' initial list, and
  * only then jobs, the flusher and the audit shipper, so no admission runs without knowing which RRs are terminal
  * (docs/operations.md#startup-and-shutdown). The reload controller (file watch, fleet fan-out and heartbeat) starts
- * once the worker consumes jobs, so the fleet view never lists a worker that is not running yet.
+ * before that wait, so reloads and the fleet view work while the Kubernetes API is unreachable.
  */
 import { hostname } from 'node:os';
 import { createConfigRuntime, formatProblems, loadConfig, redisCredentialsProblem } from '@gateway/config';

@@ -7,6 +7,7 @@ export * from './env-overrides.js';
 export * from './load-config.js';
 export * from './named-env.js';
 export * from './not-supported.js';
+export { getAt } from './object-path.js';
 export * from './problems.js';
 export * from './readiness-config-detail.js';
 export * from './redact-config.js';

@@ -5,7 +5,7 @@ import type {
   GatewayConfig,
   SourceConfig,
 } from '@gateway/config';
-import { configProblem, redactConfig } from '@gateway/config';
+import { configProblem, getAt, redactConfig } from '@gateway/config';
 import type { PluginParseHooks, SourceDefinition } from '@gateway/sources';
 import { compileCustomSource, createCloudwatchCapabilities, guardPluginParse } from '@gateway/sources';
 import type { IngressSettingsInput, SourceInstanceInput } from './build-ingress-settings.js';
@@ -63,16 +63,6 @@ function adapterOptions(name: string, source: SourceConfig, readFile: ReadTextFi
   return options;
 }
 
-/** The configured value at a dotted path below `sources.<name>`, for a problem to show what was written. */
-function valueBelow(source: unknown, segments: readonly string[]): unknown {
-  let current = source;
-  for (const segment of segments) {
-    if (typeof current !== 'object' || current === null || !Object.hasOwn(current, segment)) return undefined;
-    current = (current as Record<string, unknown>)[segment];
-  }
-  return current;
-}
-
 function customDefinition(name: string, source: CustomSourceConfig, readFile: ReadTextFile): SourceDefinition {
   const hmac = source.hmac === undefined ? undefined : hmacWithSecret(['sources', name, 'hmac'], source.hmac, readFile);
   const compiled = compileCustomSource(name, { ...source, hmac });
@@ -82,7 +72,7 @@ function customDefinition(name: string, source: CustomSourceConfig, readFile: Re
         const segments = path.split('.');
         return configProblem(
           segments,
-          valueBelow(source, segments.slice(2)),
+          getAt(source, segments.slice(2)),
           message.slice(`${path}: `.length),
           'fix it as docs/signals-and-sources.md#custom-sources-jsonata describes',
         );
