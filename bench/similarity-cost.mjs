@@ -173,9 +173,9 @@ export async function measureSimilarityCost({ clusters = 100_000, signals = 5000
       hooks: { similarityDecided: ({ result }) => outcomes.push(result) },
     });
     const stream = Array.from({ length: signals }, () => {
-      if (random() < NEW_SHARE) return { kind: 'new', problem: problemOf(random, true) };
+      if (random() < NEW_SHARE) return { problem: problemOf(random, true), extra: {} };
       const extra = random() < ALTERED_SHARE ? { reason: pick(random, HANDLERS) } : {};
-      return { kind: 'near-duplicate', problem: pick(random, problems), extra };
+      return { problem: pick(random, problems), extra };
     });
     const signalNames = new Map(problems.map((problem) => [problem.signalName, problem]));
     for (const [n, problem] of [...signalNames.values()].entries()) {
@@ -193,6 +193,7 @@ export async function measureSimilarityCost({ clusters = 100_000, signals = 5000
     }
     const sequentialOutcomes = outcomes.splice(0);
     const concurrentMs = [];
+    // The same problems again, with new pods and addresses: the new ones now match what the sequential pass founded.
     const concurrentSignals = firings(2_000_000);
     const concurrentStarted = performance.now();
     await runPool(
