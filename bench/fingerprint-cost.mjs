@@ -21,7 +21,7 @@ function quantileUs(sorted, q) {
   return Number(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)].toFixed(1));
 }
 
-function summaryUs(durationsMs) {
+export function summaryUs(durationsMs) {
   const sorted = Float64Array.from(durationsMs, (ms) => ms * 1000).sort();
   const total = sorted.reduce((sum, us) => sum + us, 0);
   return {

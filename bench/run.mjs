@@ -10,6 +10,9 @@
 //   fingerprint the owner strategy's cost per signal with a warm cache, in this process before anything starts
 //              (bench/fingerprint-cost.mjs, a few seconds); BENCH_ONLY=fingerprint (pnpm bench:fingerprint) runs
 //              only this
+//   similarity  the similarity strategy's cost per signal at 100k open clusters, in this process after the fingerprint
+//              cost (bench/similarity-cost.mjs, about a minute and ~750 MiB of Redis while it runs);
+//              BENCH_ONLY=similarity (pnpm bench:similarity) runs only this
 // Prints every target with PASS/FAIL and writes reports/bench.json. BENCH_ENFORCE=1 exits 1 when a target is missed.
 // Needs the build output (pnpm build) and a Redis at REDIS_URL; see docs/benchmarks.md.
 
@@ -21,6 +24,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureFingerprintCost } from './fingerprint-cost.mjs';
 import { forkOpenLoop, latencySummary } from './open-loop.mjs';
+import { measureSimilarityCost } from './similarity-cost.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const NAMESPACE = 'kubernaut-system';
@@ -68,11 +72,13 @@ const config = {
   // `BENCH_PROFILE_TRACING=1`: the profile mode's apps trace as the tracing-cost scenario's do.
   profileTracing: process.env.BENCH_PROFILE_TRACING === '1',
   redisUrl: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
-  // `fingerprint`: only the fingerprint cost scenario (`pnpm bench:fingerprint`).
+  // `fingerprint` or `similarity`: only that cost scenario (`pnpm bench:fingerprint`, `pnpm bench:similarity`).
   only: process.env.BENCH_ONLY || '',
+  similarityClusters: num('BENCH_SIMILARITY_CLUSTERS', 100_000, 1),
 };
-if (config.only !== '' && config.only !== 'fingerprint')
-  throw new Error(`BENCH_ONLY must be fingerprint, got ${config.only}`);
+const ONLY = ['fingerprint', 'similarity'];
+if (config.only !== '' && !ONLY.includes(config.only))
+  throw new Error(`BENCH_ONLY must be one of ${ONLY.join(', ')}, got ${config.only}`);
 
 /** Issue 8's targets; the sustainable criteria are the definition of "sustainable" in docs/benchmarks.md. */
 const TARGETS = {
@@ -89,6 +95,9 @@ const TARGETS = {
   tracingSampleRatio: 0.1,
   // Issue 11: owner and class resolution per signal with a warm cache.
   fingerprintP99Us: 1000,
+  // Issue 11: the similarity strategy per signal at 100k open clusters.
+  similarityP99Us: 2000,
+  similarityClusters: 100_000,
 };
 const IDLE_SAMPLE_MS = 5000;
 const SUSTAINABLE = { achievedShare: 0.99, p99Ms: 50, drainMs: 5000 };
@@ -1037,15 +1046,43 @@ function fingerprintLines(fingerprint) {
   ];
 }
 
-async function reportFingerprintOnly(startedAt, machineInfo, fingerprint) {
-  const check = fingerprintCheck(fingerprint);
+/** Judged on the sequential p99 (one call at a time, the figure the target names), below the full cluster count. */
+function similarityCheck(similarity) {
+  const { population, sequential, concurrent } = similarity;
+  const enough = population.clusters >= TARGETS.similarityClusters;
+  return {
+    id: '11',
+    what: `similarity strategy per signal at ${population.clusters} open clusters (µs, ${sequential.count} sequential fingerprints; ${concurrent.inFlight} in flight: p99 ${concurrent.p99Us})`,
+    target: `p99 < ${TARGETS.similarityP99Us} at ≥ ${TARGETS.similarityClusters} clusters`,
+    actual: sequential.p99Us,
+    pass: enough && sequential.p99Us !== null && sequential.p99Us < TARGETS.similarityP99Us,
+  };
+}
+
+function similarityLines(similarity) {
+  const us = (s) => `mean ${s.meanUs} / p50 ${s.p50Us} / p99 ${s.p99Us} / p99.9 ${s.p999Us} / max ${s.maxUs} µs`;
+  const { population: p, stream } = similarity;
+  return [
+    `similarity cost (${p.clusters} clusters from ${p.signals} signals of ${p.signalNames} signal names in ${p.scopes} scopes, populated in ${p.seconds} s, ${p.keys} keys, Redis +${p.redisMemoryMiB} MiB; ${stream.signals} signals, ${stream.matched} matched, ${stream.founded} founded):`,
+    `  sequential: ${us(similarity.sequential)}`,
+    `  ${similarity.concurrent.inFlight} in flight (${similarity.concurrent.perSecond}/s): ${us(similarity.concurrent)}`,
+  ];
+}
+
+/** `BENCH_ONLY`: one cost scenario, its report in `reports/bench-<scenario>.json`. */
+async function reportOnly(startedAt, machineInfo, results) {
+  const checks = [
+    ...(results.fingerprint ? [fingerprintCheck(results.fingerprint)] : []),
+    ...(results.similarity ? [similarityCheck(results.similarity)] : []),
+  ];
   const lines = [
     '',
     `machine: ${machineInfo.nproc} vCPU ${machineInfo.cpuModel}, ${machineInfo.memTotalGiB} GiB, load ${machineInfo.loadAvg} at start, node ${machineInfo.node}`,
-    ...fingerprintLines(fingerprint),
+    ...(results.fingerprint ? fingerprintLines(results.fingerprint) : []),
+    ...(results.similarity ? similarityLines(results.similarity) : []),
     '',
     'targets:',
-    `  ${check.pass ? 'PASS' : 'FAIL'}  ${check.id} ${check.what}: ${check.actual} (target ${check.target})`,
+    ...checks.map((c) => `  ${c.pass ? 'PASS' : 'FAIL'}  ${c.id} ${c.what}: ${c.actual} (target ${c.target})`),
     '',
   ];
   process.stdout.write(lines.join('\n'));
@@ -1053,16 +1090,17 @@ async function reportFingerprintOnly(startedAt, machineInfo, fingerprint) {
     startedAt,
     finishedAt: new Date().toISOString(),
     machine: machineInfo,
-    fingerprint,
-    checks: [check],
+    ...results,
+    checks,
   };
+  const file = `bench-${config.only}.json`;
   await mkdir(join(root, 'reports'), { recursive: true });
-  await writeFile(join(root, 'reports', 'bench-fingerprint.json'), `${JSON.stringify(report, null, 2)}\n`);
-  log('wrote reports/bench-fingerprint.json');
-  return config.enforce && !check.pass ? 1 : 0;
+  await writeFile(join(root, 'reports', file), `${JSON.stringify(report, null, 2)}\n`);
+  log(`wrote reports/${file}`);
+  return config.enforce && !checks.every((c) => c.pass) ? 1 : 0;
 }
 
-function evaluate({ fingerprint, ceilings, fixed, search, overload, scaleOut, soak, tracing }) {
+function evaluate({ fingerprint, similarity, ceilings, fixed, search, overload, scaleOut, soak, tracing }) {
   const best = search.steps.find((s) => s.sustainable && s.rate === search.maxSustainable) ?? null;
   const pipelineCeiling = ceilings.pipeline.ceilingPerS;
   const ratio = (x, y) => (x === null || !y ? null : round(x / y, 3));
@@ -1163,6 +1201,7 @@ function evaluate({ fingerprint, ceilings, fixed, search, overload, scaleOut, so
     pass: tracing?.pass === true,
   });
   checks.push(fingerprintCheck(fingerprint));
+  checks.push(similarityCheck(similarity));
   const ratios = {
     sustainableToBareHono: ratio(search.maxSustainable ?? 0, ceilings.bareHono.achievedPerS),
     sustainableToPipeline: ratio(search.maxSustainable ?? 0, pipelineCeiling),
@@ -1232,6 +1271,7 @@ function printSummary(report) {
       ? `at the maximum sustainable rate (${best.rate}/s): CPU cores ingress ${best.cpuCores.ingress}, worker ${best.cpuCores.worker}, generator ${best.cpuCores.generator}, sandbox ${best.cpuCores.sandbox}, Redis (whole server) ${best.cpuCores.redisWholeServer}; ${best.cpuPerSignalMs} ms CPU per accepted signal (ingress + worker; ${best.marginalCpuPerSignalMs} ms above their idle ${report.idleCores.ingress} + ${report.idleCores.worker} cores)`
       : '',
     ...fingerprintLines(report.fingerprint),
+    ...similarityLines(report.similarity),
     `ratios: sustainable/bare Hono ${ratios.sustainableToBareHono}, sustainable/pipeline ${ratios.sustainableToPipeline}, pipeline/bare Hono ${ratios.pipelineToBareHono}, bare Hono/generator ${ratios.bareHonoToGenerator}`,
     '',
     'targets:',
@@ -1332,8 +1372,16 @@ async function main() {
     log(`time budget ${budgetS} s; load average ${machineInfo.loadAvg}`);
     if (config.profileRate > 0) return await profile(testkit, children, dir);
     // First, while nothing else of the bench runs: a micro-benchmark is the first to suffer from a busy machine.
+    if (config.only === 'fingerprint') {
+      return await reportOnly(startedAt, machineInfo, { fingerprint: await measureFingerprintCost() });
+    }
+    if (config.only === 'similarity') {
+      const similarity = await measureSimilarityCost({ clusters: config.similarityClusters });
+      return await reportOnly(startedAt, machineInfo, { similarity });
+    }
     const fingerprint = await measureFingerprintCost();
-    if (config.only === 'fingerprint') return await reportFingerprintOnly(startedAt, machineInfo, fingerprint);
+    log(`similarity cost: populating ${config.similarityClusters} clusters`);
+    const similarity = await measureSimilarityCost({ clusters: config.similarityClusters });
     const ceilings = await runCeilings(testkit, children);
     const gw = await startGateway(testkit, children, dir);
     log(`gateway queue prefix ${gw.queuePrefix} (deleted at the end)`);
@@ -1365,6 +1413,7 @@ async function main() {
     const tracing = fixed.clean ? await runTracingCost(testkit, gw) : null;
     const { checks, ratios, atMaxSustainable } = evaluate({
       fingerprint,
+      similarity,
       ceilings,
       fixed,
       search,
@@ -1391,6 +1440,7 @@ async function main() {
       soak,
       tracing,
       fingerprint,
+      similarity,
       atMaxSustainable,
       idleCores: gw.idleCores,
       ratios,

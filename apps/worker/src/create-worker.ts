@@ -189,7 +189,7 @@ export function createWorker(deps: CreateWorkerDeps): GatewayWorker {
         metrics.k8sDuration.observe({ operation }, durationMs / 1000);
       },
     }),
-    // The window store's connection: one or two scripts per signal, auto-pipelined like the admission scripts.
+    // The window store's connection: one script per signal, auto-pipelined like the admission scripts.
     similarity: createRedisSimilarityStore(redis.windows, { prefix }),
     nowMs: Date.now,
     hooks: {

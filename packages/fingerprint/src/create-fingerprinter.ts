@@ -18,7 +18,7 @@ import { lshBandHashes, minHashSignature, signatureHex } from './minhash.js';
 import { createOwnerCache } from './owner-cache.js';
 import { createOwnerResolver, OWNED_KINDS } from './owner-resolver.js';
 import { DEFAULT_SIGNAL_CLASSES, signalClassOf } from './signal-classes.js';
-import type { SimilarityStore } from './similarity-store.js';
+import type { LabelObservation, SimilarityStore } from './similarity-store.js';
 import { isVolatileLabel, observedLabels, shortHash, similarityScope, similarityTokens } from './similarity-tokens.js';
 import { DEFAULT_TARGET_RULES, KUBERNETES_KINDS, nameByTargetRules } from './target-rules.js';
 
@@ -218,15 +218,14 @@ export function createFingerprinter(options: CreateFingerprinterOptions): Finger
     options.hooks?.volatileLabelKeys?.(count);
   }
 
-  /** Counts this firing's label values; keys that crossed the thresholds join the signal name's volatile set. */
-  async function observe(
+  /** Keys whose counts (taken by the match) crossed the thresholds join the signal name's volatile set. */
+  async function learnVolatileKeys(
     store: SimilarityStore,
-    signal: NormalizedSignal,
+    counts: readonly LabelObservation[],
     similarity: SimilaritySettings,
     signalHash: string,
     known: Set<string>,
   ): Promise<void> {
-    const counts = await store.observeLabels(signalHash, observedLabels(signal, similarity), similarity.ttlMs);
     const volatile = counts
       .filter((count) => !known.has(count.key) && isVolatileLabel(count, similarity.adaptive))
       .map((count) => count.key);
@@ -254,19 +253,19 @@ export function createFingerprinter(options: CreateFingerprinterOptions): Finger
     const volatile = similarity.adaptive.enabled ? await volatileKeysOf(store, signalHash) : new Set<string>();
     const { tokens, maskedLabels } = similarityTokens(signal, similarity, volatile);
     const signature = minHashSignature(tokens, similarity.numHashes);
-    const [match] = await Promise.all([
-      store.match({
-        scope: similarityScope(signal, similarity, settings.clusterScoped),
-        bandHashes: lshBandHashes(signature, similarity.bands),
-        signature: signatureHex(signature),
-        minEqual: Math.ceil(similarity.jaccardThreshold * similarity.numHashes - 1e-9),
-        maxCandidates: similarity.maxCandidates,
-        ttlMs: similarity.ttlMs,
-        baseFingerprint: base.fingerprint,
-        readOnly: !firing,
-      }),
-      firing && similarity.adaptive.enabled ? observe(store, signal, similarity, signalHash, volatile) : undefined,
-    ]);
+    const observing = firing && similarity.adaptive.enabled;
+    const match = await store.match({
+      scope: similarityScope(signal, similarity, settings.clusterScoped),
+      bandHashes: lshBandHashes(signature, similarity.bands),
+      signature: signatureHex(signature),
+      minEqual: Math.ceil(similarity.jaccardThreshold * similarity.numHashes - 1e-9),
+      maxCandidates: similarity.maxCandidates,
+      ttlMs: similarity.ttlMs,
+      baseFingerprint: base.fingerprint,
+      readOnly: !firing,
+      ...(observing ? { observe: { signalHash, labels: observedLabels(signal, similarity) } } : {}),
+    });
+    if (observing) await learnVolatileKeys(store, match.observations, similarity, signalHash, volatile);
     const score = match.bestEqual / similarity.numHashes;
     if (firing) {
       const diverged = shadow && match.clusterId !== base.fingerprint;

@@ -17,6 +17,7 @@ export { DEFAULT_SIGNAL_CLASSES } from './signal-classes.js';
 export {
   createRedisSimilarityStore,
   type LabelObservation,
+  type LabelsToObserve,
   type SimilarityMatch,
   type SimilarityMatchRequest,
   type SimilarityStore,

@@ -16,6 +16,14 @@ export interface SimilarityMatchRequest {
   baseFingerprint: string;
   /** Resolved signals look up their firing twin's cluster: nothing is created or touched. */
   readOnly: boolean;
+  /** Adaptive masking: count this firing's value of each label in the same step (never with `readOnly`). */
+  observe?: LabelsToObserve;
+}
+
+export interface LabelsToObserve {
+  /** `shortHash` of the signal name. */
+  signalHash: string;
+  labels: readonly [string, string][];
 }
 
 export interface SimilarityMatch {
@@ -26,6 +34,8 @@ export interface SimilarityMatch {
   bestEqual: number;
   /** Distinct base fingerprints in the cluster (HyperLogLog estimate); absent when read-only. */
   members?: number;
+  /** Per label of `observe`, in its order: firings and distinct values seen. */
+  observations: LabelObservation[];
 }
 
 export interface LabelObservation {
@@ -39,8 +49,6 @@ export interface SimilarityStore {
   match(request: SimilarityMatchRequest): Promise<SimilarityMatch>;
   /** The label keys found volatile for a signal name (by `shortHash`). */
   volatileLabelKeys(signalHash: string): Promise<string[]>;
-  /** Counts one firing's value of each label: returns the firings and distinct values seen per key. */
-  observeLabels(signalHash: string, labels: readonly [string, string][], ttlMs: number): Promise<LabelObservation[]>;
   addVolatileLabelKeys(signalHash: string, keys: readonly string[], ttlMs: number): Promise<void>;
 }
 
@@ -50,11 +58,29 @@ export interface SimilarityStore {
  * cluster that does not exist yet create it once. A miss founds the cluster under the base fingerprint; NX keeps an
  * existing founding signature, so a cluster's id never changes meaning. Cluster keys are built here from the prefix:
  * their ids are only known inside the script.
+ *
+ * The adaptive-masking observation rides in the same script so that a firing signal costs one round trip: per label
+ * key (ARGV[9] on, in pairs), count the firing, add its value to the HyperLogLog, answer both counts after the match's
+ * own reply. The volatile set lives as long as its signal name fires, not `ttl` from the last key that joined it: it
+ * would otherwise be learnt again.
  */
 const MATCH_SCRIPT = `
 local prefix, signature = ARGV[1], ARGV[2]
 local minEqual, maxCandidates, ttl = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
-local base, readOnly = ARGV[6], ARGV[7] == '1'
+local base, readOnly, signalHash = ARGV[6], ARGV[7] == '1', ARGV[8]
+local counts = {}
+if signalHash ~= '' then
+  redis.call('PEXPIRE', prefix .. ':sim:volatile:' .. signalHash, ttl)
+  for i = 9, #ARGV, 2 do
+    local hll = prefix .. ':sim:hll:' .. signalHash .. ':' .. ARGV[i]
+    local obs = prefix .. ':sim:obs:' .. signalHash .. ':' .. ARGV[i]
+    redis.call('PFADD', hll, ARGV[i + 1])
+    counts[#counts + 1] = redis.call('INCR', obs)
+    counts[#counts + 1] = redis.call('PFCOUNT', hll)
+    redis.call('PEXPIRE', hll, ttl)
+    redis.call('PEXPIRE', obs, ttl)
+  end
+end
 local candidates, seen = {}, {}
 for i = 1, #KEYS do
   if #candidates >= maxCandidates then break end
@@ -67,9 +93,16 @@ for i = 1, #KEYS do
     end
   end
 end
+-- Firings that masking makes identical have equal signatures: no position-by-position count, and no later
+-- candidate can score higher than all positions.
+local positions = #signature / 8
 local best, bestEqual = nil, 0
 for _, id in ipairs(candidates) do
   local founding = redis.call('GET', prefix .. ':sim:c:' .. id)
+  if founding == signature then
+    best, bestEqual = id, positions
+    break
+  end
   if founding and #founding == #signature then
     local equal = 0
     for p = 1, #signature, 8 do
@@ -100,27 +133,9 @@ redis.call('PEXPIRE', prefix .. ':sim:c:' .. cluster, ttl)
 local membersKey = prefix .. ':sim:m:' .. cluster
 redis.call('PFADD', membersKey, base)
 redis.call('PEXPIRE', membersKey, ttl)
-return {cluster, bestEqual, matched and 1 or 0, redis.call('PFCOUNT', membersKey)}
-`;
-
-/**
- * Per label key: count the firing, add its value to the HyperLogLog, answer both counts. The volatile set lives as
- * long as its signal name fires, not `ttl` from the last key that joined it: it would otherwise be learnt again.
- */
-const OBSERVE_SCRIPT = `
-local prefix, signalHash, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3])
-redis.call('PEXPIRE', prefix .. ':sim:volatile:' .. signalHash, ttl)
-local counts = {}
-for i = 4, #ARGV, 2 do
-  local hll = prefix .. ':sim:hll:' .. signalHash .. ':' .. ARGV[i]
-  local obs = prefix .. ':sim:obs:' .. signalHash .. ':' .. ARGV[i]
-  redis.call('PFADD', hll, ARGV[i + 1])
-  counts[#counts + 1] = redis.call('INCR', obs)
-  counts[#counts + 1] = redis.call('PFCOUNT', hll)
-  redis.call('PEXPIRE', hll, ttl)
-  redis.call('PEXPIRE', obs, ttl)
-end
-return counts
+local reply = {cluster, bestEqual, matched and 1 or 0, redis.call('PFCOUNT', membersKey)}
+for _, count in ipairs(counts) do reply[#reply + 1] = count end
+return reply
 `;
 
 interface LuaScript {
@@ -134,7 +149,6 @@ const luaScript = (source: string): LuaScript => ({
 });
 
 const MATCH = luaScript(MATCH_SCRIPT);
-const OBSERVE = luaScript(OBSERVE_SCRIPT);
 
 /** EVALSHA first; a restarted Redis answers NOSCRIPT and EVAL loads the script again. */
 async function runScript(
@@ -158,6 +172,8 @@ export function createRedisSimilarityStore(redis: Redis, options: { prefix: stri
   return {
     async match(request) {
       const keys = request.bandHashes.map((hash, band) => `${prefix}:sim:b:${request.scope}:${band}:${hash}`);
+      // A firing without observed labels touches no adaptive key, not even the volatile set's expiry.
+      const observe = request.readOnly || !request.observe?.labels.length ? undefined : request.observe;
       const reply = (await runScript(redis, MATCH, keys, [
         prefix,
         request.signature,
@@ -166,16 +182,23 @@ export function createRedisSimilarityStore(redis: Redis, options: { prefix: stri
         request.ttlMs,
         request.baseFingerprint,
         request.readOnly ? '1' : '0',
-      ])) as [string, number, number, number?];
-      const [clusterId, bestEqual, matched, members] = reply;
-      return { clusterId, bestEqual, matched: matched === 1, ...(members === undefined ? {} : { members }) };
+        observe?.signalHash ?? '',
+        ...(observe?.labels.flat() ?? []),
+      ])) as [string, number, number, number?, ...number[]];
+      const [clusterId, bestEqual, matched, members, ...counts] = reply;
+      return {
+        clusterId,
+        bestEqual,
+        matched: matched === 1,
+        ...(members === undefined ? {} : { members }),
+        observations: (observe?.labels ?? []).map(([key], i) => ({
+          key,
+          observations: counts[2 * i] ?? 0,
+          distinct: counts[2 * i + 1] ?? 0,
+        })),
+      };
     },
     volatileLabelKeys: (signalHash) => redis.smembers(volatileKey(signalHash)),
-    async observeLabels(signalHash, labels, ttlMs) {
-      if (labels.length === 0) return [];
-      const counts = (await runScript(redis, OBSERVE, [], [prefix, signalHash, ttlMs, ...labels.flat()])) as number[];
-      return labels.map(([key], i) => ({ key, observations: counts[2 * i] ?? 0, distinct: counts[2 * i + 1] ?? 0 }));
-    },
     async addVolatileLabelKeys(signalHash, keys, ttlMs) {
       if (keys.length === 0) return;
       const key = volatileKey(signalHash);

@@ -9,7 +9,7 @@ import {
 } from './create-fingerprinter.js';
 import { defaultFingerprint } from './default-fingerprint.js';
 import type { FingerprintSettings, SimilaritySettings } from './fingerprinter.js';
-import { createRedisSimilarityStore } from './similarity-store.js';
+import { createRedisSimilarityStore, type SimilarityStore } from './similarity-store.js';
 
 const redis = createTestRedis();
 const prefixes: string[] = [];
@@ -159,6 +159,60 @@ describe('similarity strategy', () => {
       expect(ttlMs, key).toBeGreaterThan(590_000);
       expect(ttlMs, key).toBeLessThanOrEqual(600_000);
     }
+  });
+
+  it('makes one store call per firing signal once the volatile set is cached', async () => {
+    const prefix = uniquePrefix('similarity');
+    prefixes.push(prefix);
+    const store = createRedisSimilarityStore(redis, { prefix });
+    const calls: string[] = [];
+    const counting: SimilarityStore = {
+      match(request) {
+        calls.push('match');
+        return store.match(request);
+      },
+      volatileLabelKeys(signalHash) {
+        calls.push('volatileLabelKeys');
+        return store.volatileLabelKeys(signalHash);
+      },
+      addVolatileLabelKeys(signalHash, keys, ttlMs) {
+        calls.push('addVolatileLabelKeys');
+        return store.addVolatileLabelKeys(signalHash, keys, ttlMs);
+      },
+    };
+    const fingerprinter = createFingerprinter({ similarity: counting, nowMs: () => 1_000_000 });
+    const settings = settingsWith();
+    await fingerprinter.fingerprint(scrape(1), settings);
+    calls.length = 0;
+    for (let n = 2; n < 6; n++) await fingerprinter.fingerprint(scrape(n), settings);
+    expect(calls).toEqual(['match', 'match', 'match', 'match']);
+    expect(await redis.get((await redis.keys(`${prefix}:sim:obs:*:instance`))[0] ?? 'none')).toBe('5');
+  });
+
+  it('counts observed labels in the match and leaves them alone when read-only', async () => {
+    const prefix = uniquePrefix('similarity');
+    prefixes.push(prefix);
+    const store = createRedisSimilarityStore(redis, { prefix });
+    const request = (baseFingerprint: string, value: string, readOnly = false) => ({
+      scope: 'scope',
+      bandHashes: ['a', 'b'],
+      signature: '0000000100000002',
+      minEqual: 2,
+      maxCandidates: 20,
+      ttlMs: 600_000,
+      baseFingerprint,
+      readOnly,
+      observe: { signalHash: 'signal', labels: [['instance', value] as [string, string]] },
+    });
+    const founded = await store.match(request('first', 'a'));
+    expect(founded).toMatchObject({ clusterId: 'first', matched: false, members: 1 });
+    expect(founded.observations).toEqual([{ key: 'instance', observations: 1, distinct: 1 }]);
+    const matched = await store.match(request('second', 'b'));
+    expect(matched).toMatchObject({ clusterId: 'first', matched: true, bestEqual: 2, members: 2 });
+    expect(matched.observations).toEqual([{ key: 'instance', observations: 2, distinct: 2 }]);
+    const lookedUp = await store.match(request('third', 'c', true));
+    expect(lookedUp).toMatchObject({ clusterId: 'first', matched: true, observations: [] });
+    expect(await redis.get(`${prefix}:sim:obs:signal:instance`)).toBe('2');
   });
 
   it('uses the owner fingerprint as the base when asked', async () => {
