@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './fingerprint.js';
 export * from './hash.js';
+export * from './lua-script.js';
 export * from './normalized-signal.js';
 export * from './problem.js';
 export * from './queue.js';

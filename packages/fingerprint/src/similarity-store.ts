@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { defineLuaScript, runLuaScript } from '@gateway/contracts';
 import type { Redis } from 'ioredis';
 
 export interface SimilarityMatchRequest {
@@ -138,32 +138,7 @@ for _, count in ipairs(counts) do reply[#reply + 1] = count end
 return reply
 `;
 
-interface LuaScript {
-  source: string;
-  sha1: string;
-}
-
-const luaScript = (source: string): LuaScript => ({
-  source,
-  sha1: createHash('sha1').update(source, 'utf8').digest('hex'),
-});
-
-const MATCH = luaScript(MATCH_SCRIPT);
-
-/** EVALSHA first; a restarted Redis answers NOSCRIPT and EVAL loads the script again. */
-async function runScript(
-  redis: Redis,
-  script: LuaScript,
-  keys: readonly string[],
-  args: readonly (string | number)[],
-): Promise<unknown> {
-  try {
-    return await redis.evalsha(script.sha1, keys.length, ...keys, ...args);
-  } catch (err) {
-    if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-    return redis.eval(script.source, keys.length, ...keys, ...args);
-  }
-}
+const MATCH = defineLuaScript(MATCH_SCRIPT);
 
 /** Keys under `<prefix>:sim:` (docs/fingerprints-and-windows.md#similarity). */
 export function createRedisSimilarityStore(redis: Redis, options: { prefix: string }): SimilarityStore {
@@ -174,7 +149,7 @@ export function createRedisSimilarityStore(redis: Redis, options: { prefix: stri
       const keys = request.bandHashes.map((hash, band) => `${prefix}:sim:b:${request.scope}:${band}:${hash}`);
       // A firing without observed labels touches no adaptive key, not even the volatile set's expiry.
       const observe = request.readOnly || !request.observe?.labels.length ? undefined : request.observe;
-      const reply = (await runScript(redis, MATCH, keys, [
+      const reply = (await runLuaScript(redis, MATCH, keys, [
         prefix,
         request.signature,
         request.minEqual,

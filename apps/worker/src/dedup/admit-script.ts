@@ -1,6 +1,6 @@
+import { defineLuaScript } from '@gateway/contracts';
 import { AUDIT_LUA } from './audit-lua.js';
 import { CLOSE_WINDOW_LUA } from './close-window-lua.js';
-import { defineLuaScript } from './lua-script.js';
 import { WINDOW_LUA } from './window-lua.js';
 
 /**

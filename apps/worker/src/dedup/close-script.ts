@@ -1,5 +1,5 @@
+import { defineLuaScript } from '@gateway/contracts';
 import { CLOSE_WINDOW_LUA } from './close-window-lua.js';
-import { defineLuaScript } from './lua-script.js';
 import { WINDOW_LUA } from './window-lua.js';
 
 /**

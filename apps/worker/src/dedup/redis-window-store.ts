@@ -1,3 +1,4 @@
+import { runLuaScript } from '@gateway/contracts';
 import type { Redis } from 'ioredis';
 import type {
   Admission,
@@ -19,7 +20,6 @@ import { ADVANCE_SEQ_SCRIPT } from './advance-seq-script.js';
 import { CLOSE_SCRIPT } from './close-script.js';
 import { dedupKeys } from './dedup-keys.js';
 import { FORGET_WINDOW_SCRIPT } from './forget-window-script.js';
-import { runLuaScript } from './lua-script.js';
 import { MARK_OPEN_SCRIPT } from './mark-open-script.js';
 import { RECORD_WRITE_SCRIPT } from './record-write-script.js';
 import { RELEASE_SCRIPT } from './release-script.js';

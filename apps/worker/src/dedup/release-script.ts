@@ -1,5 +1,5 @@
+import { defineLuaScript } from '@gateway/contracts';
 import { AUDIT_LUA } from './audit-lua.js';
-import { defineLuaScript } from './lua-script.js';
 import { WINDOW_LUA } from './window-lua.js';
 
 /**

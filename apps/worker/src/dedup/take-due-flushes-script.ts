@@ -1,4 +1,4 @@
-import { defineLuaScript } from './lua-script.js';
+import { defineLuaScript } from '@gateway/contracts';
 import { WINDOW_LUA } from './window-lua.js';
 
 /**

@@ -1,9 +1,14 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
 
 export interface LuaScript {
   source: string;
   sha1: string;
+}
+
+/** The two Redis calls a script needs; an ioredis client has them. */
+export interface LuaScriptRunner {
+  evalsha(sha1: string, numKeys: number, ...keysAndArgs: (string | number)[]): Promise<unknown>;
+  eval(script: string, numKeys: number, ...keysAndArgs: (string | number)[]): Promise<unknown>;
 }
 
 export function defineLuaScript(source: string): LuaScript {
@@ -15,7 +20,7 @@ export function defineLuaScript(source: string): LuaScript {
  * has an empty script cache, which NOSCRIPT reports and EVAL (which also caches the script) repairs.
  */
 export async function runLuaScript(
-  redis: Redis,
+  redis: LuaScriptRunner,
   script: LuaScript,
   keys: readonly string[],
   args: readonly (string | number)[],
